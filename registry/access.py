@@ -1,0 +1,114 @@
+"""The one access module: every view and list reaches domain objects through it.
+
+Inspectors, bureau leads and auditors are scoped to their regions and every
+region below; facility managers to the facilities they manage; administrators
+see everything. An object outside the scope is answered with 404, never 403, so
+its existence is not revealed. A role that may not use a page at all gets 403.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Facility, InspectorProfile, Region, User
+
+Role = User.Role
+REGION_ROLES = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
+
+
+def is_admin(user):
+    return user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN)
+
+
+def has_role(user, *roles):
+    return user.is_authenticated and (is_admin(user) or user.role in roles)
+
+
+def role_required(*roles):
+    """View decorator: log-in required, and one of ``roles`` (administrators always)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _region_paths(user):
+    if not hasattr(user, "_region_paths"):
+        user._region_paths = list(user.regions.values_list("path", flat=True))
+    return user._region_paths
+
+
+def region_q(user, field="region"):
+    """A Q matching rows whose ``field`` (a Region FK) lies in the user's regions."""
+    return _paths_q(user, f"{field}__path")
+
+
+def regions_for(user):
+    if is_admin(user):
+        return Region.objects.all()
+    if user.is_authenticated and user.role in REGION_ROLES:
+        return Region.objects.filter(_paths_q(user))
+    return Region.objects.none()
+
+
+def _paths_q(user, lookup="path"):
+    paths = _region_paths(user)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{lookup}__startswith": path})
+    return q
+
+
+def facilities_for(user):
+    """Facilities the user may see."""
+    if not user.is_authenticated:
+        return Facility.objects.none()
+    if is_admin(user):
+        return Facility.objects.all()
+    if user.role in REGION_ROLES:
+        return Facility.objects.filter(region_q(user))
+    if user.role == Role.MANAGER:
+        return Facility.objects.filter(managers=user)
+    return Facility.objects.none()
+
+
+def facility_for_user(user, pk):
+    try:
+        return facilities_for(user).select_related("region").get(pk=pk)
+    except (Facility.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def inspectors_for(user):
+    """The inspector directory as the user may see it (managers see none of it)."""
+    if is_admin(user):
+        return InspectorProfile.objects.all()
+    if user.is_authenticated and user.role in REGION_ROLES:
+        return InspectorProfile.objects.filter(region_q(user))
+    return InspectorProfile.objects.none()
+
+
+def inspector_for_user(user, pk):
+    try:
+        return inspectors_for(user).select_related("user", "department", "region").get(pk=pk)
+    except (InspectorProfile.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def region_for_user(user, code):
+    """A region by code, if it is within the user's scope (for imports and filters)."""
+    return regions_for(user).filter(code=code).first()

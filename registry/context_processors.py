@@ -1,0 +1,29 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .access import has_role
+from .models import User
+
+Role = User.Role
+
+# (label, url name, roles allowed); administrators see every entry.
+NAVIGATION = [
+    (_("Home"), "home", None),
+    (_("Facilities"), "registry:facility_list", (Role.INSPECTOR, Role.LEAD, Role.AUDITOR, Role.MANAGER)),
+    (_("Inspectors"), "registry:inspector_list", (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)),
+    (_("Import"), "registry:import_facilities", (Role.LEAD,)),
+    (_("Working days"), "registry:calendar", (Role.INSPECTOR, Role.LEAD, Role.AUDITOR, Role.MANAGER)),
+    (_("Change history"), "audit:history", (Role.AUDITOR,)),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        for label, name, roles in NAVIGATION
+        if roles is None or has_role(user, *roles)
+    ]
+    return {"nav_items": items}

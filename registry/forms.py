@@ -1,0 +1,57 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Facility
+
+
+class FacilityFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All types"))] + Facility.Type.choices
+    )
+    risk_class = forms.ChoiceField(
+        label=_("Risk class"),
+        required=False,
+        choices=[("", _("All classes"))] + Facility.RiskClass.choices,
+    )
+    filed = forms.ChoiceField(
+        label=_("Filing"),
+        required=False,
+        choices=[("", _("Filed and unfiled")), ("1", _("Filed")), ("0", _("Unfiled"))],
+    )
+
+
+class FacilityForm(forms.ModelForm):
+    class Meta:
+        model = Facility
+        fields = [
+            "name",
+            "credit_code",
+            "type",
+            "ownership",
+            "filed",
+            "filed_on",
+            "region",
+            "address",
+            "beds",
+            "has_canteen",
+            "has_clinic",
+            "floors",
+            "star_level",
+            "risk_class",
+            "responsible_person",
+            "phone",
+            "active",
+        ]
+        widgets = {"filed_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = regions
+
+    def clean_credit_code(self):
+        return (self.cleaned_data.get("credit_code") or "").strip().upper() or None
+
+
+class CalendarYearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)

@@ -1,0 +1,76 @@
+"""Working days under the State Council's holiday schedule (调休 included).
+
+Dates not in ``CalendarDay`` follow the weekday rule (Monday–Friday work). A
+result that passes through a year with no official schedule loaded
+(``CalendarYear``) is provisional: the schedule for that year may still move it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .models import CalendarDay, CalendarYear
+
+
+@dataclass(frozen=True)
+class WorkingDayResult:
+    date: date
+    provisional: bool
+
+
+def _exceptions(start, end):
+    return dict(
+        CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind")
+    )
+
+
+def _is_working(day, exceptions):
+    kind = exceptions.get(day)
+    if kind == CalendarDay.Kind.HOLIDAY:
+        return False
+    if kind == CalendarDay.Kind.WORKDAY:
+        return True
+    return day.weekday() < 5
+
+
+def add_working_days(start, n):
+    """The date ``n`` working days after ``start`` (``n`` = 0 gives ``start``)."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    day = start
+    remaining = n
+    # Holidays run at most ~9 days, so 2n + 30 days nearly always covers n working
+    # days in one query; the loop fetches the next span if it does not.
+    span_end = start + timedelta(days=2 * n + 30)
+    exceptions = _exceptions(start, span_end)
+    while remaining:
+        day += timedelta(days=1)
+        if day > span_end:
+            span_end = day + timedelta(days=2 * remaining + 30)
+            exceptions.update(_exceptions(day, span_end))
+        if _is_working(day, exceptions):
+            remaining -= 1
+    return WorkingDayResult(day, provisional=not years_official(start.year, day.year))
+
+
+def working_days_between(start, end):
+    """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+    if end <= start:
+        return 0
+    exceptions = _exceptions(start, end)
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if _is_working(day, exceptions):
+            count += 1
+    return count
+
+
+def is_working_day(day):
+    return _is_working(day, _exceptions(day, day))
+
+
+def years_official(first, last):
+    wanted = set(range(first, last + 1))
+    loaded = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
+    return wanted <= loaded

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    """PDF documents, the public site, dashboards, exports and the read-only API."""
+
+    name = "reports"
+    verbose_name = _("Reports")
