@@ -28,7 +28,7 @@ def env_list(name, default=""):
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-_DEV_SECRET = "dev-only-insecure-key-never-use-in-production-0123456789"
+_DEV_SECRET = "dev-only-insecure-key-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0.")

@@ -30,7 +30,6 @@ class AuditedQuerySet(models.QuerySet):
         self._refuse("bulk_update")
 
 
-
 class AuditedManager(models.Manager.from_queryset(AuditedQuerySet)):
     pass
 

@@ -7,12 +7,15 @@ from .models import User
 Role = User.Role
 
 # (label, url name, roles allowed); administrators see every entry.
+EVERYONE = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR, Role.MANAGER)
+STAFF = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
+
 NAVIGATION = [
     (_("Home"), "home", None),
-    (_("Facilities"), "registry:facility_list", (Role.INSPECTOR, Role.LEAD, Role.AUDITOR, Role.MANAGER)),
-    (_("Inspectors"), "registry:inspector_list", (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)),
+    (_("Facilities"), "registry:facility_list", EVERYONE),
+    (_("Inspectors"), "registry:inspector_list", STAFF),
     (_("Import"), "registry:import_facilities", (Role.LEAD,)),
-    (_("Working days"), "registry:calendar", (Role.INSPECTOR, Role.LEAD, Role.AUDITOR, Role.MANAGER)),
+    (_("Working days"), "registry:calendar", EVERYONE),
     (_("Change history"), "audit:history", (Role.AUDITOR,)),
 ]
 

@@ -203,6 +203,11 @@ class Facility(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.directory_no:
+            self.directory_no = self._next_directory_no()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("registry:facility_detail", args=[self.pk])
 
@@ -216,11 +221,6 @@ class Facility(models.Model):
             raise ValidationError({"filed_on": _("A filed facility needs its filing date.")})
         if self.filed_on and not self.filed:
             self.filed = True
-
-    def save(self, *args, **kwargs):
-        if not self.directory_no:
-            self.directory_no = self._next_directory_no()
-        super().save(*args, **kwargs)
 
     def _next_directory_no(self):
         # Directory numbers are per county and never reused, so a facility without a

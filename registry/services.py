@@ -9,7 +9,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .audited import save_with_history
-from .models import CalendarDay, CalendarYear, ConflictOfInterest, Facility, InspectorProfile
+from .models import (
+    CalendarDay,
+    CalendarYear,
+    ConflictOfInterest,
+    Facility,
+    InspectorProfile,
+    User,
+)
 
 PACKAGE_SOURCE = "chinese-calendar {version} (State Council holiday schedule)"
 
@@ -17,9 +24,15 @@ PACKAGE_SOURCE = "chinese-calendar {version} (State Council holiday schedule)"
 def _apply(obj, values):
     """Set ``values`` on ``obj``; return whether anything changed."""
     changed = False
-    for field, value in values.items():
-        if getattr(obj, field) != value:
-            setattr(obj, field, value)
+    for name, value in values.items():
+        field = obj._meta.get_field(name)
+        if field.many_to_one or field.one_to_one:
+            # Compare keys: reading an unset relation raises.
+            current, wanted = getattr(obj, field.attname), getattr(value, "pk", value)
+        else:
+            current, wanted = getattr(obj, name), value
+        if current != wanted:
+            setattr(obj, name, value)
             changed = True
     return changed
 
@@ -51,6 +64,25 @@ def set_members(obj, field, wanted, *, by=None):
         obj._history_user = by
     manager.set(wanted)
     return True
+
+
+@transaction.atomic
+def user_ensure(*, username, values, password=None, regions=None, by=None):
+    """Create or update a user. ``password`` is set only when the user is created, so
+    re-running a seed never resets a password someone has changed."""
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        user = User(username=username)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+    if _apply(user, values) or created:
+        save_with_history(user, by=by)
+    if regions is not None:
+        set_members(user, "regions", regions, by=by)
+    return user
 
 
 @transaction.atomic
@@ -122,8 +154,8 @@ def calendar_load_year(*, year, days, source, by=None):
 
 
 def package_years():
-    years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
-    return sorted(years)
+    dates = list(chinese_calendar.holidays) + list(chinese_calendar.workdays)
+    return sorted({d.year for d in dates})
 
 
 def calendar_load_from_package(*, years=None, by=None):

@@ -1,0 +1,148 @@
+"""Who may open which URL: every role on every URL of the app.
+
+A role that may not use a page gets 403; an object outside the user's scope gets
+404 (its existence is not revealed); anonymous visitors are sent to log in.
+The last test fails when a URL is added without a row here.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from audit.models import ChangeLog
+from registry import services
+from registry.models import InspectorProfile
+
+ANON = "anonymous"
+ROLES = [
+    ANON,
+    "inspector",
+    "manager",
+    "other_manager",
+    "lead",
+    "other_lead",
+    "auditor",
+    "admin_user",
+]
+STAFF = {"inspector": 200, "lead": 200, "other_lead": 200, "auditor": 200, "admin_user": 200}
+
+
+def expect(default, **overrides):
+    table = {role: default for role in ROLES if role != ANON}
+    table.update(overrides)
+    table[ANON] = 302
+    return table
+
+
+def facility(w):
+    return {"pk": w["facility"].pk}
+
+
+def far_facility(w):
+    return {"pk": w["far_facility"].pk}
+
+
+def inspector_profile(w):
+    return {"pk": InspectorProfile.objects.get(user__username="inspector").pk}
+
+
+def facility_change(w):
+    services.facility_save(facility=w["facility"], values={"beds": 121})
+    return {"pk": ChangeLog.objects.filter(model="registry.facility").first().pk}
+
+
+# url name -> (kwargs builder, {role: status})
+CASES = {
+    "home": (None, expect(200)),
+    "registry:facility_list": (None, expect(200)),
+    "registry:facility_detail": (
+        facility,
+        expect(200, other_manager=404, other_lead=404),
+    ),
+    "registry:facility_detail#far": (
+        far_facility,
+        expect(404, other_lead=200, admin_user=200),
+    ),
+    "registry:facility_edit": (
+        facility,
+        expect(403, lead=200, other_lead=404, admin_user=200),
+    ),
+    "registry:inspector_list": (None, expect(403, **STAFF)),
+    "registry:inspector_detail": (
+        inspector_profile,
+        expect(403, inspector=200, lead=200, auditor=200, admin_user=200, other_lead=404),
+    ),
+    "registry:calendar": (None, expect(200)),
+    "registry:import_facilities": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
+    "registry:import_inspectors": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
+    "registry:import_template": (
+        lambda w: {"kind": "facilities"},
+        expect(403, lead=200, other_lead=200, admin_user=200),
+    ),
+    "audit:history": (None, expect(403, auditor=200, admin_user=200)),
+    "audit:history_csv": (None, expect(403, auditor=200, admin_user=200)),
+    "audit:change": (facility_change, expect(403, auditor=200, admin_user=200)),
+}
+
+
+@pytest.fixture
+def people(
+    world, inspector, inspector2, manager, other_manager, lead, other_lead, auditor, admin_user
+):
+    return {
+        "inspector": inspector,
+        "manager": manager,
+        "other_manager": other_manager,
+        "lead": lead,
+        "other_lead": other_lead,
+        "auditor": auditor,
+        "admin_user": admin_user,
+    }
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_role_on_every_url(case, world, people, as_user, client):
+    kwargs_for, expected = CASES[case]
+    url = reverse(case.split("#")[0], kwargs=kwargs_for(world) if kwargs_for else None)
+    for role in ROLES:
+        http = client if role == ANON else as_user(people[role])
+        status = http.get(url).status_code
+        assert status == expected[role], f"{role} on {url}: {status}, expected {expected[role]}"
+
+
+def test_facility_lists_show_only_facilities_in_scope(world, people, as_user):
+    names = {
+        role: as_user(people[role]).get("/registry/facilities/").content.decode()
+        for role in ("lead", "other_lead", "manager", "inspector")
+    }
+    assert world["facility"].name in names["lead"]
+    assert world["far_facility"].name not in names["lead"]
+    assert world["far_facility"].name in names["other_lead"]
+    assert world["facility"].name not in names["other_lead"]
+    assert world["facility"].name in names["manager"]
+    assert world["other_facility"].name not in names["manager"]
+    assert world["far_facility"].name not in names["inspector"]
+
+
+def test_a_lead_cannot_move_a_facility_out_of_their_scope(world, lead, as_user):
+    page = as_user(lead).get(f"/registry/facilities/{world['facility'].pk}/edit/")
+    regions = page.context["form"].fields["region"].queryset
+    assert world["county"] in regions
+    assert world["other_county"] not in regions
+
+
+def _named_urls(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in (None, "admin") or entry.app_name == "admin":
+                continue
+            yield from _named_urls(entry, f"{namespace}{entry.namespace}:")
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_named_url_has_a_scope_row():
+    covered = {case.split("#")[0] for case in CASES}
+    ignored = {"login", "logout", "set_language"}
+    missing = set(_named_urls()) - covered - ignored
+    assert not missing, f"add these URLs to CASES: {sorted(missing)}"

@@ -1,0 +1,44 @@
+from django.core.management import call_command
+
+from audit.models import ChangeLog
+from registry.models import ConflictOfInterest, Department, Facility, InspectorProfile, User
+
+
+def test_seed_demo_builds_the_demo_county_and_is_idempotent(db):
+    call_command("seed_demo")
+    county = Facility.objects.filter(region__path__startswith="430000/430600/430602/")
+    assert county.count() >= 40
+    assert set(county.values_list("risk_class", flat=True)) == {"A", "B", "C", "D"}
+    assert len(set(county.values_list("type", flat=True))) == len(Facility.Type.values)
+    assert len(set(county.values_list("star_level", flat=True))) >= 4
+    assert county.filter(filed=False).exists()
+    assert InspectorProfile.objects.filter(region__code="430602").count() >= 12
+    departments = Department.objects.filter(inspectors__isnull=False).distinct()
+    assert departments.count() >= 3
+    assert ConflictOfInterest.objects.exists()
+    for username, role in [
+        ("demo-admin", User.Role.ADMIN),
+        ("demo-lead", User.Role.LEAD),
+        ("demo-inspector", User.Role.INSPECTOR),
+        ("demo-inspector2", User.Role.INSPECTOR),
+        ("demo-manager", User.Role.MANAGER),
+        ("demo-auditor", User.Role.AUDITOR),
+    ]:
+        user = User.objects.get(username=username)
+        assert user.role == role
+        assert user.check_password("Demo-2026!")
+    assert User.objects.get(username="demo-manager").managed_facilities.count() == 1
+
+    counts = ChangeLog.objects.count(), Facility.history.count(), User.history.count()
+    call_command("seed_demo")
+    assert (ChangeLog.objects.count(), Facility.history.count(), User.history.count()) == counts
+
+
+def test_demo_log_ins_work(db, client):
+    call_command("seed_demo")
+    response = client.post(
+        "/accounts/login/", {"username": "demo-lead", "password": "Demo-2026!"}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.context["user"].username == "demo-lead"
+    assert "岳阳楼区" in response.content.decode()
