@@ -1,0 +1,203 @@
+"""Writes to checklists. Drafts are edited freely; publishing freezes a version."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.audited import save_with_history
+
+from .models import ChecklistTemplate, ChecklistVersion, Item, PublishedVersionError, Section
+
+ITEM_FIELDS = [
+    "code",
+    "question",
+    "question_en",
+    "guidance",
+    "legal_basis",
+    "answer_type",
+    "unit",
+    "min_value",
+    "max_value",
+    "choices",
+    "hazard",
+    "deadline_days",
+    "photo_on_fail",
+    "photo_on_pass",
+    "weight",
+    "applies_if",
+]
+
+
+def _require_draft(version):
+    version.refresh_from_db(fields=["status"])
+    if version.is_published:
+        raise PublishedVersionError()
+
+
+@transaction.atomic
+def template_create(*, code, title, category, department, description="", by=None):
+    template = ChecklistTemplate(
+        code=code, title=title, category=category, department=department, description=description
+    )
+    template.full_clean()
+    save_with_history(template, by=by)
+    return template
+
+
+@transaction.atomic
+def version_new_draft(*, template, from_version=None, change_note="", by=None):
+    """A new draft: empty, or a copy of ``from_version`` (usually the published one)."""
+    last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    draft = ChecklistVersion(
+        template=template, number=last + 1, based_on=from_version, change_note=change_note
+    )
+    if from_version is not None:
+        draft.pass_threshold = from_version.pass_threshold
+        draft.basic_threshold = from_version.basic_threshold
+    save_with_history(draft, by=by)
+    if from_version is not None:
+        sections = {}
+        for section in from_version.sections.order_by("position", "pk"):
+            sections[section.pk] = save_with_history(
+                Section(
+                    version=draft,
+                    position=section.position,
+                    title=section.title,
+                    applies_if=section.applies_if,
+                ),
+                by=by,
+            )
+        for item in from_version.items.order_by("section__position", "position", "pk"):
+            copy = Item(version=draft, section=sections[item.section_id], position=item.position)
+            for name in ITEM_FIELDS:
+                setattr(copy, name, getattr(item, name))
+            save_with_history(copy, by=by)
+    return draft
+
+
+@transaction.atomic
+def version_update(*, version, values, by=None):
+    _require_draft(version)
+    for name, value in values.items():
+        setattr(version, name, value)
+    version.full_clean()
+    return save_with_history(version, by=by)
+
+
+@transaction.atomic
+def section_save(*, version, values, section=None, by=None):
+    _require_draft(version)
+    if section is None:
+        last = version.sections.order_by("-position").values_list("position", flat=True).first()
+        section = Section(version=version, position=(last or 0) + 1)
+    for name, value in values.items():
+        setattr(section, name, value)
+    section.full_clean()
+    return save_with_history(section, by=by)
+
+
+@transaction.atomic
+def section_remove(*, section, by=None):
+    _require_draft(section.version)
+    for item in section.items.all():
+        item._history_user = by
+        item.delete()
+    section._history_user = by
+    section.delete()
+
+
+@transaction.atomic
+def item_save(*, section, values, item=None, by=None):
+    _require_draft(section.version)
+    if item is None:
+        last = section.items.order_by("-position").values_list("position", flat=True).first()
+        item = Item(version=section.version, section=section, position=(last or 0) + 1)
+    for name, value in values.items():
+        setattr(item, name, value)
+    clash = section.version.items.filter(code=item.code).exclude(pk=item.pk).exists()
+    if clash:
+        raise ValidationError({"code": _("Another item of this version already has this code.")})
+    item.full_clean()
+    return save_with_history(item, by=by)
+
+
+@transaction.atomic
+def item_remove(*, item, by=None):
+    _require_draft(item.version)
+    item._history_user = by
+    item.delete()
+
+
+def _swap(siblings, obj, direction, by):
+    ordered = list(siblings)
+    index = next(i for i, s in enumerate(ordered) if s.pk == obj.pk)
+    other_index = index + direction
+    if not 0 <= other_index < len(ordered):
+        return
+    ordered[index], ordered[other_index] = ordered[other_index], ordered[index]
+    # Renumber so positions are dense and unique even after removals.
+    for position, sibling in enumerate(ordered, start=1):
+        if sibling.position != position:
+            sibling.position = position
+            save_with_history(sibling, by=by)
+
+
+@transaction.atomic
+def section_move(*, section, direction, by=None):
+    _require_draft(section.version)
+    _swap(section.version.sections.order_by("position", "pk"), section, direction, by)
+
+
+@transaction.atomic
+def item_move(*, item, direction, by=None):
+    _require_draft(item.version)
+    _swap(item.section.items.order_by("position", "pk"), item, direction, by)
+
+
+def version_problems(version):
+    """What stops ``version`` from being published, as messages (empty when it can be)."""
+    problems = []
+    items = list(version.items.select_related("section"))
+    if not items:
+        problems.append(_("The version has no items."))
+    for section in version.sections.all():
+        if not any(item.section_id == section.pk for item in items):
+            problems.append(_("Section “%(title)s” has no items.") % {"title": section.title})
+    for item in items:
+        try:
+            item.full_clean(exclude=["version", "section"])
+        except ValidationError as exc:
+            for messages in exc.message_dict.values():
+                for message in messages:
+                    problems.append(f"{item.code}: {message}")
+    return problems
+
+
+@transaction.atomic
+def version_publish(*, version, by=None):
+    """Freeze a draft forever. Raises ValidationError listing what is incomplete."""
+    version = ChecklistVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise PublishedVersionError()
+    problems = version_problems(version)
+    if problems:
+        raise ValidationError(problems)
+    version.publish()
+    version.published_at = timezone.now()
+    version.published_by = by if getattr(by, "pk", None) else None
+    return save_with_history(version, by=by)
+
+
+@transaction.atomic
+def version_discard(*, version, by=None):
+    """Delete a draft nobody needs; published versions stay forever."""
+    _require_draft(version)
+    for item in version.items.all():
+        item._history_user = by
+        item.delete()
+    for section in version.sections.all():
+        section._history_user = by
+        section.delete()
+    version._history_user = by
+    version.delete()
