@@ -22,6 +22,27 @@ def _field_values(record):
     return values
 
 
+def _is_m2m(instance, name):
+    try:
+        return instance._meta.get_field(name).many_to_many
+    except Exception:  # a field that exists only on the history model
+        return False
+
+
+def _m2m_names(instance, change):
+    """Many-to-many changes arrive as through-row dicts; show the related objects' names."""
+    field = instance._meta.get_field(change.field)
+    related = field.related_model
+    key = related._meta.model_name
+    ids = {row.get(key) for row in [*(change.old or []), *(change.new or [])]}
+    names = {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+
+    def show(rows):
+        return ", ".join(sorted(names.get(row.get(key), str(row.get(key))) for row in rows or []))
+
+    return [show(change.old), show(change.new)]
+
+
 @receiver(post_create_historical_record)
 def record_change(sender, instance, history_instance, history_user, **kwargs):
     record = history_instance
@@ -37,7 +58,9 @@ def record_change(sender, instance, history_instance, history_user, **kwargs):
         else:
             delta = record.diff_against(previous)
             changes = {
-                change.field: [_display(change.old), _display(change.new)]
+                change.field: _m2m_names(instance, change)
+                if _is_m2m(instance, change.field)
+                else [_display(change.old), _display(change.new)]
                 for change in delta.changes
             }
     opts = instance._meta

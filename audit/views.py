@@ -1,0 +1,333 @@
+"""The auditor's read-only history browser over ``ChangeLog``.
+
+Every view is GET-only: the history is evidence and nothing here may change it.
+"""
+
+import csv
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from itertools import islice
+from urllib.parse import urlencode
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from registry import access
+from registry.models import ConflictOfInterest, Facility, InspectorProfile, Region, User
+
+from .forms import HistoryFilterForm, audited_model, model_name
+from .models import ChangeLog
+
+PAGE_SIZE = 50
+CSV_BATCH = 1000
+EMPTY = "—"
+# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+auditors_only = access.role_required(User.Role.AUDITOR)
+
+
+# Scope -----------------------------------------------------------------------
+
+
+def _ids(queryset, field="pk"):
+    # ChangeLog.object_id is text: cast so the subquery compares text with text
+    # (PostgreSQL refuses varchar = integer).
+    return (
+        queryset.order_by().annotate(audit_oid=Cast(field, models.CharField())).values("audit_oid")
+    )
+
+
+def _scoped_ids(user):
+    """{model: [id subqueries]} for models whose objects belong to a region.
+
+    Live objects are scoped through the access module. Deleted ones are no longer
+    there, so their last recorded state decides: a withdrawn conflict of interest
+    stays visible to the auditors of its facility's region.
+    """
+    facilities = access.facilities_for(user)
+    deleted = {"history_type": "-"}
+    return {
+        Facility: [
+            _ids(facilities),
+            _ids(Facility.history.filter(access.region_q(user), **deleted), "id"),
+        ],
+        InspectorProfile: [
+            _ids(access.inspectors_for(user)),
+            _ids(InspectorProfile.history.filter(access.region_q(user), **deleted), "id"),
+        ],
+        ConflictOfInterest: [
+            _ids(ConflictOfInterest.objects.filter(facility__in=facilities)),
+            _ids(ConflictOfInterest.history.filter(facility__in=facilities, **deleted), "id"),
+        ],
+        Region: [
+            _ids(access.regions_for(user)),
+            _ids(Region.history.filter(access.region_q(user, "parent"), **deleted), "id"),
+        ],
+    }
+
+
+def changes_for(user):
+    """The ChangeLog rows ``user`` may read.
+
+    Changes of region-bound objects are limited to the user's regions; changes of
+    other models (users, departments, the calendar) are visible to every auditor.
+    The scope is one query with subqueries, so a page costs the same at any size.
+    """
+    changes = ChangeLog.objects.all()
+    if access.is_admin(user):
+        return changes
+    scoped = _scoped_ids(user)
+    visible = ~Q(model__in=[model._meta.label_lower for model in scoped])
+    for model, subqueries in scoped.items():
+        for ids in subqueries:
+            visible |= Q(model=model._meta.label_lower, object_id__in=ids)
+    return changes.filter(visible)
+
+
+# Filters ---------------------------------------------------------------------
+
+
+def _local_midnight(day):
+    # Dates are read in the bureau's time zone, not UTC.
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def _filtered(request):
+    """``(form, changes)``: the user's changes narrowed by the GET filters.
+
+    Invalid filters give no rows rather than an unfiltered list the reader might
+    take for the one they asked for.
+    """
+    form = HistoryFilterForm(request.GET)
+    changes = changes_for(request.user).select_related("user")
+    if not form.is_valid():
+        return form, changes.none()
+    data = form.cleaned_data
+    for name in ("model", "object_id", "action"):
+        if data[name]:
+            changes = changes.filter(**{name: data[name]})
+    if data["user"]:
+        changes = changes.filter(user__username=data["user"])
+    if data["date_from"]:
+        changes = changes.filter(at__gte=_local_midnight(data["date_from"]))
+    if data["date_to"]:
+        changes = changes.filter(at__lt=_local_midnight(data["date_to"] + timedelta(days=1)))
+    return form, changes
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# Display ---------------------------------------------------------------------
+
+
+def _field(label, name):
+    model = audited_model(label)
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def field_label(label, name):
+    return capfirst(getattr(_field(label, name), "verbose_name", None) or name)
+
+
+class ValueFormatter:
+    """Turns stored change values into what a reader understands: choice labels,
+    yes/no, and the names of related objects instead of their ids.
+
+    ``prime(rows)`` looks related objects up in one query per related model.
+    """
+
+    def __init__(self):
+        self._related = {}
+
+    def prime(self, rows):
+        wanted = defaultdict(set)
+        for row in rows:
+            for name, values in row.changes.items():
+                field = _field(row.model, name)
+                if field is not None and (field.many_to_one or field.one_to_one):
+                    wanted[field.related_model].update(v for v in values if v is not None)
+        for model, pks in wanted.items():
+            try:
+                # select_related() so that a __str__ reading a relation costs nothing more.
+                found = model._default_manager.select_related().in_bulk(list(pks))
+            except (ValueError, TypeError, ValidationError):
+                continue
+            self._related.update({(model, str(pk)): str(obj) for pk, obj in found.items()})
+
+    def value(self, label, name, raw):
+        if raw is None:
+            return None
+        field = _field(label, name)
+        if field is None:
+            return raw
+        if field.many_to_one or field.one_to_one:
+            return self._related.get((field.related_model, raw), f"#{raw}")
+        if field.choices:
+            return str({str(k): v for k, v in field.flatchoices}.get(raw, raw))
+        if isinstance(field, models.BooleanField):
+            return {"True": _("yes"), "False": _("no")}.get(raw, raw)
+        return raw
+
+    def fields(self, row):
+        """``[{name, label, before, after}]`` for one ChangeLog row."""
+        return [
+            {
+                "name": name,
+                "label": field_label(row.model, name),
+                "before": self.value(row.model, name, before),
+                "after": self.value(row.model, name, after),
+            }
+            for name, (before, after) in row.changes.items()
+        ]
+
+
+# Views -----------------------------------------------------------------------
+
+
+@auditors_only
+@require_safe
+def history(request):
+    form, changes = _filtered(request)
+    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page:
+        row.type_name = model_name(row.model)
+        row.field_names = [field_label(row.model, name) for name in row.changes]
+    return render(
+        request,
+        "audit/history.html",
+        {"form": form, "page": page, "query": _query_without_page(request)},
+        status=200 if form.is_valid() else 400,
+    )
+
+
+@auditors_only
+@require_safe
+def change(request, pk):
+    try:
+        row = changes_for(request.user).select_related("user").get(pk=pk)
+    except ChangeLog.DoesNotExist:
+        raise Http404 from None
+    # Scope is per object, so every change of a visible object is visible too.
+    same_object = ChangeLog.objects.filter(model=row.model, object_id=row.object_id)
+    older = (
+        same_object.filter(Q(at__lt=row.at) | Q(at=row.at, pk__lt=row.pk))
+        .order_by("-at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    newer = (
+        same_object.filter(Q(at__gt=row.at) | Q(at=row.at, pk__gt=row.pk))
+        .order_by("at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    formatter = ValueFormatter()
+    formatter.prime([row])
+    return render(
+        request,
+        "audit/change.html",
+        {
+            "row": row,
+            "type_name": model_name(row.model),
+            "fields": formatter.fields(row),
+            "older": older,
+            "newer": newer,
+            "object_count": same_object.count(),
+            "object_query": urlencode({"model": row.model, "object_id": row.object_id}),
+        },
+    )
+
+
+# CSV export ------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv."""
+
+    def write(self, value):
+        return value
+
+
+def _cell(value):
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_lines(changes):
+    writer = csv.writer(_Echo())
+    header = [
+        _("time"),
+        _("user"),
+        _("object type"),
+        _("object id"),
+        _("object"),
+        _("action"),
+        _("reason"),
+        _("changes"),
+    ]
+    # The byte-order mark makes Excel read the file as UTF-8 (Chinese intact).
+    yield "\ufeff" + writer.writerow([_cell(h) for h in header])
+    tz = timezone.get_default_timezone()
+    rows = changes.iterator(chunk_size=CSV_BATCH)
+    while batch := list(islice(rows, CSV_BATCH)):
+        # A formatter per batch keeps memory flat however long the export.
+        formatter = ValueFormatter()
+        formatter.prime(batch)
+        for row in batch:
+            diff = "; ".join(
+                f"{f['label']}: {EMPTY if f['before'] is None else f['before']}"
+                f" → {EMPTY if f['after'] is None else f['after']}"
+                for f in formatter.fields(row)
+            )
+            yield writer.writerow(
+                [
+                    _cell(value)
+                    for value in (
+                        timezone.localtime(row.at, tz).isoformat(timespec="seconds"),
+                        row.user.username if row.user else _("system"),
+                        model_name(row.model),
+                        row.object_id,
+                        row.object_repr,
+                        row.get_action_display(),
+                        row.reason,
+                        diff,
+                    )
+                ]
+            )
+
+
+@auditors_only
+@require_safe
+def history_csv(request):
+    form, changes = _filtered(request)
+    if not form.is_valid():
+        # Show the reader what to correct rather than an empty file.
+        return render(
+            request,
+            "audit/history.html",
+            {"form": form, "page": None, "query": _query_without_page(request)},
+            status=400,
+        )
+    response = StreamingHttpResponse(_csv_lines(changes), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime(timezone.now(), timezone.get_default_timezone())
+    response["Content-Disposition"] = f'attachment; filename="history-{stamp:%Y%m%d-%H%M}.csv"'
+    return response
