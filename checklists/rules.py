@@ -92,3 +92,44 @@ def applies(rule, facility):
         if operator == "lt" and not actual < wanted:
             return False
     return True
+
+
+def describe(rule):
+    """A rule in words, for people: "type is 养老机构 or …; has a canteen; beds ≥ 20"."""
+    labels = {
+        "type": dict(Facility.Type.choices),
+        "ownership": dict(Facility.Ownership.choices),
+    }
+    names = {
+        "type": _("type"),
+        "ownership": _("ownership"),
+        "beds": _("beds"),
+        "floors": _("floors"),
+        "star_level": _("star level"),
+    }
+    flags = {
+        "has_canteen": (_("has a canteen"), _("has no canteen")),
+        "has_clinic": (_("has an in-house clinic"), _("has no in-house clinic")),
+        "filed": (_("is filed"), _("is not filed")),
+    }
+    signs = {"": "=", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
+    parts = []
+    for key, value in (rule or {}).items():
+        attribute, operator = _split(key)
+        if attribute in flags:
+            parts.append(str(flags[attribute][0 if value else 1]))
+            continue
+        if attribute in labels:
+            values = value if isinstance(value, list) else [value]
+            shown = " / ".join(str(labels[attribute].get(v, v)) for v in values)
+            if operator == "not_in":
+                parts.append(
+                    _("%(name)s is not %(values)s") % {"name": names[attribute], "values": shown}
+                )
+            else:
+                parts.append(
+                    _("%(name)s is %(values)s") % {"name": names[attribute], "values": shown}
+                )
+            continue
+        parts.append(f"{names.get(attribute, attribute)} {signs.get(operator, operator)} {value}")
+    return "；".join(parts)

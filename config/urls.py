@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("registry.urls")),
+    path("checklists/", include("checklists.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ NAVIGATION = [
     (_("Home"), "home", None),
     (_("Facilities"), "registry:facility_list", EVERYONE),
     (_("Inspectors"), "registry:inspector_list", STAFF),
+    (_("Checklists"), "checklists:template_list", EVERYONE),
     (_("Import"), "registry:import_facilities", (Role.LEAD,)),
     (_("Working days"), "registry:calendar", EVERYONE),
     (_("Change history"), "audit:history", (Role.AUDITOR,)),

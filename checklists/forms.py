@@ -1,0 +1,168 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Facility
+
+from .models import ChecklistTemplate, ChecklistVersion, Item, Section
+
+TRI_STATE = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["code", "title", "category", "department", "description"]
+
+
+class VersionForm(forms.ModelForm):
+    class Meta:
+        model = ChecklistVersion
+        fields = ["change_note", "pass_threshold", "basic_threshold"]
+
+
+class ApplicabilityMixin(forms.Form):
+    """Edits an applicability rule as plain fields instead of rule syntax."""
+
+    only_types = forms.MultipleChoiceField(
+        label=_("Only for facility types"),
+        choices=Facility.Type.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty for every type."),
+    )
+    canteen = forms.ChoiceField(label=_("Has a canteen"), choices=TRI_STATE, required=False)
+    clinic = forms.ChoiceField(label=_("Has an in-house clinic"), choices=TRI_STATE, required=False)
+    min_beds = forms.IntegerField(label=_("At least this many beds"), min_value=0, required=False)
+    min_floors = forms.IntegerField(
+        label=_("At least this many floors"), min_value=1, required=False
+    )
+    only_ownership = forms.MultipleChoiceField(
+        label=_("Only for ownership"),
+        choices=Facility.Ownership.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    RULE_FIELDS = ["only_types", "canteen", "clinic", "min_beds", "min_floors", "only_ownership"]
+
+    def load_rule(self, rule):
+        rule = rule or {}
+        self.initial.update(
+            {
+                "only_types": rule.get("type__in", [rule["type"]] if "type" in rule else []),
+                "canteen": {True: "yes", False: "no"}.get(rule.get("has_canteen"), ""),
+                "clinic": {True: "yes", False: "no"}.get(rule.get("has_clinic"), ""),
+                "min_beds": rule.get("beds__gte"),
+                "min_floors": rule.get("floors__gte"),
+                "only_ownership": rule.get("ownership__in", []),
+            }
+        )
+
+    def rule(self):
+        data = self.cleaned_data
+        rule = {}
+        if data.get("only_types"):
+            rule["type__in"] = list(data["only_types"])
+        if data.get("canteen"):
+            rule["has_canteen"] = data["canteen"] == "yes"
+        if data.get("clinic"):
+            rule["has_clinic"] = data["clinic"] == "yes"
+        if data.get("min_beds") is not None:
+            rule["beds__gte"] = data["min_beds"]
+        if data.get("min_floors") is not None:
+            rule["floors__gte"] = data["min_floors"]
+        if data.get("only_ownership"):
+            rule["ownership__in"] = list(data["only_ownership"])
+        return rule
+
+
+class SectionForm(ApplicabilityMixin, forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["title"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.load_rule(self.instance.applies_if)
+
+    def values(self):
+        return {"title": self.cleaned_data["title"], "applies_if": self.rule()}
+
+
+class ItemForm(ApplicabilityMixin, forms.ModelForm):
+    passing_choices = forms.CharField(
+        label=_("Choices that pass (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    failing_choices = forms.CharField(
+        label=_("Choices that fail (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = Item
+        fields = [
+            "code",
+            "question",
+            "question_en",
+            "guidance",
+            "legal_basis",
+            "answer_type",
+            "unit",
+            "min_value",
+            "max_value",
+            "hazard",
+            "deadline_days",
+            "photo_on_fail",
+            "photo_on_pass",
+            "weight",
+        ]
+        widgets = {
+            "question": forms.Textarea(attrs={"rows": 2}),
+            "question_en": forms.Textarea(attrs={"rows": 2}),
+            "guidance": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.load_rule(self.instance.applies_if)
+            choices = self.instance.choices or []
+            self.initial["passing_choices"] = "\n".join(
+                c["label"] for c in choices if c.get("passes", True)
+            )
+            self.initial["failing_choices"] = "\n".join(
+                c["label"] for c in choices if not c.get("passes", True)
+            )
+
+    def clean(self):
+        data = super().clean()
+        choices = []
+        for field, passes in (("passing_choices", True), ("failing_choices", False)):
+            for line in (data.get(field) or "").splitlines():
+                if line.strip():
+                    label = line.strip()
+                    choices.append({"value": label, "label": label, "passes": passes})
+        if data.get("answer_type") == Item.AnswerType.CHOICE and len(choices) < 2:
+            self.add_error("passing_choices", _("A choice item needs at least two choices."))
+        data["choices"] = choices
+        return data
+
+    def values(self):
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        values["choices"] = self.cleaned_data["choices"]
+        values["applies_if"] = self.rule()
+        return values
+
+
+class PreviewForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        label=_("Preview for facility"), queryset=Facility.objects.none(), required=False
+    )
+
+    def __init__(self, *args, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
