@@ -162,6 +162,56 @@ def load(text):
     return document
 
 
+KNOWN_KEYS = {
+    "document": {"format", "template", "version", "scoring", "sections"},
+    "template": {"code", "title", "category", "department", "description"},
+    "version": {"number", "status", "published_at", "change_note"},
+    "scoring": {"pass_threshold", "basic_threshold"},
+    "section": {"title", "applies_if", "items"},
+    "item": {
+        "code",
+        "question",
+        "question_en",
+        "guidance",
+        "legal_basis",
+        "answer",
+        "unit",
+        "min",
+        "max",
+        "choices",
+        "hazard",
+        "deadline",
+        "photo_on_fail",
+        "photo_on_pass",
+        "weight",
+        "applies_if",
+    },
+    "choice": {"value", "label", "passes"},
+}
+MAX_LENGTHS = {"code": 40, "legal_basis": 300, "title": 200, "unit": 20}
+
+
+def _known(mapping, level):
+    """Refuse a misspelt key instead of silently using a default for it."""
+    for key in mapping:
+        if key not in KNOWN_KEYS[level]:
+            raise ChecklistFileError(
+                _at(mapping, key, _line(mapping)),
+                _("Unknown key “%(key)s”; allowed here: %(allowed)s.")
+                % {"key": key, "allowed": ", ".join(sorted(KNOWN_KEYS[level]))},
+            )
+
+
+def _short(mapping, key, value, line):
+    limit = MAX_LENGTHS.get(key)
+    if limit and len(value) > limit:
+        raise ChecklistFileError(
+            _at(mapping, key, line),
+            _("“%(key)s” is longer than %(n)d characters.") % {"key": key, "n": limit},
+        )
+    return value
+
+
 def _line(mapping, parent=None):
     return getattr(mapping, "line", 0) or getattr(parent, "line", 0)
 
@@ -218,17 +268,18 @@ def _bool(mapping, key, default, line):
 def _item_values(doc, section_line):
     line = _line(doc, section_line)
     if not isinstance(doc, dict):
-        raise ChecklistFileError(section_line, _("Each item must be a mapping."))
+        raise ChecklistFileError(_line(section_line), _("Each item must be a mapping."))
+    _known(doc, "item")
     values = {
-        "code": _require(doc, "code", line).strip(),
+        "code": _short(doc, "code", _require(doc, "code", line).strip(), line),
         "question": _require(doc, "question", line).strip(),
         "question_en": str(doc.get("question_en") or ""),
         "guidance": str(doc.get("guidance") or ""),
-        "legal_basis": _require(doc, "legal_basis", line).strip(),
+        "legal_basis": _short(doc, "legal_basis", _require(doc, "legal_basis", line).strip(), line),
         "answer_type": _choice(
             doc, "answer", Item.AnswerType.PASS_FAIL, Item.AnswerType.values, line
         ),
-        "unit": str(doc.get("unit") or ""),
+        "unit": _short(doc, "unit", str(doc.get("unit") or ""), line),
         "min_value": None,
         "max_value": None,
         "choices": [],
@@ -264,6 +315,12 @@ def _item_values(doc, section_line):
                 values[name] = Decimal(str(value))
         if values["min_value"] is None and values["max_value"] is None:
             raise ChecklistFileError(line, _("A number item needs “min” or “max”."))
+        if (
+            values["min_value"] is not None
+            and values["max_value"] is not None
+            and values["min_value"] > values["max_value"]
+        ):
+            raise ChecklistFileError(_at(doc, "max", line), _("“max” is below “min”."))
     if values["answer_type"] == Item.AnswerType.CHOICE:
         choices = doc.get("choices")
         if not isinstance(choices, list) or len(choices) < 2:
@@ -272,6 +329,7 @@ def _item_values(doc, section_line):
             choice_line = _line(choice, doc)
             if not isinstance(choice, dict) or "value" not in choice:
                 raise ChecklistFileError(choice_line, _("Each choice needs a “value”."))
+            _known(choice, "choice")
             values["choices"].append(
                 {
                     "value": str(choice["value"]),
@@ -288,18 +346,27 @@ def parse_document(document):
         raise ChecklistFileError(
             _line(document), _("Unknown format “%(f)s”.") % {"f": document.get("format")}
         )
+    _known(document, "document")
     template_doc = document.get("template")
     if not isinstance(template_doc, dict):
         raise ChecklistFileError(_line(document), _("“template” is missing."))
+    _known(template_doc, "template")
     tline = _line(template_doc, document)
     template = {
         "code": _require(template_doc, "code", tline).strip(),
-        "title": _require(template_doc, "title", tline).strip(),
+        "title": _short(
+            template_doc, "title", _require(template_doc, "title", tline).strip(), tline
+        ),
         "category": _choice(template_doc, "category", None, Category.values, tline),
         "department": _choice(template_doc, "department", None, Department.Kind.values, tline),
         "description": str(template_doc.get("description") or ""),
     }
     scoring = document.get("scoring") or {}
+    if not isinstance(scoring, dict):
+        raise ChecklistFileError(_at(document, "scoring", 0), _("“scoring” must be a mapping."))
+    _known(scoring, "scoring")
+    if isinstance(document.get("version"), dict):
+        _known(document["version"], "version")
     sline = _line(scoring, document)
     version = {
         "pass_threshold": scoring.get("pass_threshold", 85),
@@ -323,7 +390,8 @@ def parse_document(document):
         line = _line(section_doc, document)
         if not isinstance(section_doc, dict):
             raise ChecklistFileError(line, _("Each section must be a mapping."))
-        title = _require(section_doc, "title", line).strip()
+        _known(section_doc, "section")
+        title = _short(section_doc, "title", _require(section_doc, "title", line).strip(), line)
         items_doc = section_doc.get("items")
         if not isinstance(items_doc, list) or not items_doc:
             raise ChecklistFileError(

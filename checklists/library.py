@@ -1,17 +1,17 @@
 """The standard checklist library shipped in checklists/library/*.yaml."""
 
+import json
 from pathlib import Path
 
-import yaml
-
-from .exchange import dump, export_document, import_document, load
+from .exchange import export_document, import_document, load
 from .models import ChecklistTemplate
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
 
 
 def _comparable(document):
-    document = yaml.safe_load(dump(document))
+    # A plain-JSON copy: loaded documents carry line numbers in dict subclasses.
+    document = json.loads(json.dumps(document, default=str))
     document.pop("version", None)
     return document
 
@@ -30,9 +30,7 @@ def load_library(*, by=None):
         code = document["template"]["code"]
         template = ChecklistTemplate.objects.filter(code=code).first()
         current = template.current_version if template else None
-        if current is not None and _comparable(export_document(current)) == _comparable(
-            document
-        ):
+        if current is not None and _comparable(export_document(current)) == _comparable(document):
             unchanged.append(code)
             continue
         import_document(document, publish=True, by=by)

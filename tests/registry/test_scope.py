@@ -45,10 +45,63 @@ def inspector_profile(w):
     return {"pk": InspectorProfile.objects.get(user__username="inspector").pk}
 
 
+def _checklist(w):
+    from checklists import services as checklist_services
+
+    template = checklist_services.template_create(
+        code="scope", title="范围", category="fire", department="fire_rescue"
+    )
+    version = checklist_services.version_new_draft(template=template)
+    section = checklist_services.section_save(version=version, values={"title": "S"})
+    item = checklist_services.item_save(
+        section=section, values={"code": "S-1", "question": "Q", "legal_basis": "B"}
+    )
+    return template, version, section, item
+
+
+def checklist_template(w):
+    return {"pk": _checklist(w)[0].pk}
+
+
+def checklist_version(w):
+    return {"pk": _checklist(w)[1].pk}
+
+
+def two_versions(w):
+    from checklists import services as checklist_services
+
+    _t, version, _s, _i = _checklist(w)
+    other = checklist_services.version_new_draft(template=version.template, from_version=version)
+    return {"pk": version.pk, "other_pk": other.pk}
+
+
+def checklist_section(w):
+    _t, version, section, _i = _checklist(w)
+    return {"version_pk": version.pk, "pk": section.pk}
+
+
+def checklist_section_items(w):
+    _t, version, section, _i = _checklist(w)
+    return {"version_pk": version.pk, "section_pk": section.pk}
+
+
+def checklist_item(w):
+    _t, version, _s, item = _checklist(w)
+    return {"version_pk": version.pk, "pk": item.pk}
+
+
+def checklist_item_kind(w):
+    _t, version, _s, item = _checklist(w)
+    return {"version_pk": version.pk, "kind": "item", "pk": item.pk}
+
+
 def facility_change(w):
     services.facility_save(facility=w["facility"], values={"beds": 121})
     return {"pk": ChangeLog.objects.filter(model="registry.facility").first().pk}
 
+
+# Checklists are a shared library: every bureau lead edits drafts, everyone reads.
+LEADS_ONLY = expect(403, lead=200, other_lead=200, admin_user=200)
 
 # url name -> (kwargs builder, {role: status})
 CASES = {
@@ -78,6 +131,27 @@ CASES = {
         lambda w: {"kind": "facilities"},
         expect(403, lead=200, other_lead=200, admin_user=200),
     ),
+    "checklists:template_list": (None, expect(200)),
+    "checklists:template_create": (None, LEADS_ONLY),
+    "checklists:template_detail": (checklist_template, expect(200)),
+    "checklists:version_detail": (checklist_version, expect(200)),
+    "checklists:version_preview": (checklist_version, expect(200)),
+    "checklists:version_export": (checklist_version, expect(200)),
+    "checklists:version_compare": (two_versions, expect(200)),
+    "checklists:version_edit": (checklist_version, LEADS_ONLY),
+    "checklists:version_publish": (checklist_version, LEADS_ONLY),
+    "checklists:version_discard": (checklist_version, LEADS_ONLY),
+    # POST-only: a GET is refused with 405 for those who may use it.
+    "checklists:version_new_draft": (
+        checklist_version,
+        expect(403, lead=405, other_lead=405, admin_user=405),
+    ),
+    "checklists:section_create": (lambda w: {"version_pk": _checklist(w)[1].pk}, LEADS_ONLY),
+    "checklists:section_edit": (checklist_section, LEADS_ONLY),
+    "checklists:item_create": (checklist_section_items, LEADS_ONLY),
+    "checklists:item_edit": (checklist_item, LEADS_ONLY),
+    "checklists:remove": (checklist_item_kind, LEADS_ONLY),
+    "checklists:move": (checklist_item_kind, expect(403, lead=405, other_lead=405, admin_user=405)),
     "audit:history": (None, expect(403, auditor=200, admin_user=200)),
     "audit:history_csv": (None, expect(403, auditor=200, admin_user=200)),
     "audit:change": (facility_change, expect(403, auditor=200, admin_user=200)),
