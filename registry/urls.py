@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "registry"
 
@@ -11,4 +11,14 @@ urlpatterns = [
     path("inspectors/", views.inspector_list, name="inspector_list"),
     path("inspectors/<int:pk>/", views.inspector_detail, name="inspector_detail"),
     path("calendar/", views.calendar, name="calendar"),
+    path(
+        "import/facilities/", views_import.upload, {"kind": "facilities"}, name="import_facilities"
+    ),
+    path(
+        "import/inspectors/", views_import.upload, {"kind": "inspectors"}, name="import_inspectors"
+    ),
+    path("import/<str:kind>/template.xlsx", views_import.template, name="import_template"),
+    path("import/<str:kind>/preview/", views_import.preview, name="import_preview"),
+    path("import/<str:kind>/confirm/", views_import.confirm, name="import_confirm"),
+    path("import/<str:kind>/cancel/", views_import.cancel, name="import_cancel"),
 ]

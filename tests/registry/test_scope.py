@@ -131,6 +131,19 @@ CASES = {
         lambda w: {"kind": "facilities"},
         expect(403, lead=200, other_lead=200, admin_user=200),
     ),
+    # Without an upload waiting in the session, the preview sends a lead back to upload.
+    "registry:import_preview": (
+        lambda w: {"kind": "facilities"},
+        expect(403, lead=302, other_lead=302, admin_user=302),
+    ),
+    "registry:import_confirm": (
+        lambda w: {"kind": "inspectors"},
+        expect(403, lead=405, other_lead=405, admin_user=405),
+    ),
+    "registry:import_cancel": (
+        lambda w: {"kind": "facilities"},
+        expect(403, lead=405, other_lead=405, admin_user=405),
+    ),
     "checklists:template_list": (None, expect(200)),
     "checklists:template_create": (None, LEADS_ONLY),
     "checklists:template_detail": (checklist_template, expect(200)),
