@@ -56,7 +56,7 @@ def test_a_lead_builds_previews_and_publishes_a_checklist_on_the_web(world, lead
 
     # Publishing asks first, then freezes.
     confirm = web.get(f"/checklists/versions/{draft.pk}/publish/")
-    assert "can never be changed" in confirm.content.decode() or "永远" in confirm.content.decode()
+    assert "任何人都不能再修改此版本" in confirm.content.decode()
     draft.refresh_from_db()
     assert draft.status == "draft"
     web.post(f"/checklists/versions/{draft.pk}/publish/")

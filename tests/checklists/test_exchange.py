@@ -136,4 +136,4 @@ def test_the_command_exits_with_status_1_on_a_bad_file(db, tmp_path):
         timeout=120,
     )
     assert result.returncode == 1
-    assert "line 18" in result.stderr or "18" in result.stderr
+    assert "第 18 行" in result.stderr and "photo" in result.stderr

@@ -1,0 +1,57 @@
+# make run    demo site on http://127.0.0.1:8000/ (installs what is missing first)
+# make test   the whole suite on SQLite, then on a throwaway PostgreSQL cluster
+# make lint   ruff check and ruff format --check
+# make clean  caches and test artifacts (distclean: also .venv and var/)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+# Touched after a successful install: pip runs again only when a requirements file is newer.
+INSTALLED := $(VENV)/.requirements-installed
+
+.PHONY: help run test test-sqlite test-postgres lint clean distclean system-packages venv messages
+
+help:
+	@sed -n 's/^# \(make .*\)/\1/p' $(firstword $(MAKEFILE_LIST))
+
+run: system-packages venv messages
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py seed_demo
+	scripts/serve.sh
+
+test: test-sqlite test-postgres
+
+test-sqlite: system-packages venv messages
+	$(VENV)/bin/pytest
+
+# Browser tests run in the SQLite pass only: they test pages, not the database.
+test-postgres: system-packages venv messages
+	scripts/with-postgres.sh $(VENV)/bin/pytest -m "not e2e"
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+system-packages:
+	@scripts/system-packages.sh
+
+venv: $(INSTALLED)
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# compilemessages needs at least one locale directory to look in.
+messages: venv
+	mkdir -p locale
+	$(PYTHON) manage.py compilemessages --ignore .venv --verbosity 0
+
+clean:
+	rm -rf .pytest_cache .ruff_cache test-artifacts
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) var
