@@ -54,7 +54,12 @@ class DateInput(forms.DateInput):
 class HistoryFilterForm(forms.Form):
     model = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object ID"), required=False, max_length=64)
-    user = forms.CharField(label=_("User"), required=False, max_length=150, help_text=_("Username"))
+    user = forms.CharField(
+        label=_("User"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"placeholder": _("Username")}),
+    )
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,

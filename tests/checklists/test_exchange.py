@@ -116,7 +116,7 @@ def test_a_bad_file_is_refused_with_its_line_and_nothing_written(
     with pytest.raises(CommandError) as info:
         call_command("import_checklist", str(path))
     message = str(info.value)
-    assert f"{line}" in message, message
+    assert f"第 {line} 行：" in message, message
     assert reason in message, message
     assert not ChecklistTemplate.objects.exists()
     assert not Item.objects.exists()
