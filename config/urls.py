@@ -15,6 +15,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("registry.urls")),
     path("checklists/", include("checklists.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("public/", include("reports.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,12 +12,16 @@ STAFF = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
 
 NAVIGATION = [
     (_("Home"), "home", None),
+    (_("Inspections"), "inspections:inspection_list", EVERYONE),
+    (_("Spot-check plans"), "inspections:plan_list", STAFF),
     (_("Facilities"), "registry:facility_list", EVERYONE),
     (_("Inspectors"), "registry:inspector_list", STAFF),
     (_("Checklists"), "checklists:template_list", EVERYONE),
     (_("Import"), "registry:import_facilities", (Role.LEAD,)),
     (_("Working days"), "registry:calendar", EVERYONE),
     (_("Change history"), "audit:history", (Role.AUDITOR,)),
+    (_("Messages"), "inspections:notifications", None),
+    (_("Public site"), "reports:plan_list", None),
 ]
 
 
@@ -30,4 +34,9 @@ def navigation(request):
         for label, name, roles in NAVIGATION
         if roles is None or has_role(user, *roles)
     ]
-    return {"nav_items": items}
+    # The reverse relation from inspections' notifications: registry imports nothing from there.
+    unread = user.notifications.filter(read_at=None).count()
+    for item in items:
+        if item["url"] == reverse("inspections:notifications") and unread:
+            item["label"] = f"{item['label']} ({unread})"
+    return {"nav_items": items, "unread_notifications": unread}

@@ -100,6 +100,66 @@ def facility_change(w):
     return {"pk": ChangeLog.objects.filter(model="registry.facility").first().pk}
 
 
+def _plan(w, approve=True):
+    from datetime import date
+
+    from inspections import services as inspection_services
+    from registry.models import Department, User
+
+    lead = User.objects.get(username="lead")
+    template = _checklist(w)[0]
+    from checklists import services as checklist_services
+
+    checklist_services.version_publish(version=template.versions.get())
+    plan = inspection_services.plan_save(
+        values={
+            "name": "范围测试计划",
+            "region": w["county"],
+            "year": 2026,
+            "window_start": date(2026, 12, 1),
+            "window_end": date(2026, 12, 31),
+            "lead_department": w["civil"],
+            "max_per_inspector": 10,
+        },
+        m2m={
+            "scope_regions": [w["county"]],
+            "pool_departments": list(Department.objects.all()),
+            "pool_regions": [w["county"]],
+        },
+        checklists={template: True},
+        by=lead,
+    )
+    if approve:
+        plan = inspection_services.plan_approve(plan=plan, by=lead)
+    return plan, lead
+
+
+def draft_plan(w):
+    return {"pk": _plan(w, approve=False)[0].pk}
+
+
+def approved_plan(w):
+    return {"pk": _plan(w)[0].pk}
+
+
+def _drawn(w):
+    from inspections import services as inspection_services
+
+    plan, lead = _plan(w)
+    draw = inspection_services.draw_freeze(plan=plan, by=lead)
+    return inspection_services.draw_run(draw=draw, public_entropy="1", source="test", by=lead)
+
+
+def drawn(w):
+    return {"pk": _drawn(w).pk}
+
+
+def drawn_inspection(w):
+    return {"pk": _drawn(w).inspections.get(facility=w["facility"]).pk}
+
+
+PUBLIC = {role: 200 for role in ROLES}
+
 # Checklists are a shared library: every bureau lead edits drafts, everyone reads.
 LEADS_ONLY = expect(403, lead=200, other_lead=200, admin_user=200)
 
@@ -165,6 +225,31 @@ CASES = {
     "checklists:item_edit": (checklist_item, LEADS_ONLY),
     "checklists:remove": (checklist_item_kind, LEADS_ONLY),
     "checklists:move": (checklist_item_kind, expect(403, lead=405, other_lead=405, admin_user=405)),
+    "inspections:plan_list": (None, expect(403, **STAFF)),
+    "inspections:plan_create": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
+    "inspections:plan_detail": (approved_plan, expect(403, **{**STAFF, "other_lead": 404})),
+    "inspections:plan_edit": (draft_plan, expect(403, lead=200, other_lead=404, admin_user=200)),
+    "inspections:plan_approve": (draft_plan, expect(403, lead=200, other_lead=404, admin_user=200)),
+    "inspections:draw_freeze": (
+        approved_plan,
+        expect(403, lead=200, other_lead=404, admin_user=200),
+    ),
+    "inspections:draw_detail": (drawn, expect(403, **{**STAFF, "other_lead": 404})),
+    "inspections:draw_run": (drawn, expect(403, lead=405, other_lead=405, admin_user=405)),
+    "inspections:draw_void": (drawn, expect(403, lead=200, other_lead=404, admin_user=200)),
+    # Without ?facility= the page sends a lead back to the draw.
+    "inspections:draw_substitute": (drawn, expect(403, lead=302, other_lead=404, admin_user=302)),
+    "inspections:inspection_list": (None, expect(200)),
+    "inspections:inspection_detail": (
+        drawn_inspection,
+        expect(200, other_manager=404, other_lead=404),
+    ),
+    "inspections:notifications": (None, expect(200)),
+    "inspections:notifications_read": (None, expect(405)),
+    "reports:plan_list": (None, PUBLIC),
+    "reports:plan_detail": (approved_plan, PUBLIC),
+    "reports:draw_list_json": (None, PUBLIC),
+    "reports:draw_json": (drawn, PUBLIC),
     "audit:history": (None, expect(403, auditor=200, admin_user=200)),
     "audit:history_csv": (None, expect(403, auditor=200, admin_user=200)),
     "audit:change": (facility_change, expect(403, auditor=200, admin_user=200)),

@@ -1,0 +1,184 @@
+"""Timed measurements (never run as tests): ``python benchmarks/run.py --json``.
+
+Prints one JSON object of named figures. Machines are noisy, so each target is
+a ratio to a baseline measured in the same run:
+
+- ``draw_floor``: seconds to compute the facility keys of a national directory
+  (400,000 facilities) and sort them — no draw can be faster than that.
+- ``draw_pure``: seconds for the whole draw algorithm on that directory (four
+  classes, ratios 5/20/40/80, 20,000 inspectors, one facility in ten excluding
+  one to three of them, team 2, limit 20); ``draw_pure_ratio`` is draw_pure /
+  draw_floor. Aim: at most 3.
+- ``draw_county``: seconds for a full draw with persistence (freeze, draw,
+  inspections, teams, notifications, history) for a county of 150 facilities and
+  20 inspectors, on a throwaway SQLite database.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from inspections import drawing  # noqa: E402  (pure Python, no Django)
+
+NATIONAL_FACILITIES = 400_000
+NATIONAL_INSPECTORS = 20_000
+
+
+def national_directory(seed=2026):
+    rng = random.Random(seed)
+    strata = {cls: [] for cls in drawing.CLASSES}
+    for n in range(NATIONAL_FACILITIES):
+        strata[rng.choice(drawing.CLASSES)].append(f"9143{n:014d}")
+    for codes in strata.values():
+        codes.sort()
+    inspectors = [f"J{n:08d}" for n in range(NATIONAL_INSPECTORS)]
+    exclusions = {}
+    for n in range(0, NATIONAL_FACILITIES, 10):
+        exclusions[f"9143{n:014d}"] = sorted(rng.sample(inspectors, rng.randint(1, 3)))
+    return strata, inspectors, exclusions
+
+
+def best_of(runs, function):
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_draw(runs):
+    strata, inspectors, exclusions = national_directory()
+    seed = drawing.seed_of("5e" * 32, "benchmark")
+    codes = [code for stratum in strata.values() for code in stratum]
+
+    def floor():
+        sorted((drawing.facility_key(seed, code), code) for code in codes)
+
+    def pure():
+        drawing.draw(
+            seed=seed,
+            strata=strata,
+            ratios={"A": 5, "B": 20, "C": 40, "D": 80},
+            inspectors=inspectors,
+            exclusions=exclusions,
+            team_size=2,
+            max_per_inspector=20,
+        )
+
+    floor_s = best_of(runs, floor)
+    pure_s = best_of(runs, pure)
+    return {
+        "draw_floor": round(floor_s, 3),
+        "draw_pure": round(pure_s, 3),
+        "draw_pure_ratio": round(pure_s / floor_s, 2),
+    }
+
+
+def bench_county(runs):
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        os.environ["VAR_DIR"] = tmp
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        return {"draw_county": round(_county(runs), 3)}
+
+
+def _county(runs):
+    from datetime import date
+
+    from checklists import services as checklist_services
+    from inspections import services
+    from registry.creditcode import check_character
+    from registry.models import Department, Facility, InspectorProfile, Region, User
+
+    county = Region.objects.create(code="430602", name="岳阳楼区")
+    department = Department.objects.create(code="civil", name="民政局", kind="civil_affairs")
+    lead = User.objects.create_user(username="lead", role="lead")
+    lead.regions.set([county])
+    for n in range(150):
+        body = f"52430602MJ{n:07d}"
+        Facility.objects.create(
+            name=f"养老院{n}",
+            credit_code=body + check_character(body),
+            type="care_home",
+            address="岳阳楼区",
+            region=county,
+            risk_class="ABCD"[n % 4],
+        )
+    for n in range(20):
+        user = User.objects.create_user(username=f"i{n}", role="inspector")
+        InspectorProfile.objects.create(
+            user=user, department=department, region=county, credential_no=f"C{n:04d}"
+        )
+    template = checklist_services.template_create(
+        code="b", title="检查表", category="fire", department="fire_rescue"
+    )
+    version = checklist_services.version_new_draft(template=template)
+    section = checklist_services.section_save(version=version, values={"title": "S"})
+    checklist_services.item_save(
+        section=section, values={"code": "B-1", "question": "Q", "legal_basis": "B"}
+    )
+    checklist_services.version_publish(version=version)
+    plan = services.plan_save(
+        values={
+            "name": "基准",
+            "region": county,
+            "year": 2026,
+            "window_start": date(2026, 12, 1),
+            "window_end": date(2026, 12, 31),
+            "lead_department": department,
+            "max_per_inspector": 20,
+            "exclude_last_inspectors": False,
+        },
+        m2m={"scope_regions": [county], "pool_departments": [department], "pool_regions": [county]},
+        checklists={template: True},
+        by=lead,
+    )
+    plan = services.plan_approve(plan=plan, by=lead)
+    times = []
+    for n in range(runs):
+        start = time.perf_counter()
+        draw = services.draw_freeze(plan=plan, by=lead)
+        draw = services.draw_run(draw=draw, public_entropy=str(n), source="benchmark", by=lead)
+        times.append(time.perf_counter() - start)
+        assert draw.status == "valid", draw.failure
+        services.draw_void(draw=draw, reason="benchmark", by=lead)
+    return min(times)
+
+
+BENCHMARKS = {"draw": bench_draw, "county": bench_county}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
+    parser.add_argument("--runs", type=int, default=3, help="best of N (default 3)")
+    args = parser.parse_args(argv)
+    figures = {}
+    for name in args.only or BENCHMARKS:
+        figures.update(BENCHMARKS[name](args.runs))
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+    else:
+        for name, value in sorted(figures.items()):
+            print(f"{name:20} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The access module for supervision objects, on top of ``registry.access``.
+
+Registry cannot import inspections (data flows one way), so the scopers for
+plans, draws and inspections live here and re-export the registry's; views of
+inspections and later rooms import this module only.
+"""
+
+from django.http import Http404
+
+from registry.access import (  # noqa: F401  (re-exported)
+    REGION_ROLES,
+    Role,
+    facilities_for,
+    facility_for_user,
+    has_role,
+    inspector_for_user,
+    inspectors_for,
+    is_admin,
+    region_for_user,
+    region_q,
+    regions_for,
+    role_required,
+)
+
+from .models import Draw, Inspection, Plan
+
+
+def plans_for(user):
+    """Plans owned by a region within the user's scope (managers see none)."""
+    if is_admin(user):
+        return Plan.objects.all()
+    if user.is_authenticated and user.role in REGION_ROLES:
+        return Plan.objects.filter(region_q(user))
+    return Plan.objects.none()
+
+
+def plan_for_user(user, pk):
+    try:
+        return plans_for(user).select_related("region", "lead_department").get(pk=pk)
+    except (Plan.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def draws_for(user):
+    if is_admin(user):
+        return Draw.objects.all()
+    if user.is_authenticated and user.role in REGION_ROLES:
+        return Draw.objects.filter(region_q(user, "plan__region"))
+    return Draw.objects.none()
+
+
+def draw_for_user(user, pk):
+    try:
+        return draws_for(user).select_related("plan").get(pk=pk)
+    except (Draw.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def inspections_for(user):
+    """Inspections the user may see.
+
+    Inspectors see those they are (or were) on the team of; leads and auditors
+    those of facilities in their regions; managers their facilities' inspections,
+    except unannounced ones that have not started: a manager must not be able to
+    tell that their facility was drawn.
+    """
+    if is_admin(user):
+        return Inspection.objects.all()
+    if not user.is_authenticated:
+        return Inspection.objects.none()
+    if user.role == Role.INSPECTOR:
+        return Inspection.objects.filter(team__inspector__user=user).distinct()
+    if user.role in (Role.LEAD, Role.AUDITOR):
+        return Inspection.objects.filter(region_q(user, "facility__region"))
+    if user.role == Role.MANAGER:
+        return Inspection.objects.filter(facility__managers=user).exclude(
+            unannounced=True, started_at=None
+        )
+    return Inspection.objects.none()
+
+
+def inspection_for_user(user, pk):
+    try:
+        return inspections_for(user).select_related("facility", "plan").get(pk=pk)
+    except (Inspection.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,0 +1,191 @@
+"""The draw algorithm ``sha256-rank-v1``, in plain Python with no Django.
+
+Everything here is a function of published data, so anyone holding a draw's
+public record can recompute it (``tools/verify_draw.py`` does so with its own,
+independent code; docs/draw-algorithm.md explains the protocol). All strings are
+UTF-8 and hashes lowercase hex.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+ALGORITHM = "sha256-rank-v1"
+CLASSES = ("A", "B", "C", "D")
+
+
+class DrawFailed(Exception):
+    """Some selected facility cannot get a full team; nothing is assigned."""
+
+    def __init__(self, facility, available, team_size):
+        self.facility = facility
+        self.available = available
+        self.team_size = team_size
+        super().__init__(
+            f"facility {facility}: {available} eligible inspector(s), {team_size} needed"
+        )
+
+
+def sha256_hex(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_json(value):
+    """Sorted keys, no spaces, non-ASCII kept: the bytes whose hash is published."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def commitment_of(secret_hex):
+    return sha256_hex(secret_hex)
+
+
+def candidates_document(*, parameters, strata, inspectors, exclusions):
+    return {
+        "parameters": parameters,
+        "strata": strata,
+        "inspectors": inspectors,
+        "exclusions": exclusions,
+    }
+
+
+def candidates_sha256(document):
+    return hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+def seed_of(secret_hex, public_entropy):
+    return sha256_hex(f"{secret_hex}|{public_entropy}")
+
+
+def sample_size(count, percent):
+    """ceil(count * percent / 100) in integers."""
+    return (count * percent + 99) // 100
+
+
+def facility_key(seed, code):
+    return sha256_hex(f"{seed}|F|{code}")
+
+
+def inspector_index(seed, facility, k, pool_size):
+    return int(sha256_hex(f"{seed}|I|{facility}|{k}"), 16) % pool_size
+
+
+@dataclass
+class Result:
+    selected: dict  # class -> codes in rank order
+    order: list  # every selected code, in draw order
+    assignments: list  # [{"facility": code, "inspectors": [codes in draw order]}]
+    next_k: dict = field(default_factory=dict)  # facility -> first k not yet used
+    load: dict = field(default_factory=dict)  # inspector -> inspections assigned
+
+
+def select(seed, strata, ratios):
+    """The facilities each class yields, and all of them in draw order."""
+    keys = {}
+    selected = {}
+    for cls in CLASSES:
+        codes = strata.get(cls, [])
+        n = sample_size(len(codes), ratios[cls])
+        ranked = sorted((facility_key(seed, code), code) for code in codes)[:n]
+        selected[cls] = [code for _key, code in ranked]
+        keys.update((code, key) for key, code in ranked)
+    order = sorted(keys, key=lambda code: (keys[code], code))
+    return selected, order
+
+
+class _Teams:
+    """Team drawing state: the pool, exclusions, loads and who is at the limit."""
+
+    def __init__(self, seed, inspectors, exclusions, team_size, limit):
+        self.seed = seed
+        self.pool = sorted(inspectors)
+        self.exclusions = {f: set(codes) for f, codes in exclusions.items()}
+        self.team_size = team_size
+        self.limit = limit
+        self.load = dict.fromkeys(self.pool, 0)
+        self.full = set()  # inspectors at the limit
+
+    def available(self, facility, also_unavailable=()):
+        """How many pool inspectors are neither excluded for ``facility`` nor at the limit."""
+        blocked = self.exclusions.get(facility, set()) | set(also_unavailable)
+        # Exclusion lists are short and the full set can be large: count, don't union.
+        blocked_free = sum(1 for i in blocked if i in self.load and i not in self.full)
+        return len(self.pool) - len(self.full) - blocked_free
+
+    def next_member(self, facility, k, skip):
+        """From ``k`` on, the first inspector the sequence yields who may join; and the next k."""
+        excluded = self.exclusions.get(facility, ())
+        size = len(self.pool)
+        while True:
+            code = self.pool[inspector_index(self.seed, facility, k, size)]
+            k += 1
+            if code in skip or code in excluded or code in self.full:
+                continue
+            return code, k
+
+    def add_load(self, code, delta):
+        self.load[code] += delta
+        if self.load[code] >= self.limit:
+            self.full.add(code)
+        else:
+            self.full.discard(code)
+
+
+def draw(*, seed, strata, ratios, inspectors, exclusions, team_size, max_per_inspector):
+    """Run the draw. Raises ``DrawFailed`` naming the first facility without a full team."""
+    selected, order = select(seed, strata, ratios)
+    teams = _Teams(seed, inspectors, exclusions, team_size, max_per_inspector)
+    assignments, next_k = [], {}
+    for facility in order:
+        available = teams.available(facility)
+        if available < team_size:
+            raise DrawFailed(facility, available, team_size)
+        team, k = [], 0
+        while len(team) < team_size:
+            code, k = teams.next_member(facility, k, team)
+            team.append(code)
+        for code in team:
+            teams.add_load(code, 1)
+        assignments.append({"facility": facility, "inspectors": team})
+        next_k[facility] = k
+    return Result(
+        selected=selected, order=order, assignments=assignments, next_k=next_k, load=teams.load
+    )
+
+
+class NoSubstitute(Exception):
+    """No eligible inspector is left for the facility."""
+
+
+def substitutes(*, seed, inspectors, exclusions, team_size, max_per_inspector, result, changes):
+    """Replay substitutions after a draw and return each replacement in order.
+
+    ``changes`` is a list of (facility, out) pairs; the replacement for each is the
+    next inspector the facility's k-sequence yields who is not on its team, not
+    excluded, not at the limit, and not someone already taken off this facility.
+    """
+    teams = _Teams(seed, inspectors, exclusions, team_size, max_per_inspector)
+    current = {a["facility"]: list(a["inspectors"]) for a in result.assignments}
+    for team in current.values():
+        for code in team:
+            teams.add_load(code, 1)
+    next_k = dict(result.next_k)
+    removed = {}
+    chosen = []
+    for facility, out in changes:
+        team = current.get(facility)
+        if team is None or out not in team:
+            raise ValueError(f"{out} is not on the team of {facility}")
+        gone = removed.setdefault(facility, set())
+        gone.add(out)
+        teams.add_load(out, -1)
+        if teams.available(facility, also_unavailable=gone | set(team)) < 1:
+            teams.add_load(out, 1)
+            gone.discard(out)
+            raise NoSubstitute(facility)
+        code, next_k[facility] = teams.next_member(facility, next_k[facility], set(team) | gone)
+        team[team.index(out)] = code
+        teams.add_load(code, 1)
+        chosen.append(code)
+    return chosen, current

@@ -1,0 +1,105 @@
+"""A county with enough facilities and inspectors to draw from, and an approved plan."""
+
+from datetime import date
+
+import pytest
+
+from checklists import services as checklist_services
+from inspections import services
+from registry.models import Department, Facility, InspectorProfile, User
+from tests.conftest import make_credit_code
+
+CLASSES = "ABCDBCDCDD"  # 10 facilities per block: A 1, B 2, C 3, D 4
+
+
+@pytest.fixture
+def published_template(db):
+    template = checklist_services.template_create(
+        code="t-fire", title="消防检查表", category="fire", department="fire_rescue"
+    )
+    version = checklist_services.version_new_draft(template=template)
+    section = checklist_services.section_save(version=version, values={"title": "疏散"})
+    checklist_services.item_save(
+        section=section,
+        values={"code": "F-01", "question": "疏散通道是否畅通？", "legal_basis": "GB 50016"},
+    )
+    checklist_services.version_publish(version=version)
+    return template
+
+
+@pytest.fixture
+def county_facilities(world):
+    """40 more facilities in the county (plus the world's two), classes A–D."""
+    made = []
+    for n in range(40):
+        made.append(
+            Facility.objects.create(
+                name=f"测试养老院{n:02d}",
+                credit_code=make_credit_code("430602", 1000 + n) if n % 5 else None,
+                type=Facility.Type.CARE_HOME,
+                address=f"岳阳楼区测试路{n}号",
+                region=world["county"],
+                risk_class=CLASSES[n % 10],
+            )
+        )
+    return made
+
+
+@pytest.fixture
+def pool(world, inspector, inspector2):
+    """Eight inspectors in the county (the two personas and six more)."""
+    profiles = [inspector.inspector_profile, inspector2.inspector_profile]
+    for n in range(6):
+        user = User.objects.create_user(
+            username=f"pool{n}", password="x", role=User.Role.INSPECTOR, full_name=f"检查员{n}"
+        )
+        user.regions.set([world["county"]])
+        profiles.append(
+            InspectorProfile.objects.create(
+                user=user,
+                department=world["civil"] if n % 2 else world["fire"],
+                region=world["county"],
+                credential_no=f"4306029{n:04d}",
+                categories=["fire"],
+            )
+        )
+    return profiles
+
+
+def make_plan(world, lead, template, **overrides):
+    values = {
+        "name": "2026年第四季度双随机抽查",
+        "region": world["county"],
+        "year": 2026,
+        "window_start": date(2026, 12, 1),
+        "window_end": date(2026, 12, 31),
+        "lead_department": world["civil"],
+        "max_per_inspector": 10,
+    }
+    values.update(overrides)
+    return services.plan_save(
+        values=values,
+        m2m={
+            "scope_regions": [world["county"]],
+            "pool_departments": list(Department.objects.all()),
+            "pool_regions": [world["county"]],
+        },
+        checklists={template: True},
+        by=lead,
+    )
+
+
+@pytest.fixture
+def plan(world, lead, published_template, county_facilities, pool):
+    return services.plan_approve(plan=make_plan(world, lead, published_template), by=lead)
+
+
+@pytest.fixture
+def drawn(plan, lead):
+    draw = services.draw_freeze(plan=plan, by=lead)
+    return services.draw_run(
+        draw=draw,
+        public_entropy="03 07 12 19 25 31 + 09",
+        source="福利彩票双色球 2026135 期",
+        by=lead,
+    )

@@ -1,0 +1,129 @@
+"""The public site: plans, the commitment before a draw, the record after it."""
+
+import hashlib
+import json
+
+import pytest
+from django.utils import timezone
+
+from inspections import services
+from inspections.models import Inspection
+from tests.inspections.conftest import make_plan
+
+KEYS = {
+    "algorithm", "plan", "frozen_at", "drawn_at", "commitment", "secret", "public_entropy",
+    "public_entropy_source", "seed", "candidates_sha256", "parameters", "strata", "inspectors",
+    "exclusions", "selected", "assignments", "substitutions", "status", "void_reason",
+}  # fmt: skip
+
+
+def test_a_frozen_draw_shows_only_its_commitment(plan, lead, client):
+    draw = services.draw_freeze(plan=plan, by=lead)
+
+    page = client.get(f"/public/plans/{plan.pk}/").content.decode()
+    assert draw.commitment in page and draw.candidates_sha256 in page
+    assert draw.secret not in page
+    assert client.get(f"/public/draws/{draw.pk}.json").status_code == 404
+    assert client.get("/public/draws.json").json() == []
+
+
+def test_a_drawn_plan_with_notice_is_public_at_once(drawn, plan, client):
+    response = client.get(f"/public/draws/{drawn.pk}.json")
+    assert response.status_code == 200
+    record = response.json()
+    assert set(record) == KEYS
+    assert record["status"] == "valid" and record["void_reason"] is None
+    assert record["commitment"] == hashlib.sha256(record["secret"].encode()).hexdigest()
+    assert record["plan"] == {"id": plan.pk, "name": plan.name, "year": 2026}
+    assert record["parameters"] == {
+        "ratios": {"A": 5, "B": 20, "C": 40, "D": 80},
+        "team_size": 2,
+        "max_per_inspector": 10,
+    }
+    assert "岳阳楼区" not in json.dumps(record["strata"]), "codes, not names"
+
+    listing = client.get("/public/draws.json").json()
+    assert listing == [
+        {
+            "id": drawn.pk,
+            "plan": {"id": plan.pk, "name": plan.name, "year": 2026},
+            "status": "valid",
+            "url": f"http://testserver/public/draws/{drawn.pk}.json",
+        }
+    ]
+    page = client.get(f"/public/plans/{plan.pk}/").content.decode()
+    first = Inspection.objects.filter(draw=drawn).first()
+    assert first.facility.name in page and "verify_draw.py" in page
+
+
+@pytest.fixture
+def unannounced(world, lead, published_template, county_facilities, pool):
+    plan = services.plan_approve(
+        plan=make_plan(world, lead, published_template, notice="unannounced"), by=lead
+    )
+    draw = services.draw_freeze(plan=plan, by=lead)
+    return services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
+
+
+def test_an_unannounced_draw_stays_hidden_until_every_inspection_has_started(unannounced, client):
+    url = f"/public/draws/{unannounced.pk}.json"
+    assert client.get(url).status_code == 404
+    page = client.get(f"/public/plans/{unannounced.plan_id}/").content.decode()
+    assert unannounced.commitment in page
+    for inspection in unannounced.inspections.all():
+        assert inspection.facility.name not in page
+
+    inspections = list(unannounced.inspections.all())
+    for inspection in inspections[:-1]:
+        inspection.started_at = timezone.now()
+        inspection.save()
+    assert client.get(url).status_code == 404
+    inspections[-1].started_at = timezone.now()
+    inspections[-1].save()
+    assert client.get(url).status_code == 200
+
+
+def test_an_unannounced_draw_is_public_once_its_window_has_ended(unannounced):
+    from datetime import timedelta
+
+    end = unannounced.plan.window_end
+    assert not unannounced.is_revealed(today=end)
+    assert unannounced.is_revealed(today=end + timedelta(days=1))
+
+
+def test_a_manager_cannot_tell_their_facility_was_drawn_unannounced(
+    unannounced, world, as_user, manager
+):
+    from inspections.access import inspections_for
+
+    facility_inspection = Inspection.objects.create(
+        facility=world["facility"],
+        plan=unannounced.plan,
+        draw=unannounced,
+        kind="routine",
+        unannounced=True,
+        window_start=unannounced.plan.window_start,
+        window_end=unannounced.plan.window_end,
+    )
+    assert not inspections_for(manager).filter(pk=facility_inspection.pk).exists()
+    response = as_user(manager).get(f"/inspections/inspections/{facility_inspection.pk}/")
+    assert response.status_code == 404
+    facility_inspection.started_at = timezone.now()
+    facility_inspection.save()
+    assert (
+        as_user(manager).get(f"/inspections/inspections/{facility_inspection.pk}/").status_code
+        == 200
+    )
+
+
+def test_a_draft_plan_is_not_public(world, lead, published_template, client):
+    plan = make_plan(world, lead, published_template)
+    assert client.get(f"/public/plans/{plan.pk}/").status_code == 404
+    assert plan.name not in client.get("/public/").content.decode()
+
+
+def test_a_void_draw_stays_public_with_its_reason(drawn, lead, client):
+    services.draw_void(draw=drawn, reason="期号录入错误", by=lead)
+    record = client.get(f"/public/draws/{drawn.pk}.json").json()
+    assert record["status"] == "void" and record["void_reason"] == "期号录入错误"
+    assert record["assignments"], "the voided result stays visible"
