@@ -34,6 +34,7 @@ def plan_list(request):
         access.plans_for(request.user)
         .select_related("region", "lead_department")
         .annotate(inspection_count=Count("inspections", filter=~Q(inspections__status="cancelled")))
+        .order_by("-year", "-window_start", "-pk")
     )
     return render(
         request,

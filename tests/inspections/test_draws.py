@@ -179,3 +179,14 @@ def test_the_previous_team_is_excluded_from_the_next_plan(drawn, world, lead, pu
         assert set(assignment["inspectors"]) <= set(
             draw.candidates["exclusions"].get(assignment["facility"], [])
         )
+
+
+def test_the_admin_can_read_but_not_change_a_draw(drawn, admin_user, as_user):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    web = as_user(admin_user)
+    page = web.get(f"/admin/inspections/draw/{drawn.pk}/change/")
+    assert page.status_code == 200 and drawn.secret not in page.content.decode()
+    response = web.post(f"/admin/inspections/draw/{drawn.pk}/change/", {"seed": "0" * 64})
+    assert response.status_code == 403
+    assert Draw.objects.get(pk=drawn.pk).seed == drawn.seed
