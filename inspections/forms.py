@@ -139,6 +139,7 @@ class RunForm(forms.Form):
     )
     confirm = forms.BooleanField(
         label=_("I understand the draw cannot be repeated: only voided, with a reason."),
+        label_suffix="",
     )
 
 

@@ -14,6 +14,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.inspections.conftest import (  # noqa: F401  (fixtures for the draw pages)
+    county_facilities,
+    plan,
+    pool,
+    published_template,
+)
+
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent.parent / "test-artifacts" / "e2e"
 PHONE = {"width": 390, "height": 844}
