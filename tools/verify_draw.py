@@ -15,7 +15,7 @@ status 2.
 It needs only Python 3.11 or newer and its standard library, and it shares no code with
 the system that made the draw: it is a second, independent implementation of the
 algorithm ``sha256-rank-v1`` described in docs/draw-algorithm.md. Read the two side by
-side; the checks below are numbered like the steps of section "For programmers" there.
+side; the checks below are numbered like the steps of section 2.4 there.
 
 For use from other Python code: ``verify(record)`` returns ``None`` when the record is
 consistent and otherwise the first discrepancy as a string; ``check(record)`` does the
@@ -61,7 +61,8 @@ class Discrepancy(Exception):
 
     def __init__(self, field, message):
         self.field = field
-        super().__init__(f"{field}: {message}")
+        text = f"{field}: {message}"
+        super().__init__(text.replace("\r", "\\r").replace("\n", "\\n"))  # one line
 
 
 class InputError(Exception):
@@ -135,7 +136,8 @@ class DrawFails(Exception):
         self.eligible = eligible
         self.team_size = team_size
         super().__init__(
-            f"facility {facility} has {eligible} eligible inspector(s) for a team of {team_size}"
+            f"facility {show(facility)} has {eligible} eligible inspector(s) "
+            f"for a team of {team_size}"
         )
 
 
@@ -189,7 +191,7 @@ class Pool:
                 return code, k
 
 
-def draw_teams(seed, order, pool, team_size):
+def draw_teams(order, pool, team_size):
     """Step 8: a team for each facility of ``order``; raises ``DrawFails``.
 
     Returns the assignments and, for each facility, the next k not yet used.
@@ -215,7 +217,7 @@ def draw_teams(seed, order, pool, team_size):
 # --------------------------------------------------------------------------- reporting
 
 
-def show(value, items=4, chars=60):
+def show(value, items=4, chars=80):
     """A short, one-line rendering of a value for a message."""
     if isinstance(value, list) and len(value) > items:
         head = ", ".join(show(v, items, chars) for v in value[:items])
@@ -228,10 +230,12 @@ def show(value, items=4, chars=60):
     return text
 
 
-def expect_equal(field, expected, actual):
+def expect_equal(field, expected, actual, how=""):
+    """Raise unless equal; ``how`` says how the expected value was computed."""
     if expected == actual:
         return
-    message = f"expected {show(expected)} but the record has {show(actual)}"
+    how = f"{how} = " if how else ""
+    message = f"expected {how}{show(expected)} but the record has {show(actual)}"
     if isinstance(expected, list) and isinstance(actual, list):
         for position, (want, have) in enumerate(zip(expected, actual, strict=False)):
             if want != have:
@@ -443,10 +447,15 @@ def check(record):
 
     # 2. The commitment published at freeze time is the hash of the secret.
     secret = record["secret"]
-    expect_equal("commitment", commitment_of(secret), record["commitment"])
+    expect_equal("commitment", commitment_of(secret), record["commitment"], "SHA256(secret)")
 
     # 3. The candidates hash published at freeze time matches the lists in the record.
-    expect_equal("candidates_sha256", candidates_hash(record), record["candidates_sha256"])
+    expect_equal(
+        "candidates_sha256",
+        candidates_hash(record),
+        record["candidates_sha256"],
+        "SHA256(canonical JSON of parameters, strata, inspectors, exclusions)",
+    )
 
     # 4. The candidate lists follow the rules.
     check_candidates(record)
@@ -473,10 +482,10 @@ def check(record):
     need(
         drawn_at >= frozen_at,
         "drawn_at",
-        f"{record['drawn_at']} is earlier than frozen_at {record['frozen_at']}",
+        f"{show(record['drawn_at'])} is earlier than frozen_at {show(record['frozen_at'])}",
     )
     seed = seed_of(secret, entropy)
-    expect_equal("seed", seed, record["seed"])
+    expect_equal("seed", seed, record["seed"], 'SHA256(secret + "|" + public_entropy)')
 
     # 7. The facilities drawn in each class.
     parameters = record["parameters"]
@@ -489,7 +498,7 @@ def check(record):
     order = rank(seed, [code for cls in CLASSES for code in selected[cls]])
     pool = Pool(seed, record["inspectors"], record["exclusions"], parameters["max_per_inspector"])
     try:
-        assignments, next_k = draw_teams(seed, order, pool, parameters["team_size"])
+        assignments, next_k = draw_teams(order, pool, parameters["team_size"])
     except DrawFails as failure:
         need(
             record["assignments"] == [],
@@ -515,7 +524,7 @@ def check_assignments(expected, actual):
                 f"expected {show(want['facility'])} but the record has {show(have['facility'])}",
             )
         expect_equal(
-            f"assignments[{position}].inspectors (facility {want['facility']})",
+            f"assignments[{position}].inspectors (facility {show(want['facility'])})",
             want["inspectors"],
             have["inspectors"],
         )
@@ -538,12 +547,13 @@ def check_substitutions(record, pool, assignments, next_k, drawn_at):
         need(
             out in team,
             f"{field}.out",
-            f"{show(out)} is not on the team of {facility} at this point ({show(team)})",
+            f"{show(out)} is not on the team of {show(facility)} at this point ({show(team)})",
         )
         need(not is_blank(entry["reason"]), f"{field}.reason", "must say why")
         at = parse_time(entry["at"], f"{field}.at")
-        need(at >= drawn_at, f"{field}.at", f"{entry['at']} is earlier than drawn_at")
-        need(at >= previous, f"{field}.at", f"{entry['at']} is earlier than the one before")
+        when = show(entry["at"])
+        need(at >= drawn_at, f"{field}.at", f"{when} is earlier than drawn_at")
+        need(at >= previous, f"{field}.at", f"{when} is earlier than the substitution before")
         previous = at
 
         gone = taken_off.setdefault(facility, set())
@@ -553,7 +563,7 @@ def check_substitutions(record, pool, assignments, next_k, drawn_at):
         need(
             pool.eligible_count(facility, also_blocked=skip) > 0,
             f"{field}.in",
-            f"no eligible inspector is left for {facility}, so there can be no replacement",
+            f"no eligible inspector is left for {show(facility)}, so there is no replacement",
         )
         code, next_k[facility] = pool.next_eligible(facility, next_k[facility], skip)
         expect_equal(f"{field}.in", code, entry["in"])
@@ -596,6 +606,8 @@ def parse(text):
         )
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         raise InputError(f"not valid JSON: {error}") from None
+    except RecursionError:
+        raise InputError("not valid JSON: nested too deeply") from None
 
 
 def load(source):
