@@ -1,5 +1,7 @@
 """Reads that present plans and draws, shared by staff pages and the public site."""
 
+from registry.models import Facility, InspectorProfile
+
 from .models import Draw
 from .services import iso
 
@@ -36,3 +38,33 @@ def revealed_draws(queryset=None):
     queryset = queryset if queryset is not None else Draw.objects.all()
     draws = queryset.exclude(status=Draw.Status.FROZEN).select_related("plan")
     return [draw for draw in draws if draw.is_revealed()]
+
+
+def draw_names(draw):
+    """The facility and inspector behind each code of a draw, as frozen."""
+    facility_pk = draw.code_map.get("facilities", {})
+    inspector_pk = draw.code_map.get("inspectors", {})
+    facilities = Facility.objects.in_bulk(facility_pk.values())
+    inspectors = InspectorProfile.objects.select_related("user").in_bulk(inspector_pk.values())
+    return (
+        {code: facilities.get(pk) for code, pk in facility_pk.items()},
+        {code: inspectors.get(pk) for code, pk in inspector_pk.items()},
+    )
+
+
+def draw_rows(draw, names, current=False):
+    """Each drawn facility with its team, named; ``current`` applies the substitutions."""
+    facilities, inspectors = names
+    teams = {a["facility"]: list(a["inspectors"]) for a in draw.assignments}
+    if current:
+        for substitution in draw.substitutions:
+            team = teams[substitution["facility"]]
+            team[team.index(substitution["out"])] = substitution["in"]
+    return [
+        {
+            "code": code,
+            "facility": facilities.get(code),
+            "inspectors": [(member, inspectors.get(member)) for member in team],
+        }
+        for code, team in teams.items()
+    ]

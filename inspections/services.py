@@ -9,10 +9,10 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry.access import paths_q
 from registry.audited import save_with_history
 from registry.models import ConflictOfInterest, Facility, InspectorProfile
 from registry.services import set_members
@@ -33,13 +33,6 @@ PLAN_M2M = ("joining_departments", "scope_regions", "pool_departments", "pool_re
 
 def _user(by):
     return by if getattr(by, "pk", None) else None
-
-
-def _path_q(regions, lookup):
-    q = Q(pk__in=[])
-    for region in regions:
-        q |= Q(**{f"{lookup}__startswith": region.path})
-    return q
 
 
 # ---------------------------------------------------------------- plans
@@ -111,7 +104,7 @@ def plan_approve(*, plan, by):
 def plan_candidates(plan):
     """Facilities and inspectors the plan would draw from now, by published code."""
     facilities = Facility.objects.filter(active=True).filter(
-        _path_q(plan.scope_regions.all(), "region__path")
+        paths_q(plan.scope_regions.values_list("path", flat=True), "region__path")
     )
     if plan.scope_types:
         facilities = facilities.filter(type__in=plan.scope_types)
@@ -132,7 +125,7 @@ def plan_candidates(plan):
         active=True,
         user__is_active=True,
         department__in=plan.pool_departments.all(),
-    ).filter(_path_q(plan.pool_regions.all(), "region__path"))
+    ).filter(paths_q(plan.pool_regions.values_list("path", flat=True), "region__path"))
     wanted = set(plan.pool_categories or [])
     inspector_codes = {
         credential: pk

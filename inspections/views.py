@@ -9,11 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from registry.models import Facility, InspectorProfile
-
 from . import access, services
 from .forms import PlanForm, RunForm, SubstituteForm, VoidForm
 from .models import Draw
+from .selectors import draw_names, draw_rows
 
 Role = access.Role
 STAFF = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
@@ -154,30 +153,15 @@ def draw_freeze(request, pk):
 
 
 def _draw_context(draw):
-    """Names for the codes of a draw's assignments, for people who read names."""
-    facility_pk = draw.code_map.get("facilities", {})
-    inspector_pk = draw.code_map.get("inspectors", {})
-    facilities = Facility.objects.in_bulk(facility_pk.values())
-    inspectors = InspectorProfile.objects.select_related("user").in_bulk(inspector_pk.values())
-    rows = []
-    for assignment in draw.assignments:
-        facility = facilities.get(facility_pk.get(assignment["facility"]))
-        rows.append(
-            {
-                "code": assignment["facility"],
-                "facility": facility,
-                "inspectors": [
-                    (code, inspectors.get(inspector_pk.get(code)))
-                    for code in assignment["inspectors"]
-                ],
-            }
-        )
+    """Names for the codes of a draw, for people who read names."""
+    names = draw_names(draw)
+    facilities, inspectors = names
     substitutions = [
         {
             **s,
-            "facility_obj": facilities.get(facility_pk.get(s["facility"])),
-            "out_obj": inspectors.get(inspector_pk.get(s["out"])),
-            "in_obj": inspectors.get(inspector_pk.get(s["in"])),
+            "facility_obj": facilities.get(s["facility"]),
+            "out_obj": inspectors.get(s["out"]),
+            "in_obj": inspectors.get(s["in"]),
         }
         for s in draw.substitutions
     ]
@@ -186,7 +170,11 @@ def _draw_context(draw):
         (cls, len(codes), len(selected[cls]) if cls in selected else None)
         for cls, codes in draw.candidates["strata"].items()
     ]
-    return {"rows": rows, "substitutions": substitutions, "strata_rows": strata_rows}
+    return {
+        "rows": draw_rows(draw, names),
+        "substitutions": substitutions,
+        "strata_rows": strata_rows,
+    }
 
 
 @access.role_required(*STAFF)

@@ -64,10 +64,12 @@ def regions_for(user):
 
 
 def _paths_q(user, lookup="path"):
-    paths = _region_paths(user)
-    if not paths:
-        return Q(pk__in=[])
-    q = Q()
+    return paths_q(_region_paths(user), lookup)
+
+
+def paths_q(paths, lookup="path"):
+    """A Q matching rows whose ``lookup`` (a region path) lies under any of ``paths``."""
+    q = Q(pk__in=[])
     for path in paths:
         q |= Q(**{f"{lookup}__startswith": path})
     return q

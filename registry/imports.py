@@ -447,19 +447,6 @@ def _verbose(model, names):
     return [str(model._meta.get_field(n).verbose_name) for n in names]
 
 
-def _changed(obj, values):
-    names = []
-    for name, value in values.items():
-        model_field = obj._meta.get_field(name)
-        if model_field.many_to_one:
-            current, wanted = getattr(obj, model_field.attname), getattr(value, "pk", value)
-        else:
-            current, wanted = getattr(obj, name), value
-        if current != wanted:
-            names.append(name)
-    return names
-
-
 def _parse(plan, number, header, parser, text):
     """Run ``parser`` on a filled cell; record its reason and return None when it refuses."""
     try:
@@ -577,7 +564,7 @@ def _facility_row(number, existing, values):
     if existing is None:
         action, changes = "create", []
     else:
-        changes = _changed(existing, values)
+        changes = services.changed_fields(existing, values)
         action = "update" if changes else "unchanged"
 
     def write(by, existing=existing):
@@ -743,11 +730,11 @@ def _inspector_row(number, existing, *, user_values, profile_values, username):
     if existing is None:
         action, changes = "create", []
     else:
-        changes = _verbose(User, _changed(existing, user_values))
+        changes = _verbose(User, services.changed_fields(existing, user_values))
         if profile is None:
             changes.append(str(InspectorProfile._meta.verbose_name))
         else:
-            changes += _verbose(InspectorProfile, _changed(profile, profile_values))
+            changes += _verbose(InspectorProfile, services.changed_fields(profile, profile_values))
         action = "update" if changes else "unchanged"
 
     def write(by):

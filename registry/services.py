@@ -21,9 +21,9 @@ from .models import (
 PACKAGE_SOURCE = "chinese-calendar {version} (State Council holiday schedule)"
 
 
-def _apply(obj, values):
-    """Set ``values`` on ``obj``; return whether anything changed."""
-    changed = False
+def changed_fields(obj, values):
+    """Names of the fields whose value in ``values`` differs from ``obj``'s."""
+    names = []
     for name, value in values.items():
         field = obj._meta.get_field(name)
         if field.many_to_one or field.one_to_one:
@@ -32,9 +32,16 @@ def _apply(obj, values):
         else:
             current, wanted = getattr(obj, name), value
         if current != wanted:
-            setattr(obj, name, value)
-            changed = True
-    return changed
+            names.append(name)
+    return names
+
+
+def _apply(obj, values):
+    """Set ``values`` on ``obj``; return whether anything changed."""
+    names = changed_fields(obj, values)
+    for name in names:
+        setattr(obj, name, values[name])
+    return bool(names)
 
 
 def upsert(model, *, lookup, values, by=None, reason=None):

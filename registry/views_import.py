@@ -53,6 +53,21 @@ def _context(kind, **extra):
     }
 
 
+def _upload_page(request, kind, form, errors=None):
+    errors = errors or []
+    return render(
+        request,
+        "registry/import.html",
+        _context(
+            kind,
+            form=form,
+            errors=errors[:ERRORS_SHOWN],
+            error_count=len(errors),
+            errors_hidden=max(0, len(errors) - ERRORS_SHOWN),
+        ),
+    )
+
+
 @access.role_required(Role.LEAD)
 def upload(request, kind):
     kind = _kind(kind)
@@ -74,17 +89,7 @@ def upload(request, kind):
                 }
                 return redirect("registry:import_preview", kind=kind)
             errors = checked.errors
-    return render(
-        request,
-        "registry/import.html",
-        _context(
-            kind,
-            form=form,
-            errors=errors[:ERRORS_SHOWN] if errors else None,
-            error_count=len(errors or []),
-            errors_hidden=max(0, len(errors or []) - ERRORS_SHOWN),
-        ),
-    )
+    return _upload_page(request, kind, form, errors)
 
 
 def _pending(request, kind):
@@ -104,17 +109,7 @@ def preview(request, kind):
         return redirect(f"registry:import_{kind}")
     if not checked.ok:
         request.session.pop(SESSION_KEY.format(kind=kind), None)
-        return render(
-            request,
-            "registry/import.html",
-            _context(
-                kind,
-                form=UploadForm(),
-                errors=checked.errors[:ERRORS_SHOWN],
-                error_count=len(checked.errors),
-                errors_hidden=max(0, len(checked.errors) - ERRORS_SHOWN),
-            ),
-        )
+        return _upload_page(request, kind, UploadForm(), checked.errors)
     page = Paginator(checked.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -6,8 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from inspections.models import Draw, Plan
-from inspections.selectors import draw_record, revealed_draws
-from registry.models import Facility, InspectorProfile
+from inspections.selectors import draw_names, draw_record, draw_rows, revealed_draws
 
 JSON = {"ensure_ascii": False, "indent": 2}
 
@@ -28,7 +27,13 @@ def plan_detail(request, pk):
     draws = []
     for draw in plan.draws.all():
         revealed = draw.is_revealed()
-        draws.append({"draw": draw, "revealed": revealed, "rows": _rows(draw) if revealed else []})
+        draws.append(
+            {
+                "draw": draw,
+                "revealed": revealed,
+                "rows": draw_rows(draw, draw_names(draw), current=True) if revealed else [],
+            }
+        )
     return render(
         request,
         "reports/public_plan_detail.html",
@@ -38,26 +43,6 @@ def plan_detail(request, pk):
             "draws": draws,
         },
     )
-
-
-def _rows(draw):
-    """Facility and inspector names beside the codes of a revealed draw."""
-    facility_pk = draw.code_map.get("facilities", {})
-    inspector_pk = draw.code_map.get("inspectors", {})
-    facilities = Facility.objects.in_bulk(facility_pk.values())
-    inspectors = InspectorProfile.objects.select_related("user").in_bulk(inspector_pk.values())
-    teams = {a["facility"]: list(a["inspectors"]) for a in draw.assignments}
-    for substitution in draw.substitutions:
-        team = teams[substitution["facility"]]
-        team[team.index(substitution["out"])] = substitution["in"]
-    return [
-        {
-            "code": code,
-            "facility": facilities.get(facility_pk.get(code)),
-            "inspectors": [(member, inspectors.get(inspector_pk.get(member))) for member in team],
-        }
-        for code, team in teams.items()
-    ]
 
 
 def draw_list_json(request):
