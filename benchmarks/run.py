@@ -12,6 +12,13 @@ a ratio to a baseline measured in the same run:
 - ``draw_county``: seconds for a full draw with persistence (freeze, draw,
   inspections, teams, notifications, history) for a county of 150 facilities and
   20 inspectors, on a throwaway SQLite database.
+- ``photo_decode_floor_ms``: milliseconds to open and fully decode a
+  12-megapixel phone-like JPEG (4000x3000, quality 90, EXIF Orientation 6) —
+  no ingest can do less than read the photo once.
+- ``photo_ingest_ms``: milliseconds for the whole ingest of the same bytes:
+  ``inspections.photos.process`` (checks, hash, EXIF, rotated and stamped
+  preview and thumbnail) plus writing original, preview and thumbnail to disk;
+  ``photo_ingest_ratio`` is ingest / floor. Aim: at most 1.5.
 """
 
 import argparse
@@ -160,7 +167,13 @@ def _county(runs):
     return min(times)
 
 
-BENCHMARKS = {"draw": bench_draw, "county": bench_county}
+def bench_photo(runs):
+    from benchmarks import photo_bench  # ROOT is on sys.path (see above)
+
+    return photo_bench.bench_photo(runs, best_of)
+
+
+BENCHMARKS = {"draw": bench_draw, "county": bench_county, "photo": bench_photo}
 
 
 def main(argv=None):

@@ -5,6 +5,7 @@ plans, draws and inspections live here and re-export the registry's; views of
 inspections and later rooms import this module only.
 """
 
+from django.db.models import Q
 from django.http import Http404
 
 from registry.access import (  # noqa: F401  (re-exported)
@@ -22,7 +23,7 @@ from registry.access import (  # noqa: F401  (re-exported)
     role_required,
 )
 
-from .models import Draw, Inspection, Plan
+from .models import Draw, Hazard, Inspection, Photo, Plan
 
 
 def plans_for(user):
@@ -83,4 +84,57 @@ def inspection_for_user(user, pk):
     try:
         return inspections_for(user).select_related("facility", "plan").get(pk=pk)
     except (Inspection.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_work_on(inspection, user):
+    """Whether ``user`` may answer, photograph, sign and finish ``inspection``: an
+    active team member, or for a self-inspection a manager of the facility."""
+    if not user.is_authenticated:
+        return False
+    if inspection.kind == Inspection.Kind.SELF:
+        return (
+            user.role == Role.MANAGER and inspection.facility.managers.filter(pk=user.pk).exists()
+        )
+    if user.role != Role.INSPECTOR:
+        return False
+    return inspection.team.filter(active=True, inspector__user=user).exists()
+
+
+def hazards_for(user):
+    """Hazards of the facilities the user may see; managers never see those of an
+    unannounced inspection that has not started (there are none before it starts)."""
+    if is_admin(user):
+        return Hazard.objects.all()
+    if not user.is_authenticated:
+        return Hazard.objects.none()
+    if user.role == Role.INSPECTOR:
+        return Hazard.objects.filter(
+            Q(inspection__team__inspector__user=user) | Q(facility__in=_inspected_by(user))
+        ).distinct()
+    return Hazard.objects.filter(facility__in=facilities_for(user))
+
+
+def _inspected_by(user):
+    """Facilities the inspector is (or was) sent to: their open hazards are re-checked."""
+    return Inspection.objects.filter(team__inspector__user=user).values("facility")
+
+
+def photos_for(user):
+    """Evidence photos: those of inspections the user may see, and those attached
+    to hazards the user may see."""
+    if is_admin(user):
+        return Photo.objects.all()
+    if not user.is_authenticated:
+        return Photo.objects.none()
+    return Photo.objects.filter(
+        Q(inspection__in=inspections_for(user).values("pk"))
+        | Q(hazard__in=hazards_for(user).values("pk"))
+    )
+
+
+def photo_for_user(user, pk):
+    try:
+        return photos_for(user).select_related("facility").get(pk=pk)
+    except (Photo.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

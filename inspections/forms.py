@@ -159,3 +159,92 @@ class SubstituteForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = members
+
+
+# ---------------------------------------------------------------- inspections
+
+
+def _published_templates():
+    return ChecklistTemplate.objects.filter(
+        versions__status=ChecklistVersion.Status.PUBLISHED
+    ).distinct()
+
+
+class TeamChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, profile):
+        return f"{profile.user.display_name}（{profile.department.name} · {profile.credential_no}）"
+
+
+class CaseForm(forms.Form):
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.none())
+    complaint = forms.CharField(
+        label=_("Complaint or lead"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=_("What was reported, by whom and when. The facility is not told."),
+    )
+    inspectors = TeamChoiceField(
+        label=_("Team (at least two)"),
+        queryset=Facility.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    templates = forms.ModelMultipleChoiceField(
+        label=_("Checklists"),
+        queryset=ChecklistTemplate.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, facilities, inspectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+        self.fields["inspectors"].queryset = inspectors
+        self.fields["templates"].queryset = _published_templates()
+
+
+class ReinspectionForm(forms.Form):
+    inspectors = TeamChoiceField(
+        label=_("Team (at least two)"),
+        queryset=Facility.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, inspectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspectors"].queryset = inspectors
+
+
+class SelfForm(forms.Form):
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.none())
+    templates = forms.ModelMultipleChoiceField(
+        label=_("Checklists"),
+        queryset=ChecklistTemplate.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+        self.fields["templates"].queryset = _published_templates()
+        if len(facilities) == 1:
+            self.fields["facility"].initial = facilities[0]
+
+
+class ScheduleForm(forms.Form):
+    planned_date = forms.DateField(label=_("Visit date"), widget=DATE)
+
+
+class SignForm(forms.Form):
+    signer_name = forms.CharField(
+        label=_("Name of the facility's representative"), max_length=100, required=False
+    )
+    typed = forms.CharField(label=_("Typed signature"), max_length=100, required=False)
+    drawn = forms.CharField(widget=forms.HiddenInput, required=False, max_length=300_000)
+    refused = forms.BooleanField(
+        label=_("The representative refuses to sign (拒签)"), required=False
+    )
+    note = forms.CharField(
+        label=_("Circumstances of the refusal"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from viewflow import fsm
 
-from checklists.models import ChecklistTemplate, ChecklistVersion
+from checklists.models import ChecklistTemplate, ChecklistVersion, Item
+from checklists.scoring import Result
 from registry.audited import AuditedManager
 from registry.models import Category, Department, Facility, InspectorProfile, Region
 
@@ -321,17 +322,21 @@ class Draw(models.Model):
 
 
 class Inspection(models.Model):
-    """One visit to one facility by a team. The draw creates it; issue-level
-    workflow (start, answers, submission) builds on these fields."""
+    """One visit to one facility: by a drawn team (routine, special), a team a
+    bureau lead sends (case-triggered, re-inspection), or the facility itself
+    (self-inspection)."""
 
     class Kind(models.TextChoices):
         ROUTINE = "routine", _("Routine (日常)")
         SPECIAL = "special", _("Special campaign (专项)")
         CASE = "case", _("Case-triggered (个案)")
         SELF = "self", _("Self-inspection (自查)")
+        REINSPECTION = "reinspection", _("Re-inspection (复查)")
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
+        IN_PROGRESS = "in_progress", _("On site")
+        FINISHED = "finished", _("Finished")
         CANCELLED = "cancelled", _("Cancelled")
 
     facility = models.ForeignKey(
@@ -360,7 +365,61 @@ class Inspection(models.Model):
     status = fsm.FSMField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
     )
+    # Where it came from besides plan and draw: the complaint or lead of a
+    # case-triggered inspection, the inspection a re-inspection follows up.
+    source_note = models.TextField(_("complaint or lead"), blank=True)
+    source_inspection = models.ForeignKey(
+        "self",
+        verbose_name=_("follows up"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reinspections",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    planned_date = models.DateField(_("planned date"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("facility notified at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    start_latitude = models.DecimalField(
+        _("latitude at start"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    start_longitude = models.DecimalField(
+        _("longitude at start"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    start_accuracy = models.PositiveIntegerField(_("location accuracy (m)"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finished by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    score = models.DecimalField(_("score"), max_digits=4, decimal_places=1, null=True, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
+    # The facility's acknowledgement of receipt (签收) or its refusal (拒签).
+    signer_name = models.CharField(_("signed by (facility)"), max_length=100, blank=True)
+    signature_text = models.CharField(_("typed signature"), max_length=100, blank=True)
+    signature_image = models.TextField(_("drawn signature"), blank=True, editable=False)
+    signature_refused = models.BooleanField(_("refused to sign"), default=False)
+    signature_note = models.CharField(_("note on the signature"), max_length=500, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     cancelled_reason = models.CharField(_("why it was cancelled"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -377,6 +436,29 @@ class Inspection(models.Model):
 
     def get_absolute_url(self):
         return reverse("inspections:inspection_detail", args=[self.pk])
+
+    @property
+    def is_self(self):
+        return self.kind == self.Kind.SELF
+
+    @property
+    def needs_notice(self):
+        """Drawn inspections with notice: the facility hears 3 working days ahead."""
+        return self.kind in (self.Kind.ROUTINE, self.Kind.SPECIAL) and not self.unannounced
+
+    @property
+    def is_signed(self):
+        return bool(self.signed_at)
+
+    @status.transition(source=Status.SCHEDULED, target=Status.IN_PROGRESS)
+    def start(self):
+        """Declared transition: a team member (or the manager, for a self-inspection)
+        begins on site."""
+
+    @status.transition(source=Status.IN_PROGRESS, target=Status.FINISHED)
+    def finish(self):
+        """Declared transition: every answer given, the team confirmed, the facility
+        signed or refused; the result is fixed and hazards registered."""
 
     @status.transition(source=Status.SCHEDULED, target=Status.CANCELLED)
     def cancel(self):
@@ -398,6 +480,8 @@ class TeamMember(models.Model):
     position = models.PositiveSmallIntegerField(_("position"))
     active = models.BooleanField(_("active"), default=True)
     replaced_reason = models.CharField(_("why replaced"), max_length=500, blank=True)
+    # A confirmation covers the answers as they were: a later change clears it.
+    confirmed_at = models.DateTimeField(_("confirmed the record at"), null=True, blank=True)
 
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -435,6 +519,311 @@ class InspectionChecklist(models.Model):
 
     def __str__(self):
         return str(self.version)
+
+
+class Answer(models.Model):
+    """One checklist item answered on one inspection, saved on its own.
+
+    ``revision`` counts saves: a save based on an older revision than the stored
+    one is refused, so two inspectors cannot overwrite each other unseen.
+    """
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE, related_name="answers"
+    )
+    # Either a checklist item or an open hazard re-checked on site (复查).
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("checklist item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rechecked_hazard = models.ForeignKey(
+        "Hazard",
+        verbose_name=_("hazard re-checked"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rechecks",
+    )
+    value = models.CharField(_("answer"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    location = models.CharField(_("exact location"), max_length=200, blank=True)
+    # A failed item's deadline in working days: never longer than the item's default.
+    deadline_days = models.PositiveSmallIntegerField(_("deadline (working days)"), null=True)
+    corrected = models.BooleanField(_("corrected on the spot"), default=False)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["inspection", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "item"], name="one_answer_per_item"),
+            models.UniqueConstraint(
+                fields=["inspection", "rechecked_hazard"], name="one_recheck_per_hazard"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(item__isnull=True) ^ models.Q(rechecked_hazard__isnull=True),
+                name="answer_is_item_or_recheck",
+            ),
+        ]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self):
+        return f"{self.key}: {self.value}"
+
+    @property
+    def key(self):
+        return answer_key(self.item_id, self.rechecked_hazard_id)
+
+
+class Recheck(models.TextChoices):
+    """Re-check of an open hazard on site (复查意见)."""
+
+    FIXED = "fixed", _("Fixed")
+    PARTLY = "partly", _("Partly fixed")
+    NOT_FIXED = "not_fixed", _("Not fixed")
+
+
+def answer_key(item_id=None, hazard_id=None):
+    """The key an answer is posted under: ``i<item pk>`` or ``h<hazard pk>``."""
+    return f"i{item_id}" if item_id else f"h{hazard_id}"
+
+
+def evidence_storage():
+    """Private storage for evidence: never mapped to a URL (see settings.STORAGES)."""
+    from django.core.files.storage import storages
+
+    return storages["evidence"]
+
+
+class Photo(models.Model):
+    """An evidence photo: the original kept unchanged and private, with the
+    derivatives that are the only thing ever served."""
+
+    class Purpose(models.TextChoices):
+        EVIDENCE = "evidence", _("Evidence")
+        AFTER = "after", _("After correction")
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.PROTECT, related_name="photos"
+    )
+    inspection = models.ForeignKey(
+        Inspection,
+        verbose_name=_("inspection"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photos",
+    )
+    answer = models.ForeignKey(
+        Answer,
+        verbose_name=_("answer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photos",
+    )
+    hazard = models.ForeignKey(
+        "Hazard",
+        verbose_name=_("hazard"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photos",
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.EVIDENCE
+    )
+    original = models.FileField(_("original"), storage=evidence_storage, upload_to="originals/")
+    preview = models.FileField(_("preview"), storage=evidence_storage, upload_to="previews/")
+    thumbnail = models.FileField(_("thumbnail"), storage=evidence_storage, upload_to="thumbs/")
+    sha256 = models.CharField(_("SHA-256 of the original"), max_length=64)
+    format = models.CharField(_("format"), max_length=10)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude (EXIF)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude (EXIF)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return f"{self.sha256[:12]} ({self.format})"
+
+
+class EvidenceAccess(models.Model):
+    """Who saw which evidence photo, and when (the access log auditors read)."""
+
+    photo = models.ForeignKey(
+        Photo, verbose_name=_("photo"), on_delete=models.PROTECT, related_name="accesses"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    variant = models.CharField(_("variant"), max_length=10)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("evidence access")
+        verbose_name_plural = _("evidence accesses")
+
+    def __str__(self):
+        return f"{self.user} {self.variant} {self.photo_id}"
+
+
+class Sequence(models.Model):
+    """The last number issued in a numbered series (register numbers, notices)."""
+
+    name = models.CharField(_("series"), max_length=60)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="one_sequence_per_year")
+        ]
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
+
+    def __str__(self):
+        return f"{self.name} {self.year}: {self.last}"
+
+
+class Hazard(models.Model):
+    """A registered hazard (挂号): one line of the register (隐患台账)."""
+
+    class Severity(models.TextChoices):
+        GENERAL = "general", _("General hazard")
+        MAJOR = "major", _("Major hazard")
+
+    class Source(models.TextChoices):
+        ROUTINE = "routine", _("Routine inspection")
+        SPECIAL = "special", _("Special campaign")
+        CASE = "case", _("Case-triggered inspection")
+        SELF = "self", _("Self-inspection")
+        COMPLAINT = "complaint", _("Complaint")
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        RECTIFYING = "rectifying", _("Rectifying")
+        AWAITING = "awaiting_verification", _("Awaiting verification")
+        CLOSED = "closed", _("Closed")
+        OVERDUE = "overdue", _("Overdue")
+
+    OPEN = (Status.REGISTERED, Status.RECTIFYING, Status.AWAITING, Status.OVERDUE)
+
+    register_no = models.CharField(_("register number"), max_length=30, unique=True)
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.PROTECT, related_name="hazards"
+    )
+    inspection = models.ForeignKey(
+        Inspection,
+        verbose_name=_("found by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
+    answer = models.OneToOneField(
+        Answer,
+        verbose_name=_("answer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazard",
+    )
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("checklist item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    item_code = models.CharField(_("item code"), max_length=40, blank=True)
+    department = models.CharField(_("department"), max_length=20, blank=True)
+    category = models.CharField(_("category"), max_length=20, blank=True)
+    severity = models.CharField(_("class"), max_length=10, choices=Severity.choices)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    self_reported = models.BooleanField(_("self-reported"), default=False)
+    location = models.CharField(_("exact location"), max_length=200, blank=True)
+    description = models.TextField(_("description"))
+    found_on = models.DateField(_("found on"))
+    deadline_days = models.PositiveSmallIntegerField(_("deadline (working days)"))
+    due_on = models.DateField(_("due on"))
+    due_provisional = models.BooleanField(_("due date provisional"), default=False)
+    status = fsm.FSMField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.REGISTERED
+    )
+    corrected_on_spot = models.BooleanField(_("corrected on the spot"), default=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-found_on", "-pk"]
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+
+    def __str__(self):
+        return f"{self.register_no} {self.description[:30]}"
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+    @status.transition(source=Status.REGISTERED, target=Status.CLOSED)
+    def close_on_spot(self):
+        """Declared transition: a general hazard the team saw corrected on site,
+        closed by the inspector with an after photo."""
 
 
 class Notification(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_onsite
 
 app_name = "inspections"
 
@@ -15,8 +15,27 @@ urlpatterns = [
     path("draws/<int:pk>/run/", views.draw_run, name="draw_run"),
     path("draws/<int:pk>/void/", views.draw_void, name="draw_void"),
     path("draws/<int:pk>/substitute/", views.draw_substitute, name="draw_substitute"),
-    path("inspections/", views.inspection_list, name="inspection_list"),
-    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("inspections/", views_onsite.my_inspections, name="inspection_list"),
+    path("inspections/new/case/", views_onsite.case_open, name="case_open"),
+    path("inspections/new/self/", views_onsite.self_open, name="self_open"),
+    path("inspections/<int:pk>/", views_onsite.inspection_detail, name="inspection_detail"),
+    path(
+        "inspections/<int:pk>/schedule/",
+        views_onsite.inspection_schedule,
+        name="inspection_schedule",
+    ),
+    path("inspections/<int:pk>/start/", views_onsite.inspection_start, name="inspection_start"),
+    path("inspections/<int:pk>/checklist/", views_onsite.checklist, name="checklist"),
+    path("inspections/<int:pk>/answer/", views_onsite.answer_save, name="answer_save"),
+    path("inspections/<int:pk>/photo/", views_onsite.photo_add, name="photo_add"),
+    path("inspections/<int:pk>/finish/", views_onsite.finish, name="finish"),
+    path("inspections/<int:pk>/confirm/", views_onsite.confirm, name="confirm"),
+    path("inspections/<int:pk>/sign/", views_onsite.sign, name="sign"),
+    path(
+        "inspections/<int:pk>/reinspect/", views_onsite.reinspection_open, name="reinspection_open"
+    ),
+    path("photos/<int:pk>/<str:variant>/", views_onsite.photo, name="photo"),
+    path("facilities/<int:pk>/self-check/", views_onsite.compare, name="compare"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

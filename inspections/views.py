@@ -278,32 +278,6 @@ def draw_substitute(request, pk):
 
 
 @login_required
-def inspection_list(request):
-    inspections = (
-        access.inspections_for(request.user)
-        .select_related("facility", "plan")
-        .order_by("-window_start", "facility__name")
-    )
-    return render(
-        request, "inspections/inspection_list.html", {"page": _page(request, inspections)}
-    )
-
-
-@login_required
-def inspection_detail(request, pk):
-    inspection = access.inspection_for_user(request.user, pk)
-    return render(
-        request,
-        "inspections/inspection_detail.html",
-        {
-            "inspection": inspection,
-            "team": inspection.team.select_related("inspector__user", "inspector__department"),
-            "checklists": inspection.checklists.select_related("version__template"),
-        },
-    )
-
-
-@login_required
 def notifications(request):
     page = _page(request, request.user.notifications.all())
     return render(request, "inspections/notifications.html", {"page": page})

@@ -13,6 +13,18 @@ from registry.models import Department, Facility, InspectorProfile, Region, User
 PASSWORD = "Test-pass-2026"
 
 
+@pytest.fixture(autouse=True)
+def evidence_root(tmp_path, monkeypatch):
+    """Evidence photos of a test go to its own temporary directory."""
+    from django.core.files.storage import storages
+
+    storage = storages["evidence"]
+    root = tmp_path / "evidence"
+    monkeypatch.setattr(storage, "base_location", str(root), raising=False)
+    monkeypatch.setattr(storage, "location", str(root), raising=False)
+    return root
+
+
 def make_credit_code(region_code, serial):
     """A valid credit code for a private non-enterprise unit (52) in ``region_code``."""
     body = f"52{region_code[:6]}{serial:08d}X"[:17]

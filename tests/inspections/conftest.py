@@ -103,3 +103,69 @@ def drawn(plan, lead):
         source="福利彩票双色球 2026135 期",
         by=lead,
     )
+
+
+def make_template(code, items, *, title="现场检查表", category="fire", department="fire_rescue"):
+    """A published template with ``items`` ([(code, question, extra values)]) in one section."""
+    template = checklist_services.template_create(
+        code=code, title=title, category=category, department=department
+    )
+    version = checklist_services.version_new_draft(template=template)
+    section = checklist_services.section_save(version=version, values={"title": "现场"})
+    for item_code, question, extra in items:
+        checklist_services.item_save(
+            section=section,
+            values={"code": item_code, "question": question, "legal_basis": "GB 38600", **extra},
+        )
+    checklist_services.version_publish(version=version)
+    return template
+
+
+@pytest.fixture
+def onsite_template(db):
+    """Five items: a general hazard needing a photo, a major hazard, a number, an item
+    needing a photo when passed, and one that makes no hazard."""
+    return make_template(
+        "t-onsite",
+        [
+            ("S-01", "疏散通道是否畅通？", {"hazard": "general", "deadline_days": 15}),
+            ("S-02", "是否设置火灾自动报警系统？", {"hazard": "major", "deadline_days": 30}),
+            (
+                "S-03",
+                "灭火器数量",
+                {
+                    "answer_type": "number",
+                    "min_value": 2,
+                    "unit": "具",
+                    "photo_on_fail": False,
+                    "deadline_days": 7,
+                },
+            ),
+            ("S-04", "消防控制室是否有人值班？", {"photo_on_pass": True, "photo_on_fail": False}),
+            ("S-05", "是否张贴消防安全承诺书？", {"hazard": "none", "photo_on_fail": False}),
+        ],
+    )
+
+
+@pytest.fixture
+def case(world, lead, inspector, inspector2, onsite_template):
+    """A case-triggered inspection of the world's facility by the two inspector personas."""
+    return services.case_open(
+        facility=world["facility"],
+        complaint="群众来电反映夜间疏散通道堆放杂物。",
+        inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
+        templates=[onsite_template],
+        by=lead,
+    )
+
+
+@pytest.fixture
+def started(case, inspector):
+    return services.inspection_start(inspection=case, by=inspector)
+
+
+def item_key(inspection, code):
+    from checklists.models import Item
+
+    versions = inspection.checklists.values("version")
+    return f"i{Item.objects.get(code=code, version__in=versions).pk}"

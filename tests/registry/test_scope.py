@@ -158,7 +158,61 @@ def drawn_inspection(w):
     return {"pk": _drawn(w).inspections.get(facility=w["facility"]).pk}
 
 
+def _case(w):
+    """A started case-triggered inspection of the world's facility with one photo."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from inspections import services as inspection_services
+    from registry.models import User
+
+    template = _checklist(w)[0]
+    from checklists import services as checklist_services
+
+    checklist_services.version_publish(version=template.versions.get())
+    inspector = User.objects.get(username="inspector")
+    profiles = [
+        inspector.inspector_profile,
+        User.objects.get(username="inspector2").inspector_profile,
+    ]
+    case = inspection_services.case_open(
+        facility=w["facility"],
+        complaint="投诉",
+        inspectors=profiles,
+        templates=[template],
+        by=User.objects.get(username="lead"),
+    )
+    case = inspection_services.inspection_start(inspection=case, by=inspector)
+    key = f"i{template.versions.get().items.get().pk}"
+    inspection_services.answer_save(
+        inspection=case, key=key, value="fail", base_revision=0, by=inspector
+    )
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, "JPEG")
+    photo = inspection_services.photo_add(
+        inspection=case,
+        key=key,
+        upload=SimpleUploadedFile("p.jpg", buffer.getvalue()),
+        by=inspector,
+    )
+    return case, photo
+
+
+def case(w):
+    return {"pk": _case(w)[0].pk}
+
+
+def case_photo(w):
+    return {"pk": _case(w)[1].pk, "variant": "thumb"}
+
+
 PUBLIC = {role: 200 for role in ROLES}
+# Those who see the world facility's inspections.
+SEES_CASE = expect(200, other_manager=404, other_lead=404)
+# Only the team works on it: others who see it get 403.
+TEAM_ONLY = expect(403, inspector=200, other_manager=404, other_lead=404)
 
 # Checklists are a shared library: every bureau lead edits drafts, everyone reads.
 LEADS_ONLY = expect(403, lead=200, other_lead=200, admin_user=200)
@@ -244,6 +298,25 @@ CASES = {
         drawn_inspection,
         expect(200, other_manager=404, other_lead=404),
     ),
+    "inspections:case_open": (None, LEADS_ONLY),
+    "inspections:self_open": (
+        None,
+        expect(403, manager=200, other_manager=200, admin_user=200),
+    ),
+    "inspections:inspection_schedule": (case, expect(405)),
+    "inspections:inspection_start": (case, TEAM_ONLY),
+    "inspections:checklist": (case, SEES_CASE),
+    "inspections:answer_save": (case, expect(405)),
+    "inspections:photo_add": (case, expect(405)),
+    "inspections:finish": (case, SEES_CASE),
+    "inspections:confirm": (case, expect(405)),
+    "inspections:sign": (case, expect(405)),
+    "inspections:reinspection_open": (
+        case,
+        expect(403, lead=200, other_lead=404, admin_user=200),
+    ),
+    "inspections:photo": (case_photo, SEES_CASE),
+    "inspections:compare": (facility, expect(200, other_manager=404, other_lead=404)),
     "inspections:notifications": (None, expect(200)),
     "inspections:notifications_read": (None, expect(405)),
     "reports:plan_list": (None, PUBLIC),

@@ -7,7 +7,6 @@ who did it) and raises ValidationError with a message for the user.
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,22 +16,19 @@ from registry.audited import save_with_history
 from registry.models import ConflictOfInterest, Facility, InspectorProfile
 from registry.services import set_members
 
-from . import drawing
-from .models import (
+from .. import drawing
+from ..models import (
     Draw,
     Inspection,
     InspectionChecklist,
-    Notification,
     Plan,
     PlanTemplate,
     TeamMember,
 )
+from ..signals import inspection_changed
+from .common import _user, iso, notify
 
 PLAN_M2M = ("joining_departments", "scope_regions", "pool_departments", "pool_regions")
-
-
-def _user(by):
-    return by if getattr(by, "pk", None) else None
 
 
 # ---------------------------------------------------------------- plans
@@ -304,6 +300,7 @@ def _create_inspections(draw, by):
                 url=inspection.get_absolute_url(),
                 by=by,
             )
+        inspection_changed.send(sender=Inspection, inspection=inspection, event="opened", by=by)
 
 
 @transaction.atomic
@@ -331,6 +328,18 @@ def draw_void(*, draw, reason, by):
         inspection.cancel()
         inspection.cancelled_reason = reason
         save_with_history(inspection, by=by, reason=reason)
+        inspection_changed.send(sender=Inspection, inspection=inspection, event="cancelled", by=by)
+        if inspection.notified_at:
+            for manager in inspection.facility.managers.all():
+                notify(
+                    user=manager,
+                    text=_("The announced inspection of %(facility)s on %(date)s is cancelled.")
+                    % {
+                        "facility": inspection.facility.name,
+                        "date": inspection.planned_date.isoformat(),
+                    },
+                    by=by,
+                )
         for member in inspection.team.filter(active=True).select_related("inspector__user"):
             notify(
                 user=member.inspector.user,
@@ -426,31 +435,3 @@ def draw_substitute(*, draw, facility_code, out_code, reason, by):
         by=by,
     )
     return draw
-
-
-def iso(moment):
-    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
-
-
-# ---------------------------------------------------------------- notifications
-
-
-def notify(*, user, text, url="", by=None):
-    """Tell one user something: on their home page, and by e-mail when they have an address."""
-    notification = save_with_history(Notification(user=user, text=text, url=url), by=by)
-    if user.email:
-        # After commit: a rolled-back draw must not have e-mailed anyone.
-        transaction.on_commit(
-            lambda: send_mail(
-                _("Elderly-care safety supervision"), text, None, [user.email], fail_silently=True
-            )
-        )
-    return notification
-
-
-@transaction.atomic
-def notifications_read(*, user):
-    now = timezone.now()
-    for notification in user.notifications.filter(read_at=None):
-        notification.read_at = now
-        save_with_history(notification, by=user)

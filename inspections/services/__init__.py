@@ -1,0 +1,56 @@
+"""Every write of the supervision domain (see ARCHITECTURE.md "Services for writes")."""
+
+from .common import iso, next_number, notifications_read, notify
+from .draws import (
+    PLAN_M2M,
+    draw_freeze,
+    draw_run,
+    draw_substitute,
+    draw_void,
+    plan_approve,
+    plan_candidates,
+    plan_save,
+)
+from .onsite import (
+    AnswerConflict,
+    answer_save,
+    case_open,
+    hazard_register,
+    inspection_finish,
+    inspection_schedule,
+    inspection_sign,
+    inspection_start,
+    member_confirm,
+    photo_add,
+    photo_viewed,
+    reinspection_open,
+    self_open,
+)
+
+__all__ = [
+    "PLAN_M2M",
+    "AnswerConflict",
+    "answer_save",
+    "case_open",
+    "draw_freeze",
+    "draw_run",
+    "draw_substitute",
+    "draw_void",
+    "hazard_register",
+    "inspection_finish",
+    "inspection_schedule",
+    "inspection_sign",
+    "inspection_start",
+    "iso",
+    "member_confirm",
+    "next_number",
+    "notifications_read",
+    "notify",
+    "photo_add",
+    "photo_viewed",
+    "plan_approve",
+    "plan_candidates",
+    "plan_save",
+    "reinspection_open",
+    "self_open",
+]
