@@ -3,7 +3,7 @@ which keep the draw protocol and history intact."""
 
 from django.contrib import admin
 
-from .models import Draw, Inspection, Plan
+from .models import Draw, EvidenceAccess, Hazard, Inspection, Photo, Plan
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -32,5 +32,25 @@ class DrawAdmin(ReadOnly):
 
 @admin.register(Inspection)
 class InspectionAdmin(ReadOnly):
-    list_display = ["facility", "plan", "status", "window_start"]
+    list_display = ["facility", "kind", "status", "window_start", "result"]
     list_filter = ["status", "kind"]
+    exclude = ["signature_image"]
+
+
+@admin.register(Hazard)
+class HazardAdmin(ReadOnly):
+    list_display = ["register_no", "facility", "severity", "status", "due_on"]
+    list_filter = ["status", "severity", "source"]
+    search_fields = ["register_no", "description"]
+
+
+@admin.register(Photo)
+class PhotoAdmin(ReadOnly):
+    # Files are not linked: evidence is shown only through the access-checked view.
+    list_display = ["pk", "facility", "inspection", "purpose", "uploaded_by", "uploaded_at"]
+    exclude = ["original", "preview", "thumbnail"]
+
+
+@admin.register(EvidenceAccess)
+class EvidenceAccessAdmin(ReadOnly):
+    list_display = ["at", "user", "photo", "variant"]

@@ -1,19 +1,29 @@
-"""Demo spot-check plan: approved, with one voided draw and one valid draw."""
+"""Demo supervision: an approved plan with a voided and a valid draw; finished
+inspections with photos, results and hazards; one on site; one self-inspection;
+and an unannounced case-triggered inspection waiting for its team."""
 
+import io
 from datetime import date, timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
-from checklists.models import ChecklistTemplate
-from registry.models import Department, Region, User
+from checklists.models import ChecklistTemplate, Item
+from registry.models import Department, Facility, Region, User
 
-from . import services
-from .models import Draw, Plan
+from . import selectors, services
+from .models import Draw, Inspection, Photo, Plan
 
 PLAN_NAME = "岳阳楼区{year}年养老机构安全“双随机、一公开”抽查"
 
 
 def seed(log):
+    _seed_plan(log)
+    _seed_inspections(log)
+
+
+def _seed_plan(log):
     year = timezone.localdate().year
     name = PLAN_NAME.format(year=year)
     if Plan.objects.filter(name=name).exists():
@@ -72,3 +82,132 @@ def seed(log):
     )
     status = "valid" if second.status == Draw.Status.VALID else second.failure
     log(f"inspections: plan {plan.pk} with a void draw and a {status} draw")
+
+
+COMPLAINT = "群众来电反映{name}夜间值班人员不足、疏散通道堆放杂物（演示数据）。"
+
+
+def _photo(label, colour):
+    """A small stand-in for a phone photo."""
+    image = Image.new("RGB", (1200, 900), colour)
+    draw = ImageDraw.Draw(image)
+    for n in range(0, 1200, 120):
+        draw.rectangle([n, 600, n + 80, 880], fill=(90, 90, 90))
+    draw.text((40, 40), label, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return SimpleUploadedFile(f"{label}.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def _passing(item):
+    if item.answer_type == Item.AnswerType.NUMBER:
+        return str(item.min_value if item.min_value is not None else item.max_value)
+    if item.answer_type == Item.AnswerType.CHOICE:
+        return next(c["value"] for c in item.choices if c.get("passes", True))
+    if item.answer_type == Item.AnswerType.TEXT:
+        return "正常"
+    return "pass"
+
+
+def _answer_all(inspection, by, *, failures=None, stop_after=None):
+    """Answer every applicable item; ``failures`` maps item codes to (note, location,
+    corrected). With ``stop_after``, leave the rest unanswered (still on site)."""
+    failures = failures or {}
+    count = 0
+    for _checklist, items in selectors.inspection_items(inspection):
+        for item in items:
+            if stop_after is not None and count >= stop_after:
+                return
+            count += 1
+            key = f"i{item.pk}"
+            failed = item.code in failures and item.answer_type == Item.AnswerType.PASS_FAIL
+            note, location, corrected = failures.get(item.code, ("", "", False))
+            services.answer_save(
+                inspection=inspection,
+                key=key,
+                value="fail" if failed else _passing(item),
+                note=note if failed else "",
+                location=location if failed else "",
+                corrected=corrected and failed,
+                base_revision=0,
+                by=by,
+            )
+            if (failed and item.photo_on_fail) or (not failed and item.photo_on_pass):
+                services.photo_add(
+                    inspection=inspection, key=key, upload=_photo(item.code, (160, 60, 50)), by=by
+                )
+            if failed and corrected:
+                services.photo_add(
+                    inspection=inspection,
+                    key=key,
+                    upload=_photo(item.code + " after", (60, 140, 70)),
+                    purpose=Photo.Purpose.AFTER,
+                    by=by,
+                )
+
+
+def _sign_and_finish(inspection, first, second):
+    services.inspection_sign(inspection=inspection, by=first, signer_name="刘建华", typed="刘建华")
+    services.member_confirm(inspection=inspection, by=first)
+    services.member_confirm(inspection=inspection, by=second)
+    return services.inspection_finish(inspection=inspection, by=first)
+
+
+def _seed_inspections(log):
+    if Inspection.objects.filter(kind=Inspection.Kind.CASE).exists():
+        log("inspections: demo inspections already present")
+        return
+    lead = User.objects.get(username="demo-lead")
+    first = User.objects.get(username="demo-inspector")
+    second = User.objects.get(username="demo-inspector2")
+    manager = User.objects.get(username="demo-manager")
+    team = [first.inspector_profile, second.inspector_profile]
+    templates = {t.code: t for t in ChecklistTemplate.objects.all()}
+    home = Facility.objects.filter(managers=manager).first()
+    others = list(
+        Facility.objects.filter(region__path__startswith=home.region.path[:21])
+        .exclude(pk=home.pk)
+        .exclude(conflicts__inspector__in=team)
+        .order_by("name")[:2]
+    )
+
+    def case(facility, codes):
+        return services.case_open(
+            facility=facility,
+            complaint=COMPLAINT.format(name=facility.name),
+            inspectors=team,
+            templates=[templates[c] for c in codes],
+            by=lead,
+        )
+
+    # Finished at the manager's facility: two hazards, one corrected on the spot.
+    official = services.inspection_start(
+        inspection=case(home, ["std-fire", "std-service"]), by=first
+    )
+    _answer_all(
+        official,
+        first,
+        failures={
+            "FIRE-16": ("二楼东侧疏散通道堆放纸箱和轮椅", "二楼东侧疏散通道", True),
+            "FIRE-13": ("三楼楼梯间常闭式防火门用木楔顶开", "三楼东侧楼梯间", False),
+            "SVC-14": ("夜班仅 1 名护理员值守 3 层楼，无夜间巡查记录", "护理部", False),
+        },
+    )
+    _sign_and_finish(official, first, second)
+    # Finished elsewhere, compliant.
+    clean = services.inspection_start(inspection=case(others[0], ["std-service"]), by=second)
+    _answer_all(clean, second)
+    _sign_and_finish(clean, second, first)
+    # On site now, half answered.
+    on_site = services.inspection_start(inspection=case(others[1], ["std-fire"]), by=first)
+    _answer_all(on_site, first, stop_after=10)
+    # The manager's own self-inspection, which sees no problem at night shifts.
+    own = services.self_open(facility=home, templates=[templates["std-service"]], by=manager)
+    _answer_all(own, manager)
+    services.inspection_finish(inspection=own, by=manager)
+    # Waiting for the team: unannounced, so the manager does not see it yet.
+    waiting = case(home, ["std-service"])
+    log(
+        f"inspections: finished {official.pk} and {clean.pk}, on site {on_site.pk}, "
+        f"self-inspection {own.pk}, unannounced {waiting.pk} waiting"
+    )

@@ -298,3 +298,47 @@ def test_the_flow_follows_the_inspection(started, inspector, inspector2):
     services.inspection_finish(inspection=started, by=inspector)
     process.refresh_from_db()
     assert process.status == "DONE"
+
+
+def test_a_re_inspection_re_checks_each_open_hazard(world, started, lead, inspector, inspector2):
+    answer_all_passing(started, inspector)
+    answer(started, "S-01", "fail", inspector, note="通道堆放杂物")
+    services.photo_add(
+        inspection=started, key=item_key(started, "S-01"), upload=jpeg(), by=inspector
+    )
+    sign_and_confirm(started, inspector, inspector2)
+    finished = services.inspection_finish(inspection=started, by=inspector)
+    hazard = finished.hazards.get()
+
+    team = [inspector.inspector_profile, inspector2.inspector_profile]
+    again = services.reinspection_open(source=finished, inspectors=team, by=lead)
+    assert again.kind == Inspection.Kind.REINSPECTION and again.source_inspection == finished
+    again = services.inspection_start(inspection=again, by=inspector2)
+    with pytest.raises(ValidationError, match=hazard.register_no):
+        services.member_confirm(inspection=again, by=inspector)
+    services.answer_save(
+        inspection=again,
+        key=f"h{hazard.pk}",
+        value="fixed",
+        base_revision=0,
+        by=inspector2,
+        note="杂物已清理",
+    )
+    sign_and_confirm(again, inspector, inspector2)
+    done = services.inspection_finish(inspection=again, by=inspector2)
+    assert done.answers.get().rechecked_hazard == hazard
+    assert not done.hazards.exists()
+
+
+def test_a_re_inspection_needs_an_open_hazard(started, lead, inspector, inspector2):
+    team = [inspector.inspector_profile, inspector2.inspector_profile]
+    with pytest.raises(ValidationError):
+        services.reinspection_open(source=started, inspectors=team, by=lead)
+
+
+def test_cancelling_a_draw_cancels_the_inspection_process(drawn, lead):
+    services.draw_void(draw=drawn, reason="录入错误", by=lead)
+    inspection = drawn.inspections.first()
+    process = Process.objects.get(flow_class=InspectionFlow, artifact_object_id=inspection.pk)
+    assert process.status == "CANCELED"
+    assert not Task.objects.filter(process=process, status="NEW").exists()

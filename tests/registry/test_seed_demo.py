@@ -42,3 +42,20 @@ def test_demo_log_ins_work(db, client):
     assert response.status_code == 200
     assert response.context["user"].username == "demo-lead"
     assert "岳阳楼区" in response.content.decode()
+
+
+def test_the_demo_has_inspections_in_every_stage(db):
+    from inspections.models import Hazard, Inspection, Photo
+
+    call_command("seed_demo")
+    finished = Inspection.objects.filter(status="finished")
+    official = finished.exclude(kind="self")
+    assert official.count() >= 2 and set(official.values_list("result", flat=True)) >= {"pass"}
+    assert Photo.objects.filter(inspection__in=official).exists()
+    assert Hazard.objects.filter(inspection__in=official, corrected_on_spot=True).exists()
+    assert Hazard.objects.filter(inspection__in=official, status="registered").exists()
+    assert Inspection.objects.filter(status="in_progress").count() == 1
+    own = finished.get(kind="self")
+    assert own.facility.managers.filter(username="demo-manager").exists()
+    waiting = Inspection.objects.get(kind="case", status="scheduled")
+    assert waiting.unannounced and waiting.team.count() == 2
