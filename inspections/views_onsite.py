@@ -173,11 +173,14 @@ def checklist_context(inspection, user):
     """Everything the checklist page shows, in a fixed number of queries."""
     parts = selectors.checklist_parts(inspection)
     can_work = access.can_work_on(inspection, user)
+    # Re-checks of earlier hazards are optional except on a re-inspection.
+    optional = inspection.kind != Inspection.Kind.REINSPECTION
+    required = [e for p in parts for e in p.entries if not (optional and e.hazard)]
     return {
         "inspection": inspection,
         "parts": parts,
-        "total": sum(len(p.entries) for p in parts),
-        "answered": sum(p.answered for p in parts),
+        "total": len(required),
+        "answered": sum(1 for e in required if e.answer is not None),
         "editable": can_work and inspection.status == Inspection.Status.IN_PROGRESS,
         "recheck_choices": Recheck.choices,
     }

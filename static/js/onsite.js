@@ -20,9 +20,11 @@
       var done = 0, count = 0;
       part.querySelectorAll("[data-answer-form]").forEach(function (form) {
         count += 1;
-        if (form.elements.revision.value !== "0") done += 1;
+        if (form.elements.revision.value === "0") return;
+        done += 1;
+        // Re-checks of earlier hazards are optional except on a re-inspection.
+        if (!form.closest("[data-optional]")) total += 1;
       });
-      total += done;
       var label = document.querySelector('[data-part-progress="' + part.dataset.part + '"]');
       if (label) label.textContent = done + "/" + count;
     });
@@ -56,23 +58,57 @@
     return pressed ? pressed.value : "";
   }
 
-  function save(form, value) {
+  function payload(form, value) {
     var data = new FormData(form);
     data.delete("value");
     data.set("value", value);
+    return data;
+  }
+
+  // What an answer says, whatever revision it is based on.
+  function fingerprint(data) {
+    var parts = [];
+    data.forEach(function (v, k) {
+      if (k !== "revision" && k !== "csrfmiddlewaretoken") parts.push(k + "=" + v);
+    });
+    return parts.join("&");
+  }
+
+  // One save at a time per card. A second post sent before the first is back would
+  // carry the old revision and be refused as a conflict with oneself (typing a
+  // number then tapping Save fires both "change" and "submit"; so does a note typed
+  // while the answer is on its way). The latest answer goes once the first is back,
+  // unless it is what was just saved, or someone else's answer came back instead.
+  var saving = new WeakMap();
+
+  function save(form, value) {
     form.dataset.value = value;
+    var current = saving.get(form);
+    if (current) { current.again = true; return current.done; }
+    var data = payload(form, value);
+    var sent = fingerprint(data);
+    var job = { again: false, saved: null, retry: true };
     setState(form, text("msgSaving"), "saving");
-    return fetch(form.action, {
+    job.done = fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Accept": "application/json" }
     }).then(function (response) {
+      if ((response.headers.get("Content-Type") || "").indexOf("application/json") < 0) {
+        // A server error or an expired log-in: retrying will not help, reloading may.
+        pending.delete(form);
+        job.retry = false;
+        setState(form, text("msgFailed") + " (HTTP " + response.status + ")", "error");
+        return;
+      }
       return response.json().then(function (body) {
         pending.delete(form);
         if (body.ok) {
           show(form, body.answer);
+          job.saved = sent;
           setState(form, text("msgSaved") + " · " + body.answer.by + " " + body.answer.at, "saved");
         } else if (body.conflict) {
           show(form, body.answer);
+          job.retry = false;
           setState(form, body.message + " " + text("msgTheirs") + "：" + body.answer.label +
             (body.answer.note ? "（" + body.answer.note + "）" : ""), "conflict");
         } else {
@@ -81,8 +117,17 @@
       });
     }).catch(function () {
       pending.add(form);
+      job.retry = false;  // the retry sends the latest answer
       setState(form, text("msgOffline"), "error");
+    }).then(function () {
+      saving.delete(form);
+      if (job.again && job.retry &&
+          fingerprint(payload(form, form.dataset.value)) !== job.saved) {
+        return save(form, form.dataset.value);
+      }
     });
+    saving.set(form, job);
+    return job.done;
   }
 
   document.querySelectorAll("[data-answer-form]").forEach(function (form) {
