@@ -28,6 +28,11 @@ from .views import _errors, _page
 Role = access.Role
 
 
+def _flash(request, error):
+    for message in _errors(error):
+        messages.error(request, message)
+
+
 def _wants_json(request):
     return "application/json" in request.headers.get("Accept", "")
 
@@ -136,8 +141,7 @@ def inspection_schedule(request, pk):
                 by=request.user,
             )
         except ValidationError as error:
-            for message in _errors(error):
-                messages.error(request, message)
+            _flash(request, error)
         else:
             messages.success(request, _("The facility was notified of the visit date."))
     else:
@@ -158,8 +162,7 @@ def inspection_start(request, pk):
                 accuracy=request.POST.get("accuracy"),
             )
         except ValidationError as error:
-            for message in _errors(error):
-                messages.error(request, message)
+            _flash(request, error)
             return redirect(inspection)
         messages.success(request, _("Started on site."))
         return redirect("inspections:checklist", pk=inspection.pk)
@@ -262,8 +265,7 @@ def answer_save(request, pk):
     except ValidationError as error:
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": " ".join(_errors(error))}, status=400)
-        for message in _errors(error):
-            messages.error(request, message)
+        _flash(request, error)
     else:
         if _wants_json(request):
             return JsonResponse({"ok": True, "answer": _answer_json(answer, answer.item)})
@@ -289,8 +291,7 @@ def photo_add(request, pk):
     except ValidationError as error:
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": " ".join(_errors(error))}, status=400)
-        for message in _errors(error):
-            messages.error(request, message)
+        _flash(request, error)
     else:
         if _wants_json(request):
             return JsonResponse(
@@ -349,8 +350,7 @@ def finish(request, pk):
         try:
             services.inspection_finish(inspection=inspection, by=request.user)
         except ValidationError as error:
-            for message in _errors(error):
-                messages.error(request, message)
+            _flash(request, error)
             return redirect("inspections:finish", pk=inspection.pk)
         messages.success(request, _("The inspection is finished."))
         return redirect(inspection)
@@ -380,8 +380,7 @@ def confirm(request, pk):
     try:
         services.member_confirm(inspection=inspection, by=request.user)
     except ValidationError as error:
-        for message in _errors(error):
-            messages.error(request, message)
+        _flash(request, error)
     else:
         messages.success(request, _("You confirmed the record."))
     return redirect("inspections:finish", pk=inspection.pk)
@@ -396,8 +395,7 @@ def sign(request, pk):
         try:
             services.inspection_sign(inspection=inspection, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for message in _errors(error):
-                messages.error(request, message)
+            _flash(request, error)
         else:
             if form.cleaned_data["refused"]:
                 messages.success(request, _("The refusal to sign was recorded."))

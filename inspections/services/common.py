@@ -49,6 +49,12 @@ def notify(*, user, text, url="", by=None):
     return notification
 
 
+def notify_managers(*, facility, text, by, url=""):
+    """Tell every manager of ``facility``."""
+    for manager in facility.managers.all():
+        notify(user=manager, text=text, url=url, by=by)
+
+
 @transaction.atomic
 def notifications_read(*, user):
     now = timezone.now()

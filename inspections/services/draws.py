@@ -26,7 +26,7 @@ from ..models import (
     TeamMember,
 )
 from ..signals import inspection_changed
-from .common import _user, iso, notify
+from .common import _user, iso, notify, notify_managers
 
 PLAN_M2M = ("joining_departments", "scope_regions", "pool_departments", "pool_regions")
 
@@ -330,16 +330,15 @@ def draw_void(*, draw, reason, by):
         save_with_history(inspection, by=by, reason=reason)
         inspection_changed.send(sender=Inspection, inspection=inspection, event="cancelled", by=by)
         if inspection.notified_at:
-            for manager in inspection.facility.managers.all():
-                notify(
-                    user=manager,
-                    text=_("The announced inspection of %(facility)s on %(date)s is cancelled.")
-                    % {
-                        "facility": inspection.facility.name,
-                        "date": inspection.planned_date.isoformat(),
-                    },
-                    by=by,
-                )
+            notify_managers(
+                facility=inspection.facility,
+                text=_("The announced inspection of %(facility)s on %(date)s is cancelled.")
+                % {
+                    "facility": inspection.facility.name,
+                    "date": inspection.planned_date.isoformat(),
+                },
+                by=by,
+            )
         for member in inspection.team.filter(active=True).select_related("inspector__user"):
             notify(
                 user=member.inspector.user,

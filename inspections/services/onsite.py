@@ -34,7 +34,7 @@ from ..models import (
     TeamMember,
 )
 from ..signals import inspection_changed
-from .common import _user, next_number, notify
+from .common import _user, next_number, notify, notify_managers
 
 NOTICE_WORKING_DAYS = 3
 SIGNATURE_MAX_BYTES = 200_000
@@ -214,14 +214,13 @@ def inspection_schedule(*, inspection, planned_date, by):
     inspection.planned_date = planned_date
     inspection.notified_at = timezone.now()
     save_with_history(inspection, by=by)
-    for manager in inspection.facility.managers.all():
-        notify(
-            user=manager,
-            text=_("Your facility %(facility)s will be inspected on %(date)s.")
-            % {"facility": inspection.facility.name, "date": planned_date.isoformat()},
-            url=inspection.get_absolute_url(),
-            by=by,
-        )
+    notify_managers(
+        facility=inspection.facility,
+        text=_("Your facility %(facility)s will be inspected on %(date)s.")
+        % {"facility": inspection.facility.name, "date": planned_date.isoformat()},
+        url=inspection.get_absolute_url(),
+        by=by,
+    )
     _emit(inspection, "scheduled", by)
     return inspection
 
@@ -269,14 +268,13 @@ def inspection_start(*, inspection, by, latitude=None, longitude=None, accuracy=
     else:
         inspection.start_latitude = inspection.start_longitude = None
     save_with_history(inspection, by=by)
-    for manager in inspection.facility.managers.all():
-        notify(
-            user=manager,
-            text=_("Inspectors have started an inspection of %(facility)s on site.")
-            % {"facility": inspection.facility.name},
-            url=inspection.get_absolute_url(),
-            by=by,
-        )
+    notify_managers(
+        facility=inspection.facility,
+        text=_("Inspectors have started an inspection of %(facility)s on site.")
+        % {"facility": inspection.facility.name},
+        url=inspection.get_absolute_url(),
+        by=by,
+    )
     _emit(inspection, "started", by)
     return inspection
 
@@ -655,13 +653,12 @@ def inspection_finish(*, inspection, by):
                 hazard.closed_by = _user(by)
                 save_with_history(hazard, by=by)
     if not inspection.is_self:
-        for manager in inspection.facility.managers.all():
-            notify(
-                user=manager,
-                text=_("The inspection of %(facility)s is finished: %(result)s.")
-                % {"facility": inspection.facility.name, "result": inspection.get_result_display()},
-                url=inspection.get_absolute_url(),
-                by=by,
-            )
+        notify_managers(
+            facility=inspection.facility,
+            text=_("The inspection of %(facility)s is finished: %(result)s.")
+            % {"facility": inspection.facility.name, "result": inspection.get_result_display()},
+            url=inspection.get_absolute_url(),
+            by=by,
+        )
     _emit(inspection, "finished", by)
     return inspection
