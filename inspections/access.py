@@ -60,7 +60,7 @@ def draw_for_user(user, pk):
 def inspections_for(user):
     """Inspections the user may see.
 
-    Inspectors see those they are (or were) on the team of; leads and auditors
+    Inspectors see those they are on the team of; leads and auditors
     those of facilities in their regions; managers their facilities' inspections,
     except unannounced ones that have not started: a manager must not be able to
     tell that their facility was drawn.
@@ -70,7 +70,8 @@ def inspections_for(user):
     if not user.is_authenticated:
         return Inspection.objects.none()
     if user.role == Role.INSPECTOR:
-        return Inspection.objects.filter(team__inspector__user=user).distinct()
+        # Only active members: an inspector replaced (e.g. for a conflict) loses access.
+        return Inspection.objects.filter(team__inspector__user=user, team__active=True).distinct()
     if user.role in (Role.LEAD, Role.AUDITOR):
         return Inspection.objects.filter(region_q(user, "facility__region"))
     if user.role == Role.MANAGER:
@@ -109,15 +110,15 @@ def hazards_for(user):
     if not user.is_authenticated:
         return Hazard.objects.none()
     if user.role == Role.INSPECTOR:
-        return Hazard.objects.filter(
-            Q(inspection__team__inspector__user=user) | Q(facility__in=_inspected_by(user))
-        ).distinct()
+        return Hazard.objects.filter(facility__in=_inspected_by(user))
     return Hazard.objects.filter(facility__in=facilities_for(user))
 
 
 def _inspected_by(user):
     """Facilities the inspector is (or was) sent to: their open hazards are re-checked."""
-    return Inspection.objects.filter(team__inspector__user=user).values("facility")
+    return Inspection.objects.filter(team__inspector__user=user, team__active=True).values(
+        "facility"
+    )
 
 
 def photos_for(user):

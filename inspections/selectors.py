@@ -189,7 +189,12 @@ def checklist_parts(inspection):
         )
 
     parts = []
-    hazards = list(recheck_hazards(inspection))
+    if inspection.status == Inspection.Status.FINISHED:
+        # The record as it was: the hazards it re-checked, whatever they are now.
+        rechecked = [a.rechecked_hazard_id for a in answers.values() if a.rechecked_hazard_id]
+        hazards = list(Hazard.objects.filter(pk__in=rechecked).order_by("due_on", "pk"))
+    else:
+        hazards = list(recheck_hazards(inspection))
     if hazards:
         parts.append(
             Part(

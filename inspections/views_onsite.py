@@ -90,7 +90,7 @@ def my_inspections(request):
                 (_("This week"), buckets["week"]),
                 (_("Later"), buckets["later"]),
             ],
-            "show_groups": bool(active),
+            "show_groups": any(buckets.values()),
             "page": _page(request, mine.order_by("-window_start", "facility__name", "-pk")),
             "can_open_case": access.has_role(request.user, Role.LEAD),
             "can_self_inspect": request.user.role == Role.MANAGER,
@@ -114,6 +114,8 @@ def inspection_detail(request, pk):
             "team": inspection.team.select_related("inspector__user", "inspector__department"),
             "checklists": inspection.checklists.select_related("version__template"),
             "can_work": can_work,
+            # Who complained is not the facility's business.
+            "show_source": request.user.role != Role.MANAGER,
             "schedule_form": ScheduleForm(initial={"planned_date": inspection.planned_date}),
             "hazards": hazards,
             "open_hazards": selectors.recheck_hazards(inspection)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from checklists.models import Item
-from checklists.scoring import Outcome, joint_score, outcome
+from checklists.scoring import Outcome, Result, joint_score, outcome
 from registry.audited import save_with_history
 from registry.models import ConflictOfInterest
 from registry.workdays import add_working_days
@@ -313,9 +313,11 @@ def _valid_value(item, value):
         raise ValidationError(_("Choose pass, fail or not applicable."))
     if item.answer_type == Item.AnswerType.NUMBER:
         try:
-            Decimal(value)
+            finite = Decimal(value).is_finite()
         except InvalidOperation:
-            raise ValidationError(_("Enter a number.")) from None
+            finite = False
+        if not finite:
+            raise ValidationError(_("Enter a number."))
     if item.answer_type == Item.AnswerType.CHOICE and value not in {
         c.get("value") for c in item.choices
     }:
@@ -324,9 +326,16 @@ def _valid_value(item, value):
 
 
 def _clear_confirmations(inspection, by):
+    """A change to the record voids what was confirmed and signed for."""
     for member in inspection.team.exclude(confirmed_at=None):
         member.confirmed_at = None
         save_with_history(member, by=by, reason="answers changed")
+    if inspection.signed_at:
+        inspection.signer_name = inspection.signature_text = inspection.signature_image = ""
+        inspection.signature_refused = False
+        inspection.signature_note = ""
+        inspection.signed_at = None
+        save_with_history(inspection, by=by, reason="answers changed")
 
 
 @transaction.atomic
@@ -368,6 +377,9 @@ def answer_save(
     corrected = bool(corrected) and makes_hazard
     if corrected and item.hazard == Item.Hazard.MAJOR:
         raise ValidationError(_("A major hazard cannot be closed as corrected on the spot."))
+    if corrected and inspection.is_self:
+        # Only an independent check closes a hazard; the facility cannot close its own.
+        raise ValidationError(_("A self-inspection cannot close a hazard on the spot."))
     lookup = {"item": item} if item else {"rechecked_hazard": hazard}
     answer = Answer.objects.select_for_update().filter(inspection=inspection, **lookup).first()
     stored = answer.revision if answer else 0
@@ -402,10 +414,29 @@ def _stamp_lines(inspection, by):
     ]
 
 
-@transaction.atomic
 def photo_add(*, inspection, key, upload, by, purpose=Photo.Purpose.EVIDENCE):
     """Attach a photo to an answer. The upload is checked by content and processed
-    before anything is stored; a refused file leaves nothing behind."""
+    before anything is stored or locked; a refused file leaves nothing behind, and
+    the files go again if the database write fails."""
+    processed = photos.process(photos.read_upload(upload), stamp_lines=_stamp_lines(inspection, by))
+    saved = []
+    try:
+        return _photo_save(
+            inspection=inspection,
+            key=key,
+            processed=processed,
+            purpose=purpose,
+            by=by,
+            saved=saved,
+        )
+    except Exception:
+        for field in saved:
+            field.storage.delete(field.name)
+        raise
+
+
+@transaction.atomic
+def _photo_save(*, inspection, key, processed, purpose, by, saved):
     inspection = _locked(inspection)
     _require_worker(inspection, by)
     _require_in_progress(inspection)
@@ -416,7 +447,6 @@ def photo_add(*, inspection, key, upload, by, purpose=Photo.Purpose.EVIDENCE):
         raise ValidationError(_("Answer the item before adding a photo."))
     if purpose == Photo.Purpose.AFTER and not answer.corrected:
         raise ValidationError(_("An after photo belongs to a hazard corrected on the spot."))
-    processed = photos.process(photos.read_upload(upload), stamp_lines=_stamp_lines(inspection, by))
     photo = Photo(
         facility=inspection.facility,
         inspection=inspection,
@@ -434,20 +464,14 @@ def photo_add(*, inspection, key, upload, by, purpose=Photo.Purpose.EVIDENCE):
     )
     stem = f"{inspection.pk}/{processed.sha256[:16]}"
     extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}[processed.format]
-    saved = []
-    try:
-        for field, name, content in (
-            (photo.original, f"{stem}.{extension}", processed.original),
-            (photo.preview, f"{stem}.jpg", processed.preview),
-            (photo.thumbnail, f"{stem}.jpg", processed.thumbnail),
-        ):
-            field.save(name, ContentFile(content), save=False)
-            saved.append(field)
-        save_with_history(photo, by=by)
-    except Exception:
-        for field in saved:
-            field.storage.delete(field.name)
-        raise
+    for field, name, content in (
+        (photo.original, f"{stem}.{extension}", processed.original),
+        (photo.preview, f"{stem}.jpg", processed.preview),
+        (photo.thumbnail, f"{stem}.jpg", processed.thumbnail),
+    ):
+        field.save(name, ContentFile(content), save=False)
+        saved.append(field)
+    save_with_history(photo, by=by)
     _clear_confirmations(inspection, by)
     return photo
 
@@ -533,6 +557,7 @@ def _hazard_source(inspection):
     }.get(kind, Hazard.Source.ROUTINE)
 
 
+@transaction.atomic
 def hazard_register(
     *,
     facility,
@@ -611,6 +636,17 @@ def inspection_finish(*, inspection, by):
     per_template, combined = joint_score(scored)
     scored_weight = sum(s.scored_weight for _v, s in per_template)
     passed_weight = sum(s.passed_weight for _v, s in per_template)
+    if inspection.kind == Inspection.Kind.REINSPECTION:
+        # A re-inspection is judged on its re-checks: the share fixed, and the worst one.
+        rechecks = list(
+            inspection.answers.exclude(rechecked_hazard=None).values_list("value", flat=True)
+        )
+        scored_weight += len(rechecks)
+        passed_weight += rechecks.count(Recheck.FIXED)
+        if Recheck.NOT_FIXED in rechecks:
+            combined = Result.FAIL
+        elif Recheck.PARTLY in rechecks and combined == Result.PASS:
+            combined = Result.BASIC
     inspection.score = (
         (Decimal(100) * passed_weight / scored_weight).quantize(Decimal("0.1"))
         if scored_weight

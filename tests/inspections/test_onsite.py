@@ -342,3 +342,46 @@ def test_cancelling_a_draw_cancels_the_inspection_process(drawn, lead):
     process = Process.objects.get(flow_class=InspectionFlow, artifact_object_id=inspection.pk)
     assert process.status == "CANCELED"
     assert not Task.objects.filter(process=process, status="NEW").exists()
+
+
+def test_a_self_inspection_cannot_close_a_hazard_on_the_spot(world, manager, onsite_template):
+    own = services.self_open(facility=world["facility"], templates=[onsite_template], by=manager)
+    with pytest.raises(ValidationError, match="自查"):
+        answer(own, "S-01", "fail", manager, corrected=True)
+
+
+def test_a_change_after_signing_voids_the_signature(started, inspector, inspector2):
+    answer_all_passing(started, inspector)
+    sign_and_confirm(started, inspector, inspector2)
+    answer(started, "S-05", "fail", inspector)
+    started.refresh_from_db()
+    assert not started.is_signed and not started.signer_name
+    with pytest.raises(ValidationError):
+        services.inspection_finish(inspection=started, by=inspector)
+
+
+def test_not_a_number_is_refused(started, inspector):
+    for bad in ("NaN", "Infinity"):
+        with pytest.raises(ValidationError, match="数字"):
+            answer(started, "S-03", bad, inspector)
+
+
+def test_a_re_inspection_that_finds_a_hazard_not_fixed_is_non_compliant(
+    world, started, lead, inspector, inspector2
+):
+    answer_all_passing(started, inspector)
+    answer(started, "S-01", "fail", inspector)
+    services.photo_add(
+        inspection=started, key=item_key(started, "S-01"), upload=jpeg(), by=inspector
+    )
+    sign_and_confirm(started, inspector, inspector2)
+    hazard = services.inspection_finish(inspection=started, by=inspector).hazards.get()
+    team = [inspector.inspector_profile, inspector2.inspector_profile]
+    again = services.reinspection_open(source=started, inspectors=team, by=lead)
+    again = services.inspection_start(inspection=again, by=inspector)
+    services.answer_save(
+        inspection=again, key=f"h{hazard.pk}", value="not_fixed", base_revision=0, by=inspector
+    )
+    sign_and_confirm(again, inspector, inspector2)
+    done = services.inspection_finish(inspection=again, by=inspector)
+    assert done.result == "fail" and done.score == 0

@@ -403,3 +403,31 @@ def test_a_self_inspection_enters_the_register_and_is_compared_with_the_official
     row = next(r for r in page.context["rows"] if r["disagree"])
     assert row["code"] == "S-01" and row["self"] == "fail" and row["official"] == "pass"
     assert 'class="disagree"' in page.content.decode()
+
+
+def test_the_facility_does_not_see_who_complained(case, inspector, manager, lead, as_user):
+    services.inspection_start(inspection=case, by=inspector)
+    assert (
+        case.source_note
+        in as_user(lead).get(f"/inspections/inspections/{case.pk}/").content.decode()
+    )
+    page = as_user(manager).get(f"/inspections/inspections/{case.pk}/")
+    assert page.status_code == 200 and case.source_note not in page.content.decode()
+
+
+def test_a_replaced_inspector_loses_access(drawn, lead, as_user):
+    inspection = drawn.inspections.exclude(status="cancelled").first()
+    leaving = inspection.team.get(position=0)
+    services.draw_substitute(
+        draw=drawn,
+        facility_code=next(
+            code
+            for code, pk in drawn.code_map["facilities"].items()
+            if pk == inspection.facility_id
+        ),
+        out_code=leaving.inspector.credential_no,
+        reason="申请回避",
+        by=lead,
+    )
+    page = as_user(leaving.inspector.user).get(f"/inspections/inspections/{inspection.pk}/")
+    assert page.status_code == 404
