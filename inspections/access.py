@@ -139,3 +139,20 @@ def photo_for_user(user, pk):
         return photos_for(user).select_related("facility").get(pk=pk)
     except (Photo.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def manages(facility, user):
+    """Whether ``user`` is a manager of ``facility`` (who answers for its hazards)."""
+    return (
+        user.is_authenticated
+        and user.role == Role.MANAGER
+        and facility.managers.filter(pk=user.pk).exists()
+    )
+
+
+def can_verify(hazard, user):
+    """Whether ``user`` may accept or reject a hazard's rectification: an inspector
+    or bureau lead whose regions cover the facility, never the facility itself."""
+    if not user.is_authenticated or user.role not in (Role.INSPECTOR, Role.LEAD):
+        return False
+    return facilities_for(user).filter(pk=hazard.facility_id).exists()

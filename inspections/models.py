@@ -644,6 +644,14 @@ class Photo(models.Model):
         on_delete=models.PROTECT,
         related_name="photos",
     )
+    rectification = models.ForeignKey(
+        "Rectification",
+        verbose_name=_("rectification"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photos",
+    )
     purpose = models.CharField(
         _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.EVIDENCE
     )
@@ -794,6 +802,14 @@ class Hazard(models.Model):
         _("status"), max_length=30, choices=Status.choices, default=Status.REGISTERED
     )
     corrected_on_spot = models.BooleanField(_("corrected on the spot"), default=False)
+    notice = models.ForeignKey(
+        "RectificationNotice",
+        verbose_name=_("rectification notice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hazards",
+    )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -824,6 +840,160 @@ class Hazard(models.Model):
     def close_on_spot(self):
         """Declared transition: a general hazard the team saw corrected on site,
         closed by the inspector with an after photo."""
+
+    @status.transition(source=Status.REGISTERED, target=Status.RECTIFYING)
+    def start_rectifying(self):
+        """Declared transition: the facility acknowledged the rectification notice."""
+
+    @status.transition(source=[Status.RECTIFYING, Status.OVERDUE], target=Status.AWAITING)
+    def submit(self):
+        """Declared transition: the facility reports what it did, with after photos."""
+
+    @status.transition(source=Status.AWAITING, target=Status.CLOSED)
+    def accept(self):
+        """Declared transition: an inspector or lead of the county verified the fix (销号)."""
+
+    @status.transition(source=Status.AWAITING, target=Status.RECTIFYING)
+    def reject(self):
+        """Declared transition: the fix was not accepted; the deadline does not move."""
+
+    @status.transition(source=[Status.REGISTERED, Status.RECTIFYING], target=Status.OVERDUE)
+    def mark_overdue(self):
+        """Declared transition: the due date passed before the fix was submitted."""
+
+
+class RectificationNotice(models.Model):
+    """整改通知书: issued when an inspection finishes with open hazards."""
+
+    number = models.CharField(_("notice number"), max_length=40, unique=True)
+    inspection = models.OneToOneField(
+        Inspection, verbose_name=_("inspection"), on_delete=models.PROTECT, related_name="notice"
+    )
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.PROTECT, related_name="notices"
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("rectification notice")
+        verbose_name_plural = _("rectification notices")
+
+    def __str__(self):
+        return self.number
+
+
+class Rectification(models.Model):
+    """What the facility did about one hazard, and the verifier's decision."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Awaiting verification")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="rectifications"
+    )
+    description = models.TextField(_("what was done"))
+    interim_measures = models.TextField(_("interim measures"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["hazard", "submitted_at", "pk"]
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications")
+
+    def __str__(self):
+        return f"{self.hazard.register_no} {self.get_decision_display()}"
+
+
+class Extension(models.Model):
+    """A request to move a hazard's due date (延期), and the bureau's decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="extensions"
+    )
+    previous_due = models.DateField(_("due date before"))
+    requested_due = models.DateField(_("requested due date"))
+    reasons = models.TextField(_("reasons"))
+    interim_measures = models.TextField(_("interim measures"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["hazard", "requested_at", "pk"]
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+
+    def __str__(self):
+        return f"{self.hazard.register_no} → {self.requested_due}"
 
 
 class Notification(models.Model):

@@ -11,6 +11,15 @@ from .draws import (
     plan_candidates,
     plan_save,
 )
+from .hazards import (
+    extension_decide,
+    extension_request,
+    hazards_mark_overdue,
+    notice_acknowledge,
+    notice_issue,
+    rectification_submit,
+    rectification_verify,
+)
 from .onsite import (
     AnswerConflict,
     answer_save,
@@ -36,6 +45,9 @@ __all__ = [
     "draw_run",
     "draw_substitute",
     "draw_void",
+    "extension_decide",
+    "extension_request",
+    "hazards_mark_overdue",
     "hazard_register",
     "inspection_finish",
     "inspection_schedule",
@@ -46,11 +58,15 @@ __all__ = [
     "next_number",
     "notifications_read",
     "notify",
+    "notice_acknowledge",
+    "notice_issue",
     "photo_add",
     "photo_viewed",
     "plan_approve",
     "plan_candidates",
     "plan_save",
+    "rectification_submit",
+    "rectification_verify",
     "reinspection_open",
     "self_open",
 ]

@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..signals import inspection_changed
 from .common import _user, next_number, notify, notify_managers
+from .hazards import notice_issue
 
 NOTICE_WORKING_DAYS = 3
 SIGNATURE_MAX_BYTES = 200_000
@@ -658,6 +659,7 @@ def inspection_finish(*, inspection, by):
     inspection.finished_by = _user(by)
     save_with_history(inspection, by=by)
     found_on = timezone.localdate(inspection.started_at)
+    to_fix = []
     for checklist, items in parts:
         template = checklist.version.template
         for item in items:
@@ -688,6 +690,14 @@ def inspection_finish(*, inspection, by):
                 hazard.closed_at = inspection.finished_at
                 hazard.closed_by = _user(by)
                 save_with_history(hazard, by=by)
+            elif inspection.is_self:
+                # The facility found it itself: no notice, it is being fixed.
+                hazard.start_rectifying()
+                save_with_history(hazard, by=by)
+            else:
+                to_fix.append(hazard)
+    if to_fix:
+        notice_issue(inspection=inspection, hazards=to_fix, by=by)
     if not inspection.is_self:
         notify_managers(
             facility=inspection.facility,

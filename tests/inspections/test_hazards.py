@@ -1,0 +1,300 @@
+"""The rectification loop: notice, rectification, verification, extensions, overdue.
+Every allowed and forbidden move of a hazard, and who may make it."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+from viewflow.fsm import TransitionNotAllowed
+
+from inspections import services
+from inspections.models import Extension, Hazard, Rectification
+from registry.models import CalendarYear
+
+from .conftest import item_key
+from .test_onsite import answer, answer_all_passing, jpeg, sign_and_confirm
+
+
+def photo():
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 60), (20, 160, 60)).save(buffer, "JPEG")
+    return SimpleUploadedFile("after.jpg", buffer.getvalue())
+
+
+@pytest.fixture
+def finished(started, inspector, inspector2, manager):
+    """A finished inspection with one general (S-01) and one major (S-02) hazard."""
+    answer_all_passing(started, inspector)
+    for code in ("S-01", "S-02"):
+        answer(started, code, "fail", inspector, note=f"{code} 不合格")
+        services.photo_add(
+            inspection=started, key=item_key(started, code), upload=jpeg(), by=inspector
+        )
+    sign_and_confirm(started, inspector, inspector2)
+    return services.inspection_finish(inspection=started, by=inspector)
+
+
+@pytest.fixture
+def general(finished):
+    return finished.hazards.get(item_code="S-01")
+
+
+@pytest.fixture
+def major(finished):
+    return finished.hazards.get(item_code="S-02")
+
+
+@pytest.fixture
+def rectifying(finished, manager, general):
+    services.notice_acknowledge(notice=finished.notice, by=manager)
+    general.refresh_from_db()
+    return general
+
+
+def submit(hazard, manager, **extra):
+    return services.rectification_submit(
+        hazard=hazard, description="已清理通道杂物", uploads=[photo()], by=manager, **extra
+    )
+
+
+def test_finishing_issues_a_numbered_notice_listing_the_hazards(finished, manager):
+    notice = finished.notice
+    assert notice.number.startswith("430602-ZG-") and notice.number.endswith("-0001")
+    assert set(notice.hazards.values_list("item_code", flat=True)) == {"S-01", "S-02"}
+    assert manager.notifications.filter(text__contains=notice.number).exists()
+
+
+def test_acknowledging_the_notice_starts_the_rectification(finished, manager):
+    services.notice_acknowledge(notice=finished.notice, by=manager)
+    assert set(finished.hazards.values_list("status", flat=True)) == {"rectifying"}
+
+
+def test_only_the_facilitys_manager_acknowledges(finished, other_manager, inspector):
+    for user in (other_manager, inspector):
+        with pytest.raises(ValidationError):
+            services.notice_acknowledge(notice=finished.notice, by=user)
+
+
+def test_a_submitted_rectification_awaits_verification(rectifying, manager):
+    rectification = submit(rectifying, manager)
+    rectifying.refresh_from_db()
+    assert rectifying.status == Hazard.Status.AWAITING
+    assert rectification.photos.count() == 1
+
+
+def test_a_rectification_needs_an_after_photo(rectifying, manager):
+    with pytest.raises(ValidationError):
+        services.rectification_submit(
+            hazard=rectifying, description="已整改", uploads=[], by=manager
+        )
+
+
+def test_a_major_hazard_needs_interim_measures(finished, manager, major):
+    services.notice_acknowledge(notice=finished.notice, by=manager)
+    major.refresh_from_db()
+    with pytest.raises(ValidationError, match="临时"):
+        submit(major, manager)
+    submit(major, manager, interim_measures="增设专人巡查，配备灭火器")
+
+
+def test_the_inspector_accepts_and_the_hazard_is_closed(rectifying, manager, inspector):
+    submit(rectifying, manager)
+    closed = services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
+    assert closed.status == Hazard.Status.CLOSED and closed.closed_by == inspector
+
+
+def test_a_rejection_needs_a_reason_and_keeps_the_deadline(rectifying, manager, lead):
+    due = rectifying.due_on
+    submit(rectifying, manager)
+    with pytest.raises(ValidationError):
+        services.rectification_verify(hazard=rectifying, accept=False, by=lead)
+    back = services.rectification_verify(
+        hazard=rectifying, accept=False, reason="照片看不出通道全貌", by=lead
+    )
+    assert back.status == Hazard.Status.RECTIFYING and back.due_on == due
+    assert rectifying.rectifications.get().decision == Rectification.Decision.REJECTED
+    # The facility tries again.
+    submit(back, manager)
+    assert services.rectification_verify(hazard=back, accept=True, by=lead).is_open is False
+
+
+def test_a_facility_cannot_close_its_own_hazard(rectifying, manager):
+    submit(rectifying, manager)
+    with pytest.raises(ValidationError):
+        services.rectification_verify(hazard=rectifying, accept=True, by=manager)
+    rectifying.refresh_from_db()
+    assert rectifying.status == Hazard.Status.AWAITING
+
+
+def test_an_inspector_or_lead_of_another_county_cannot_verify(rectifying, manager, other_lead):
+    submit(rectifying, manager)
+    with pytest.raises(ValidationError):
+        services.rectification_verify(hazard=rectifying, accept=True, by=other_lead)
+
+
+def test_nothing_to_verify_before_a_submission(rectifying, inspector):
+    with pytest.raises(ValidationError):
+        services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
+
+
+def test_no_submission_before_the_notice_is_acknowledged_or_after_closing(
+    general, manager, inspector, finished
+):
+    with pytest.raises(ValidationError):
+        submit(general, manager)
+    services.notice_acknowledge(notice=finished.notice, by=manager)
+    general.refresh_from_db()
+    submit(general, manager)
+    services.rectification_verify(hazard=general, accept=True, by=inspector)
+    with pytest.raises(ValidationError):
+        submit(general, manager)
+
+
+@pytest.mark.parametrize(
+    "status, move",
+    [
+        ("registered", "submit"),
+        ("registered", "accept"),
+        ("registered", "reject"),
+        ("rectifying", "accept"),
+        ("rectifying", "close_on_spot"),
+        ("awaiting_verification", "mark_overdue"),
+        ("awaiting_verification", "start_rectifying"),
+        ("closed", "start_rectifying"),
+        ("closed", "submit"),
+        ("closed", "mark_overdue"),
+        ("closed", "reject"),
+        ("overdue", "accept"),
+        ("overdue", "start_rectifying"),
+    ],
+)
+def test_forbidden_moves_are_refused(status, move):
+    hazard = Hazard(status=status)
+    with pytest.raises(TransitionNotAllowed):
+        getattr(hazard, move)()
+
+
+@pytest.mark.parametrize(
+    "status, move, target",
+    [
+        ("registered", "start_rectifying", "rectifying"),
+        ("registered", "close_on_spot", "closed"),
+        ("registered", "mark_overdue", "overdue"),
+        ("rectifying", "submit", "awaiting_verification"),
+        ("rectifying", "mark_overdue", "overdue"),
+        ("overdue", "submit", "awaiting_verification"),
+        ("awaiting_verification", "accept", "closed"),
+        ("awaiting_verification", "reject", "rectifying"),
+    ],
+)
+def test_allowed_moves(status, move, target):
+    hazard = Hazard(status=status)
+    getattr(hazard, move)()
+    assert hazard.status == target
+
+
+# ---------------------------------------------------------------- extensions
+
+
+def test_an_extension_before_the_due_date_can_be_approved(rectifying, manager, lead):
+    old_due = rectifying.due_on
+    request = services.extension_request(
+        hazard=rectifying,
+        requested_due=old_due + timedelta(days=10),
+        reasons="防火门需厂家定制",
+        interim_measures="专人值守楼梯间",
+        by=manager,
+    )
+    services.extension_decide(extension=request, approve=True, by=lead)
+    rectifying.refresh_from_db()
+    assert rectifying.due_on == old_due + timedelta(days=10)
+    assert rectifying.history.filter(due_on=old_due).exists()  # the old date stays in history
+    assert manager.notifications.filter(text__contains="延期").exists()
+
+
+def test_an_extension_can_be_refused_with_a_reason(rectifying, manager, lead):
+    request = services.extension_request(
+        hazard=rectifying,
+        requested_due=rectifying.due_on + timedelta(days=30),
+        reasons="资金未到位",
+        interim_measures="加强巡查",
+        by=manager,
+    )
+    with pytest.raises(ValidationError):
+        services.extension_decide(extension=request, approve=False, by=lead)
+    services.extension_decide(
+        extension=request, approve=False, reason="疏散通道须立即清理", by=lead
+    )
+    request.refresh_from_db()
+    assert request.status == Extension.Status.REFUSED
+    rectifying.refresh_from_db()
+    assert rectifying.due_on == request.previous_due
+
+
+def test_an_extension_after_the_due_date_is_refused_by_the_system(rectifying, manager):
+    rectifying.due_on = timezone.localdate() - timedelta(days=1)
+    rectifying.save()
+    with pytest.raises(ValidationError, match="已过"):
+        services.extension_request(
+            hazard=rectifying,
+            requested_due=timezone.localdate() + timedelta(days=10),
+            reasons="来不及",
+            interim_measures="巡查",
+            by=manager,
+        )
+    assert not Extension.objects.exists()
+
+
+def test_only_a_lead_of_the_county_decides_an_extension(rectifying, manager, inspector, other_lead):
+    request = services.extension_request(
+        hazard=rectifying,
+        requested_due=rectifying.due_on + timedelta(days=5),
+        reasons="等待配件",
+        interim_measures="巡查",
+        by=manager,
+    )
+    for user in (manager, inspector, other_lead):
+        with pytest.raises(ValidationError):
+            services.extension_decide(extension=request, approve=True, by=user)
+
+
+def test_an_extension_into_a_year_without_a_calendar_is_provisional(rectifying, manager, lead):
+    CalendarYear.objects.get_or_create(year=rectifying.due_on.year)
+    request = services.extension_request(
+        hazard=rectifying,
+        requested_due=date(2031, 3, 3),
+        reasons="整体改造",
+        interim_measures="限制入住",
+        by=manager,
+    )
+    services.extension_decide(extension=request, approve=True, by=lead)
+    rectifying.refresh_from_db()
+    assert rectifying.due_provisional
+
+
+# ---------------------------------------------------------------- overdue and escalation
+
+
+def test_a_hazard_past_its_due_date_is_marked_overdue_and_escalated(rectifying, lead, manager):
+    marked = services.hazards_mark_overdue(today=rectifying.due_on + timedelta(days=1))
+    assert [h.pk for h in marked] == [rectifying.pk]
+    rectifying.refresh_from_db()
+    assert rectifying.status == Hazard.Status.OVERDUE
+    assert lead.notifications.filter(text__contains=rectifying.register_no).exists()
+    assert manager.notifications.filter(text__contains="逾期").exists()
+    # Marking again finds nothing new.
+    assert services.hazards_mark_overdue(today=rectifying.due_on + timedelta(days=2)) == []
+
+
+def test_an_overdue_hazard_can_still_be_fixed_and_closed(rectifying, manager, inspector):
+    services.hazards_mark_overdue(today=rectifying.due_on + timedelta(days=1))
+    rectifying.refresh_from_db()
+    submit(rectifying, manager)
+    assert (
+        services.rectification_verify(hazard=rectifying, accept=True, by=inspector).status
+        == "closed"
+    )
