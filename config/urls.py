@@ -17,6 +17,7 @@ urlpatterns = [
     path("checklists/", include("checklists.urls")),
     path("inspections/", include("inspections.urls")),
     path("public/", include("reports.urls")),
+    path("reports/", include("reports.staff_urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

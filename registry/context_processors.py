@@ -18,6 +18,7 @@ NAVIGATION = [
     (_("Inspectors"), "registry:inspector_list", STAFF),
     (_("Checklists"), "checklists:template_list", EVERYONE),
     (_("Import"), "registry:import_facilities", (Role.LEAD,)),
+    (_("Export the hazard register"), "reports_staff:hazard_export", (Role.LEAD,)),
     (_("Working days"), "registry:calendar", EVERYONE),
     (_("Change history"), "audit:history", (Role.AUDITOR,)),
     (_("Messages"), "inspections:notifications", None),

@@ -319,6 +319,7 @@ CASES = {
     "inspections:compare": (facility, expect(200, other_manager=404, other_lead=404)),
     "inspections:notifications": (None, expect(200)),
     "inspections:notifications_read": (None, expect(405)),
+    "reports_staff:hazard_export": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
     "reports:plan_list": (None, PUBLIC),
     "reports:plan_detail": (approved_plan, PUBLIC),
     "reports:draw_list_json": (None, PUBLIC),
