@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_onsite
+from . import views, views_hazards, views_onsite
 
 app_name = "inspections"
 
@@ -36,6 +36,17 @@ urlpatterns = [
     ),
     path("photos/<int:pk>/<str:variant>/", views_onsite.photo, name="photo"),
     path("facilities/<int:pk>/self-check/", views_onsite.compare, name="compare"),
+    path("hazards/", views_hazards.hazard_list, name="hazard_list"),
+    path("hazards/<int:pk>/", views_hazards.hazard_detail, name="hazard_detail"),
+    path("hazards/<int:pk>/rectify/", views_hazards.hazard_rectify, name="hazard_rectify"),
+    path("hazards/<int:pk>/verify/", views_hazards.hazard_verify, name="hazard_verify"),
+    path("hazards/<int:pk>/extension/", views_hazards.extension_request, name="extension_request"),
+    path(
+        "hazards/<int:pk>/extension/decide/",
+        views_hazards.extension_decide,
+        name="extension_decide",
+    ),
+    path("notices/<int:pk>/", views_hazards.notice_detail, name="notice_detail"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

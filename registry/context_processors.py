@@ -13,6 +13,7 @@ STAFF = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
 NAVIGATION = [
     (_("Home"), "home", None),
     (_("Inspections"), "inspections:inspection_list", EVERYONE),
+    (_("Hazard register"), "inspections:hazard_list", EVERYONE),
     (_("Spot-check plans"), "inspections:plan_list", STAFF),
     (_("Facilities"), "registry:facility_list", EVERYONE),
     (_("Inspectors"), "registry:inspector_list", STAFF),

@@ -15,37 +15,11 @@ from inspections import services
 from inspections.models import Extension, Hazard, Rectification
 from registry.models import CalendarYear
 
-from .conftest import item_key
-from .test_onsite import answer, answer_all_passing, jpeg, sign_and_confirm
-
 
 def photo():
     buffer = io.BytesIO()
     Image.new("RGB", (80, 60), (20, 160, 60)).save(buffer, "JPEG")
     return SimpleUploadedFile("after.jpg", buffer.getvalue())
-
-
-@pytest.fixture
-def finished(started, inspector, inspector2, manager):
-    """A finished inspection with one general (S-01) and one major (S-02) hazard."""
-    answer_all_passing(started, inspector)
-    for code in ("S-01", "S-02"):
-        answer(started, code, "fail", inspector, note=f"{code} 不合格")
-        services.photo_add(
-            inspection=started, key=item_key(started, code), upload=jpeg(), by=inspector
-        )
-    sign_and_confirm(started, inspector, inspector2)
-    return services.inspection_finish(inspection=started, by=inspector)
-
-
-@pytest.fixture
-def general(finished):
-    return finished.hazards.get(item_code="S-01")
-
-
-@pytest.fixture
-def major(finished):
-    return finished.hazards.get(item_code="S-02")
 
 
 @pytest.fixture

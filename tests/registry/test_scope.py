@@ -208,6 +208,36 @@ def case_photo(w):
     return {"pk": _case(w)[1].pk, "variant": "thumb"}
 
 
+def _case_hazard(w):
+    from django.utils import timezone
+
+    from inspections import services as inspection_services
+    from registry.models import User
+
+    case = _case(w)[0]
+    lead = User.objects.get(username="lead")
+    hazard = inspection_services.hazard_register(
+        facility=w["facility"],
+        inspection=case,
+        severity="general",
+        source="case",
+        description="通道堆放杂物",
+        found_on=timezone.localdate(),
+        deadline_days=7,
+        by=lead,
+    )
+    notice = inspection_services.notice_issue(inspection=case, hazards=[hazard], by=lead)
+    return hazard, notice
+
+
+def case_hazard(w):
+    return {"pk": _case_hazard(w)[0].pk}
+
+
+def case_notice(w):
+    return {"pk": _case_hazard(w)[1].pk}
+
+
 PUBLIC = {role: 200 for role in ROLES}
 # Those who see the world facility's inspections.
 SEES_CASE = expect(200, other_manager=404, other_lead=404)
@@ -317,6 +347,13 @@ CASES = {
     ),
     "inspections:photo": (case_photo, SEES_CASE),
     "inspections:compare": (facility, expect(200, other_manager=404, other_lead=404)),
+    "inspections:hazard_list": (None, expect(200)),
+    "inspections:hazard_detail": (case_hazard, SEES_CASE),
+    "inspections:hazard_rectify": (case_hazard, expect(405)),
+    "inspections:hazard_verify": (case_hazard, expect(405)),
+    "inspections:extension_request": (case_hazard, expect(405)),
+    "inspections:extension_decide": (case_hazard, expect(405)),
+    "inspections:notice_detail": (case_notice, SEES_CASE),
     "inspections:notifications": (None, expect(200)),
     "inspections:notifications_read": (None, expect(405)),
     "reports_staff:hazard_export": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
