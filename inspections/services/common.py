@@ -1,5 +1,6 @@
 """Helpers every service uses: who did it, numbered series, notifications."""
 
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -7,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from registry.audited import save_with_history
 
-from ..models import Notification, Sequence
+from ..models import Notification, Photo, Sequence
 
 
 def _user(by):
@@ -31,6 +32,35 @@ def next_number(*, series, year, by):
     counter.last += 1
     save_with_history(counter, by=by)
     return counter.last
+
+
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
+
+
+def photo_store(*, processed, folder, saved, by, **links):
+    """Store a processed photo (original, preview, thumbnail) and its row. Each file
+    written is appended to ``saved`` so the caller can remove them if the write fails."""
+    photo = Photo(
+        sha256=processed.sha256,
+        format=processed.format,
+        width=processed.width,
+        height=processed.height,
+        size=len(processed.original),
+        taken_at=processed.taken_at,
+        latitude=processed.latitude,
+        longitude=processed.longitude,
+        uploaded_by=by,
+        **links,
+    )
+    stem = f"{folder}/{processed.sha256[:16]}"
+    for field, name, content in (
+        (photo.original, f"{stem}.{EXTENSIONS[processed.format]}", processed.original),
+        (photo.preview, f"{stem}.jpg", processed.preview),
+        (photo.thumbnail, f"{stem}.jpg", processed.thumbnail),
+    ):
+        field.save(name, ContentFile(content), save=False)
+        saved.append(field)
+    return save_with_history(photo, by=by)
 
 
 # ---------------------------------------------------------------- notifications

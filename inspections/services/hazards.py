@@ -2,7 +2,6 @@
 rectification, verification, extensions and overdue marking."""
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +13,7 @@ from registry.models import CalendarYear, User
 from .. import photos
 from ..access import can_verify, manages
 from ..models import Extension, Hazard, Photo, Rectification, RectificationNotice
-from .common import _user, next_number, notify, notify_managers
+from .common import _user, next_number, notify, notify_managers, photo_store
 
 
 def notice_issue(*, inspection, hazards, by):
@@ -121,30 +120,16 @@ def _rectification_save(*, hazard, description, interim_measures, processed, by,
         by=by,
     )
     for result in processed:
-        photo = Photo(
+        photo_store(
+            processed=result,
+            folder=f"h{hazard.pk}",
+            saved=saved,
+            by=by,
             facility=hazard.facility,
             hazard=hazard,
             rectification=rectification,
             purpose=Photo.Purpose.AFTER,
-            sha256=result.sha256,
-            format=result.format,
-            width=result.width,
-            height=result.height,
-            size=len(result.original),
-            taken_at=result.taken_at,
-            latitude=result.latitude,
-            longitude=result.longitude,
-            uploaded_by=by,
         )
-        stem = f"h{hazard.pk}/{result.sha256[:16]}"
-        for field, name, content in (
-            (photo.original, f"{stem}.{result.format.lower()}", result.original),
-            (photo.preview, f"{stem}.jpg", result.preview),
-            (photo.thumbnail, f"{stem}.jpg", result.thumbnail),
-        ):
-            field.save(name, ContentFile(content), save=False)
-            saved.append(field)
-        save_with_history(photo, by=by)
     hazard.submit()
     save_with_history(hazard, by=by)
     return rectification

@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +33,7 @@ from ..models import (
     TeamMember,
 )
 from ..signals import inspection_changed
-from .common import _user, next_number, notify, notify_managers
+from .common import _user, next_number, notify, notify_managers, photo_store
 from .hazards import notice_issue
 
 NOTICE_WORKING_DAYS = 3
@@ -448,31 +447,16 @@ def _photo_save(*, inspection, key, processed, purpose, by, saved):
         raise ValidationError(_("Answer the item before adding a photo."))
     if purpose == Photo.Purpose.AFTER and not answer.corrected:
         raise ValidationError(_("An after photo belongs to a hazard corrected on the spot."))
-    photo = Photo(
+    photo = photo_store(
+        processed=processed,
+        folder=str(inspection.pk),
+        saved=saved,
+        by=by,
         facility=inspection.facility,
         inspection=inspection,
         answer=answer,
         purpose=purpose,
-        sha256=processed.sha256,
-        format=processed.format,
-        width=processed.width,
-        height=processed.height,
-        size=len(processed.original),
-        taken_at=processed.taken_at,
-        latitude=processed.latitude,
-        longitude=processed.longitude,
-        uploaded_by=by,
     )
-    stem = f"{inspection.pk}/{processed.sha256[:16]}"
-    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}[processed.format]
-    for field, name, content in (
-        (photo.original, f"{stem}.{extension}", processed.original),
-        (photo.preview, f"{stem}.jpg", processed.preview),
-        (photo.thumbnail, f"{stem}.jpg", processed.thumbnail),
-    ):
-        field.save(name, ContentFile(content), save=False)
-        saved.append(field)
-    save_with_history(photo, by=by)
     _clear_confirmations(inspection, by)
     return photo
 
