@@ -19,6 +19,17 @@ from registry.models import Category, Department, Facility, InspectorProfile, Re
 DEFAULT_RATIOS = {"A": 5, "B": 20, "C": 40, "D": 80}
 
 
+def _user_field(label, **options):
+    """Who did something. PROTECT: an account that acted is deactivated, never deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        on_delete=models.PROTECT,
+        related_name="+",
+        **options,
+    )
+
+
 def _percent(label, default):
     return models.PositiveSmallIntegerField(
         label, default=default, validators=[MaxValueValidator(100)]
@@ -98,22 +109,9 @@ class Plan(models.Model):
         _("exclude the inspectors of each facility's previous inspection"), default=True
     )
     status = fsm.FSMField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = _user_field(_("created by"), null=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    approved_by = _user_field(_("approved by"), null=True, blank=True)
 
     objects = AuditedManager()
     history = HistoricalRecords(
@@ -218,13 +216,7 @@ class Draw(models.Model):
     status = fsm.FSMField(_("status"), max_length=20, choices=Status.choices, default=Status.FROZEN)
     algorithm = models.CharField(_("algorithm"), max_length=40)
     frozen_at = models.DateTimeField(_("frozen at"))
-    frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("frozen by"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    frozen_by = _user_field(_("frozen by"), null=True)
     # Never shown, never in history, until the draw is revealed.
     secret = models.CharField(_("secret"), max_length=64)
     commitment = models.CharField(_("commitment"), max_length=64)
@@ -238,14 +230,7 @@ class Draw(models.Model):
     )
     seed = models.CharField(_("seed"), max_length=64, blank=True)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
-    drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("drawn by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    drawn_by = _user_field(_("drawn by"), null=True, blank=True)
     selected = models.JSONField(_("selected"), default=dict, blank=True)
     assignments = models.JSONField(_("assignments"), default=list, blank=True)
     next_k = models.JSONField(default=dict, blank=True, editable=False)
@@ -253,14 +238,7 @@ class Draw(models.Model):
     failure = models.TextField(_("why the draw failed"), blank=True)
     void_reason = models.TextField(_("why it was voided"), blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("voided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    voided_by = _user_field(_("voided by"), null=True, blank=True)
 
     objects = AuditedManager()
     history = HistoricalRecords(excluded_fields=["secret"])
@@ -376,25 +354,11 @@ class Inspection(models.Model):
         on_delete=models.PROTECT,
         related_name="reinspections",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("opened by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = _user_field(_("opened by"), null=True, blank=True)
     planned_date = models.DateField(_("planned date"), null=True, blank=True)
     notified_at = models.DateTimeField(_("facility notified at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    started_by = _user_field(_("started by"), null=True, blank=True)
     start_latitude = models.DecimalField(
         _("latitude at start"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -403,14 +367,7 @@ class Inspection(models.Model):
     )
     start_accuracy = models.PositiveIntegerField(_("location accuracy (m)"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    finished_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("finished by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    finished_by = _user_field(_("finished by"), null=True, blank=True)
     score = models.DecimalField(_("score"), max_digits=4, decimal_places=1, null=True, blank=True)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     # The facility's acknowledgement of receipt (签收) or its refusal (拒签).
@@ -555,12 +512,7 @@ class Answer(models.Model):
     deadline_days = models.PositiveSmallIntegerField(_("deadline (working days)"), null=True)
     corrected = models.BooleanField(_("corrected on the spot"), default=False)
     revision = models.PositiveIntegerField(_("revision"), default=1)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("answered by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    answered_by = _user_field(_("answered by"))
     answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
 
     objects = AuditedManager()
@@ -670,12 +622,7 @@ class Photo(models.Model):
     longitude = models.DecimalField(
         _("longitude (EXIF)"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    uploaded_by = _user_field(_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
     objects = AuditedManager()
@@ -811,14 +758,7 @@ class Hazard(models.Model):
         related_name="hazards",
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    closed_by = _user_field(_("closed by"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
 
     objects = AuditedManager()
@@ -873,22 +813,9 @@ class RectificationNotice(models.Model):
         Facility, verbose_name=_("facility"), on_delete=models.PROTECT, related_name="notices"
     )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("issued by"),
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    issued_by = _user_field(_("issued by"), null=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("acknowledged by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    acknowledged_by = _user_field(_("acknowledged by"), null=True, blank=True)
 
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -915,24 +842,12 @@ class Rectification(models.Model):
     )
     description = models.TextField(_("what was done"))
     interim_measures = models.TextField(_("interim measures"), blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("submitted by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    submitted_by = _user_field(_("submitted by"))
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     decision = models.CharField(
         _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = _user_field(_("decided by"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
 
@@ -963,24 +878,12 @@ class Extension(models.Model):
     requested_due = models.DateField(_("requested due date"))
     reasons = models.TextField(_("reasons"))
     interim_measures = models.TextField(_("interim measures"))
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    requested_by = _user_field(_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = _user_field(_("decided by"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
 

@@ -27,6 +27,12 @@ def _errors(error):
     return error.messages if hasattr(error, "messages") else [str(error)]
 
 
+def _flash(request, error):
+    """Show each message of a service's ValidationError on the next page."""
+    for message in _errors(error):
+        messages.error(request, message)
+
+
 @access.role_required(*STAFF)
 def plan_list(request):
     plans = (

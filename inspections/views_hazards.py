@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from . import access, services
 from .forms import DATE
 from .models import Extension, Hazard, Rectification, RectificationNotice
-from .views import _errors, _page
+from .views import _flash, _page
 
 Role = access.Role
 
@@ -55,11 +55,6 @@ def _hazard_for(user, pk):
         return access.hazards_for(user).select_related("facility__region", "notice").get(pk=pk)
     except (Hazard.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def _flash(request, error):
-    for message in _errors(error):
-        messages.error(request, message)
 
 
 @login_required

@@ -23,14 +23,9 @@ from checklists.scoring import Outcome, outcome
 from . import access, selectors, services
 from .forms import CaseForm, ReinspectionForm, ScheduleForm, SelfForm, SignForm
 from .models import Hazard, Inspection, Photo, Recheck
-from .views import _errors, _page
+from .views import _errors, _flash, _page
 
 Role = access.Role
-
-
-def _flash(request, error):
-    for message in _errors(error):
-        messages.error(request, message)
 
 
 def _wants_json(request):

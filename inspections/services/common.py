@@ -37,6 +37,18 @@ def next_number(*, series, year, by):
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic"}
 
 
+def removing_files_on_failure(write, **kwargs):
+    """Run ``write(saved=[...], **kwargs)``; if it fails, delete the files it stored
+    (their rows were rolled back with its transaction)."""
+    saved = []
+    try:
+        return write(saved=saved, **kwargs)
+    except Exception:
+        for field in saved:
+            field.storage.delete(field.name)
+        raise
+
+
 def photo_store(*, processed, folder, saved, by, **links):
     """Store a processed photo (original, preview, thumbnail) and its row. Each file
     written is appended to ``saved`` so the caller can remove them if the write fails."""

@@ -13,7 +13,14 @@ from registry.models import CalendarYear, User
 from .. import photos
 from ..access import can_verify, manages
 from ..models import Extension, Hazard, Photo, Rectification, RectificationNotice
-from .common import _user, next_number, notify, notify_managers, photo_store
+from .common import (
+    _user,
+    next_number,
+    notify,
+    notify_managers,
+    photo_store,
+    removing_files_on_failure,
+)
 
 
 def notice_issue(*, inspection, hazards, by):
@@ -72,20 +79,14 @@ def rectification_submit(*, hazard, description, by, uploads, interim_measures="
         photos.process(photos.read_upload(upload), stamp_lines=_stamp(hazard, by))
         for upload in uploads
     ]
-    saved = []
-    try:
-        return _rectification_save(
-            hazard=hazard,
-            description=description,
-            interim_measures=interim_measures,
-            processed=processed,
-            by=by,
-            saved=saved,
-        )
-    except Exception:
-        for field in saved:
-            field.storage.delete(field.name)
-        raise
+    return removing_files_on_failure(
+        _rectification_save,
+        hazard=hazard,
+        description=description,
+        interim_measures=interim_measures,
+        processed=processed,
+        by=by,
+    )
 
 
 def _stamp(hazard, by):

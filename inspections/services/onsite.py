@@ -33,7 +33,14 @@ from ..models import (
     TeamMember,
 )
 from ..signals import inspection_changed
-from .common import _user, next_number, notify, notify_managers, photo_store
+from .common import (
+    _user,
+    next_number,
+    notify,
+    notify_managers,
+    photo_store,
+    removing_files_on_failure,
+)
 from .hazards import notice_issue
 
 NOTICE_WORKING_DAYS = 3
@@ -419,20 +426,9 @@ def photo_add(*, inspection, key, upload, by, purpose=Photo.Purpose.EVIDENCE):
     before anything is stored or locked; a refused file leaves nothing behind, and
     the files go again if the database write fails."""
     processed = photos.process(photos.read_upload(upload), stamp_lines=_stamp_lines(inspection, by))
-    saved = []
-    try:
-        return _photo_save(
-            inspection=inspection,
-            key=key,
-            processed=processed,
-            purpose=purpose,
-            by=by,
-            saved=saved,
-        )
-    except Exception:
-        for field in saved:
-            field.storage.delete(field.name)
-        raise
+    return removing_files_on_failure(
+        _photo_save, inspection=inspection, key=key, processed=processed, purpose=purpose, by=by
+    )
 
 
 @transaction.atomic
