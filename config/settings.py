@@ -166,6 +166,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 
 # Evidence photos live apart from MEDIA_ROOT, with no URL: only an access-checked
 # view streams them.
+# Working days a facility has to file the "five in place" plan of a supervised major hazard.
+SUPERVISION_PLAN_WORKING_DAYS = int(os.environ.get("SUPERVISION_PLAN_WORKING_DAYS", "5"))
+
 EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", VAR_DIR / "evidence"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -114,6 +114,13 @@ def hazards_for(user):
     return Hazard.objects.filter(facility__in=facilities_for(user))
 
 
+def hazard_for_user(user, pk):
+    try:
+        return hazards_for(user).select_related("facility__region", "notice").get(pk=pk)
+    except (Hazard.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def _inspected_by(user):
     """Facilities the inspector is (or was) sent to: their open hazards are re-checked."""
     return Inspection.objects.filter(team__inspector__user=user, team__active=True).values(

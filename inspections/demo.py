@@ -1,6 +1,7 @@
 """Demo supervision: an approved plan with a voided and a valid draw; finished
 inspections with photos, results and hazards; one on site; one self-inspection;
-and an unannounced case-triggered inspection waiting for its team."""
+an unannounced case-triggered inspection waiting for its team; and a facility whose
+hazards are in every state of the rectification loop."""
 
 import io
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from checklists.models import ChecklistTemplate, Item
+from registry.audited import save_with_history
 from registry.models import Department, Facility, Region, User
 
 from . import selectors, services
@@ -211,3 +213,82 @@ def _seed_inspections(log):
         f"inspections: finished {official.pk} and {clean.pk}, on site {on_site.pk}, "
         f"self-inspection {own.pk}, unannounced {waiting.pk} waiting"
     )
+    _seed_loop(log, case, lead, first, second)
+
+
+def _seed_loop(log, case, lead, first, second):
+    """demo-manager2's facility, inspected 40 days ago: its hazards went through every
+    step of the loop (extension granted and refused, a fix rejected, one accepted, one
+    overdue, a major hazard under supervision with its plan and a progress note)."""
+    manager = User.objects.get(username="demo-manager2")
+    facility = Facility.objects.filter(managers=manager).first()
+    earlier = services.inspection_start(inspection=case(facility, ["std-fire"]), by=first)
+    _answer_all(
+        earlier,
+        first,
+        failures={
+            "FIRE-02": ("北侧平房为彩钢夹芯板搭建，住有 6 名老年人", "北侧平房", False),
+            "FIRE-05": ("养老区与一层商铺之间防火墙开洞未封堵", "一层东侧", False),
+            "FIRE-14": ("消防控制室夜班仅 1 人值班", "消防控制室", False),
+            "FIRE-15": ("消防设施年度检测报告已过期", "消防控制室", False),
+            "FIRE-27": ("本年度未组织夜间疏散演练", "行政办公室", False),
+        },
+    )
+    # Demo history: the visit is dated 40 days back so that deadlines have passed.
+    back = timezone.now() - timedelta(days=40)
+    earlier.started_at = back
+    save_with_history(earlier, by=first, reason="demo: dated back")
+    earlier = _sign_and_finish(earlier, first, second)
+    earlier.finished_at = back + timedelta(hours=2)
+    save_with_history(earlier, by=first, reason="demo: dated back")
+    hazards = {h.item_code: h for h in earlier.hazards.all()}
+    services.notice_acknowledge(notice=earlier.notice, by=manager)
+    for hazard in hazards.values():
+        hazard.refresh_from_db()
+
+    def fix(code, text):
+        return services.rectification_submit(
+            hazard=hazards[code],
+            description=text,
+            interim_measures="整改期间专人值守" if code == "FIRE-02" else "",
+            uploads=[_photo(f"{code} after", (60, 140, 70))],
+            by=manager,
+        )
+
+    def extension(code, days, approve, reason=""):
+        request = services.extension_request(
+            hazard=hazards[code],
+            requested_due=hazards[code].due_on + timedelta(days=days),
+            reasons="检测机构排期已满，最早下月进场",
+            interim_measures="每日巡查并记录消防设施状态",
+            by=manager,
+        )
+        services.extension_decide(extension=request, approve=approve, reason=reason, by=lead)
+        hazards[code].refresh_from_db()
+
+    services.supervision_plan_file(
+        supervision=hazards["FIRE-02"].supervision,
+        measures="拆除彩钢板房，老年人迁入主楼二层",
+        responsible_person="赵敏（院长）",
+        funds="12 万元，机构自筹",
+        plan_deadline=hazards["FIRE-02"].due_on,
+        contingency_plan="迁出前夜间双人值守，配备灭火器和应急照明",
+        by=manager,
+    )
+    services.supervision_note_add(
+        supervision=hazards["FIRE-02"].supervision,
+        text="主楼二层改造已完成招标，6 名老年人中 2 名已迁入。",
+        by=manager,
+    )
+    extension("FIRE-15", 20, approve=True)
+    fix("FIRE-15", "已委托检测机构，先行提交维保记录")
+    services.rectification_verify(
+        hazard=hazards["FIRE-15"], accept=False, reason="未提供年度检测报告", by=first
+    )
+    extension("FIRE-05", 30, approve=False, reason="防火分隔缺陷须在原期限内封堵")
+    fix("FIRE-05", "已用防火砖封堵墙洞并粘贴防火封堵标识")
+    fix("FIRE-27", "已于本月组织夜间疏散演练，附演练照片和签到表")
+    services.rectification_verify(hazard=hazards["FIRE-27"], accept=True, by=second)
+    for hazard in hazards.values():
+        services.hazard_alarms_fire(hazard=hazard)
+    log(f"inspections: {facility.name} hazards through the whole loop (inspection {earlier.pk})")

@@ -772,6 +772,9 @@ class Hazard(models.Model):
     def __str__(self):
         return f"{self.register_no} {self.description[:30]}"
 
+    def get_absolute_url(self):
+        return reverse("inspections:hazard_detail", args=[self.pk])
+
     @property
     def is_open(self):
         return self.status in self.OPEN
@@ -800,6 +803,107 @@ class Hazard(models.Model):
     @status.transition(source=[Status.REGISTERED, Status.RECTIFYING], target=Status.OVERDUE)
     def mark_overdue(self):
         """Declared transition: the due date passed before the fix was submitted."""
+
+    @status.transition(source=Status.OVERDUE, target=Status.RECTIFYING)
+    def extend(self):
+        """Declared transition: an extension decided after the old date gives a new one."""
+
+    @status.transition(
+        source=[Status.REGISTERED, Status.RECTIFYING, Status.OVERDUE], target=Status.CLOSED
+    )
+    def close_on_recheck(self):
+        """Declared transition: inspectors re-checking on site found a general hazard fixed."""
+
+
+class Supervision(models.Model):
+    """挂牌督办 of a major hazard: the supervising lead, the facility's "five in place"
+    plan (五落实), monthly progress notes, and the lead's sign-off that closes it."""
+
+    hazard = models.OneToOneField(
+        Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="supervision"
+    )
+    lead = _user_field(_("supervising lead"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    plan_due_on = models.DateField(_("plan due on"))
+    plan_due_provisional = models.BooleanField(_("plan due date provisional"), default=False)
+    measures = models.TextField(_("measures"), blank=True)
+    responsible_person = models.CharField(_("responsible person"), max_length=100, blank=True)
+    funds = models.CharField(_("funds"), max_length=200, blank=True)
+    plan_deadline = models.DateField(_("plan deadline"), null=True, blank=True)
+    contingency_plan = models.TextField(_("contingency plan"), blank=True)
+    plan_filed_at = models.DateTimeField(_("plan filed at"), null=True, blank=True)
+    plan_filed_by = _user_field(_("plan filed by"), null=True, blank=True)
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_off_by = _user_field(_("signed off by"), null=True, blank=True)
+    sign_off_note = models.TextField(_("sign-off note"), blank=True)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
+
+    def __str__(self):
+        return self.hazard.register_no
+
+
+class SupervisionNote(models.Model):
+    """A monthly progress note on a supervised major hazard."""
+
+    supervision = models.ForeignKey(
+        Supervision, verbose_name=_("supervision"), on_delete=models.PROTECT, related_name="notes"
+    )
+    text = models.TextField(_("progress"))
+    written_by = _user_field(_("written by"))
+    written_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-written_at", "-pk"]
+        verbose_name = _("progress note")
+        verbose_name_plural = _("progress notes")
+
+    def __str__(self):
+        return f"{self.supervision} {self.written_at:%Y-%m-%d}"
+
+
+class HazardAlarm(models.Model):
+    """A deadline alarm of a hazard that has gone off: unique per hazard, kind and key
+    (the due date or month it is about), so no alarm is acted on twice."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Reminder before the due date")
+        DUE = "due", _("Reminder on the due date")
+        OVERDUE = "overdue", _("Overdue")
+        PLAN_LATE = "plan_late", _("Supervision plan late")
+        PROGRESS = "progress", _("Monthly progress reminder")
+
+    hazard = models.ForeignKey(
+        Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="alarms"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("about"), max_length=10)
+    fired_at = models.DateTimeField(_("fired at"), default=timezone.now)
+    # False when it went off too late to still make sense (the dispatcher was down).
+    sent = models.BooleanField(_("sent"), default=True)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["hazard", "fired_at", "pk"]
+        verbose_name = _("hazard alarm")
+        verbose_name_plural = _("hazard alarms")
+        constraints = [
+            models.UniqueConstraint(fields=["hazard", "kind", "key"], name="hazard_alarm_once")
+        ]
+
+    def __str__(self):
+        return f"{self.hazard.register_no} {self.kind} {self.key}"
 
 
 class RectificationNotice(models.Model):

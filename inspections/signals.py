@@ -8,3 +8,6 @@ from django.dispatch import Signal
 
 # kwargs: inspection, event ("opened", "scheduled", "started", "finished", "cancelled"), by
 inspection_changed = Signal()
+
+# kwargs: hazard, event ("registered", "changed", "closed"), by
+hazard_changed = Signal()

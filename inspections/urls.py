@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_hazards, views_onsite
+from . import views, views_hazards, views_onsite, views_supervision
 
 app_name = "inspections"
 
@@ -45,6 +45,14 @@ urlpatterns = [
         "hazards/<int:pk>/extension/decide/",
         views_hazards.extension_decide,
         name="extension_decide",
+    ),
+    path("hazards/<int:pk>/plan/", views_supervision.plan_file, name="supervision_plan"),
+    path("hazards/<int:pk>/progress/", views_supervision.note_add, name="supervision_note"),
+    path("hazards/<int:pk>/sign-off/", views_supervision.sign_off, name="supervision_sign_off"),
+    path(
+        "hazards/<int:pk>/reinspection/",
+        views_supervision.reinspection_request,
+        name="reinspection_request",
     ),
     path("notices/<int:pk>/", views_hazards.notice_detail, name="notice_detail"),
     path("notifications/", views.notifications, name="notifications"),

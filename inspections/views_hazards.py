@@ -1,6 +1,8 @@
 """The hazard register on the web: lists, a hazard's page with what each role may
 do next, the rectification notice. Thin: parse, scope, call one service."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import access, services
+from . import access, hazard_filters, services
 from .forms import DATE
-from .models import Extension, Hazard, Rectification, RectificationNotice
+from .models import Extension, Hazard, RectificationNotice
 from .views import _flash, _page
+from .views_supervision import supervision_context
 
 Role = access.Role
 
@@ -50,45 +53,48 @@ class DecisionForm(forms.Form):
     )
 
 
-def _hazard_for(user, pk):
-    try:
-        return access.hazards_for(user).select_related("facility__region", "notice").get(pk=pk)
-    except (Hazard.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 @login_required
 def hazard_list(request):
-    """The register as the user may see it, filtered; with open counts by class and status."""
-    hazards = access.hazards_for(request.user)
-    facility = None
-    if request.GET.get("facility"):
-        facility = access.facility_for_user(request.user, request.GET["facility"])
-        hazards = hazards.filter(facility=facility)
-    status = request.GET.get("status", "")
-    severity = request.GET.get("severity", "")
+    """The register as the user may see it, filtered; with open counts by class and status.
+
+    Where the hazards are (facility, region, department) narrows the counts too;
+    what they are (status, class, month closed, on time) narrows only the list."""
+    hazards, place, facility = hazard_filters.by_place(
+        access.hazards_for(request.user), request.user, request.GET
+    )
     summary = hazards.filter(status__in=Hazard.OPEN).aggregate(
         open=Count("pk"),
         major=Count("pk", filter=Q(severity=Hazard.Severity.MAJOR)),
         overdue=Count("pk", filter=Q(status=Hazard.Status.OVERDUE)),
         awaiting=Count("pk", filter=Q(status=Hazard.Status.AWAITING)),
     )
-    if status == "open":
-        hazards = hazards.filter(status__in=Hazard.OPEN)
-    elif status in Hazard.Status.values:
-        hazards = hazards.filter(status=status)
-    if severity in Hazard.Severity.values:
-        hazards = hazards.filter(severity=severity)
+    hazards, kind, errors = hazard_filters.by_kind(hazards, request.GET)
+    for error in errors:
+        messages.error(request, error)
+    query = request.GET.copy()
+    query.pop("page", None)
+    chosen = []
+    for name, label, value in place + kind:
+        rest = query.copy()
+        rest.pop(name)
+        chosen.append({"name": name, "label": label, "value": value, "remove": rest.urlencode()})
+    names = [c["name"] for c in chosen]
     hazards = hazards.select_related("facility").order_by("due_on", "register_no")
     return render(
         request,
         "inspections/hazard_list.html",
         {
             "page": _page(request, hazards),
+            "query": query.urlencode(),
             "facility": facility,
             "summary": summary,
-            "status": status,
-            "severity": severity,
+            # The summary cards keep where the hazards are; the form keeps, as hidden
+            # inputs, the chosen filters it has no field for.
+            "scope_query": urlencode({name: query[name] for name, _l, _v in place}),
+            "hidden": {n: query[n] for n in names if n not in ("status", "severity")},
+            "chosen": chosen,
+            "status": request.GET.get("status", ""),
+            "severity": request.GET.get("severity", ""),
             "statuses": Hazard.Status.choices,
             "severities": Hazard.Severity.choices,
         },
@@ -97,7 +103,7 @@ def hazard_list(request):
 
 @login_required
 def hazard_detail(request, pk):
-    hazard = _hazard_for(request.user, pk)
+    hazard = access.hazard_for_user(request.user, pk)
     user = request.user
     manages = access.manages(hazard.facility, user)
     today = timezone.localdate()
@@ -128,6 +134,8 @@ def hazard_detail(request, pk):
             "rectify_form": RectifyForm(),
             "extension_form": ExtensionForm(),
             "decision_form": DecisionForm(),
+            "can_open_reinspection": user.role == Role.LEAD and hazard.inspection_id,
+            **supervision_context(hazard, user),
         },
     )
 
@@ -135,7 +143,7 @@ def hazard_detail(request, pk):
 @login_required
 @require_POST
 def hazard_rectify(request, pk):
-    hazard = _hazard_for(request.user, pk)
+    hazard = access.hazard_for_user(request.user, pk)
     if not access.manages(hazard.facility, request.user):
         raise PermissionDenied
     form = RectifyForm(request.POST)
@@ -159,7 +167,7 @@ def hazard_rectify(request, pk):
 @login_required
 @require_POST
 def hazard_verify(request, pk):
-    hazard = _hazard_for(request.user, pk)
+    hazard = access.hazard_for_user(request.user, pk)
     if not access.can_verify(hazard, request.user):
         raise PermissionDenied
     accept = request.POST.get("decision") == "accept"
@@ -167,10 +175,12 @@ def hazard_verify(request, pk):
         services.rectification_verify(
             hazard=hazard, accept=accept, reason=request.POST.get("reason", ""), by=request.user
         )
-    except (ValidationError, Rectification.DoesNotExist) as error:
+    except ValidationError as error:
         _flash(request, error)
     else:
-        if accept:
+        if accept and hazard.severity == Hazard.Severity.MAJOR:
+            messages.success(request, _("Accepted: the supervising bureau lead signs it off."))
+        elif accept:
             messages.success(request, _("Accepted: the hazard is closed."))
         else:
             messages.success(request, _("Rejected: the facility was told why."))
@@ -180,7 +190,7 @@ def hazard_verify(request, pk):
 @login_required
 @require_POST
 def extension_request(request, pk):
-    hazard = _hazard_for(request.user, pk)
+    hazard = access.hazard_for_user(request.user, pk)
     if not access.manages(hazard.facility, request.user):
         raise PermissionDenied
     form = ExtensionForm(request.POST)
@@ -199,7 +209,7 @@ def extension_request(request, pk):
 @login_required
 @require_POST
 def extension_decide(request, pk):
-    hazard = _hazard_for(request.user, pk)
+    hazard = access.hazard_for_user(request.user, pk)
     extension = hazard.extensions.filter(status=Extension.Status.PENDING).first()
     if extension is None or request.user.role != Role.LEAD:
         raise PermissionDenied

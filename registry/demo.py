@@ -249,6 +249,13 @@ def seed(log):
         password=DEMO_PASSWORD,
     )
     services.set_members(facilities[0], "managers", set(facilities[0].managers.all()) | {manager})
+    # A second facility whose hazards the demo takes through every step of the loop.
+    manager2 = services.user_ensure(
+        username="demo-manager2",
+        values={"full_name": "赵敏", "role": User.Role.MANAGER},
+        password=DEMO_PASSWORD,
+    )
+    services.set_members(facilities[2], "managers", set(facilities[2].managers.all()) | {manager2})
 
     services.calendar_load_from_package()
     log(

@@ -52,6 +52,23 @@ def add_working_days(start, n):
     return WorkingDayResult(day, provisional=not years_official(start.year, day.year))
 
 
+def working_days_before(end, n):
+    """The date ``n`` working days before ``end`` (``n`` = 0 gives ``end``)."""
+    if n < 0:
+        raise ValueError("n must not be negative")
+    day = end
+    span_start = end - timedelta(days=2 * n + 30)
+    exceptions = _exceptions(span_start, end)
+    while n:
+        day -= timedelta(days=1)
+        if day < span_start:
+            span_start = day - timedelta(days=2 * n + 30)
+            exceptions.update(_exceptions(span_start, day))
+        if _is_working(day, exceptions):
+            n -= 1
+    return day
+
+
 def working_days_between(start, end):
     """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
     if end <= start:

@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from inspections import services
+from inspections.models import Hazard
+
 
 class InspectionFlow(flow.Flow):
     """One inspection from opening to the signed record.
@@ -35,3 +38,48 @@ class InspectionFlow(flow.Flow):
 
     def needs_notice(self, activation):
         return activation.process.artifact.needs_notice
+
+
+class HazardFlow(flow.Flow):
+    """One registered hazard until it is closed, with its deadline timers.
+
+    A database-backed timer waits for the hazard's next alarm (reminders three
+    working days before and on the due date, overdue and escalation when it passes,
+    the late plan and monthly progress of a supervised major hazard); firing acts on
+    what is due and plans the next one. With no alarm ahead (awaiting verification,
+    overdue) the process idles until the hazard changes. Alarms are recorded by the
+    domain, so a timer fired after a dispatcher restart never acts twice.
+    """
+
+    process_title = _("Hazard")
+    process_description = _("From registration to closing, with deadline reminders.")
+    lock_impl = lock.select_for_update_lock
+
+    start = flow.StartHandle(this.open_process).Next(this.closed)
+    closed = flow.If(this.is_closed).Then(this.end).Else(this.alarm_ahead)
+    alarm_ahead = flow.If(this.has_alarm).Then(this.wait).Else(this.idle)
+    wait = flow.Timer(this.alarm_moment).Next(this.fire)
+    fire = flow.Function(this.fire_alarms).Next(this.closed)
+    idle = flow.Handle().Next(this.closed)
+    end = flow.End()
+
+    def open_process(self, activation, hazard):
+        activation.process.artifact = hazard
+        activation.process.data = {"register_no": hazard.register_no}
+        return activation.process
+
+    def _hazard(self, activation):
+        # Fresh from the database: the process caches its artifact.
+        return Hazard.objects.get(pk=activation.process.artifact_object_id)
+
+    def is_closed(self, activation):
+        return not self._hazard(activation).is_open
+
+    def has_alarm(self, activation):
+        return services.hazard_next_alarm(self._hazard(activation)) is not None
+
+    def alarm_moment(self, activation):
+        return services.hazard_next_alarm(self._hazard(activation)).at
+
+    def fire_alarms(self, activation):
+        services.hazard_alarms_fire(hazard=self._hazard(activation))

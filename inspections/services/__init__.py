@@ -1,5 +1,6 @@
 """Every write of the supervision domain (see ARCHITECTURE.md "Services for writes")."""
 
+from .alarms import hazard_alarms_fire, hazard_next_alarm
 from .common import iso, next_number, notifications_read, notify
 from .draws import (
     PLAN_M2M,
@@ -14,11 +15,14 @@ from .draws import (
 from .hazards import (
     extension_decide,
     extension_request,
-    hazards_mark_overdue,
     notice_acknowledge,
     notice_issue,
     rectification_submit,
     rectification_verify,
+    reinspection_request,
+    supervision_note_add,
+    supervision_plan_file,
+    supervision_sign_off,
 )
 from .onsite import (
     AnswerConflict,
@@ -47,7 +51,8 @@ __all__ = [
     "draw_void",
     "extension_decide",
     "extension_request",
-    "hazards_mark_overdue",
+    "hazard_alarms_fire",
+    "hazard_next_alarm",
     "hazard_register",
     "inspection_finish",
     "inspection_schedule",
@@ -68,5 +73,9 @@ __all__ = [
     "rectification_submit",
     "rectification_verify",
     "reinspection_open",
+    "reinspection_request",
     "self_open",
+    "supervision_note_add",
+    "supervision_plan_file",
+    "supervision_sign_off",
 ]

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 
 from registry.audited import save_with_history
 
-from ..models import Notification, Photo, Sequence
+from ..models import Hazard, Notification, Photo, Sequence
+from ..signals import hazard_changed
 
 
 def _user(by):
@@ -73,6 +74,11 @@ def photo_store(*, processed, folder, saved, by, **links):
         field.save(name, ContentFile(content), save=False)
         saved.append(field)
     return save_with_history(photo, by=by)
+
+
+def emit_hazard(hazard, event, by):
+    """Tell the flows what happened to a hazard, inside the writing transaction."""
+    hazard_changed.send(sender=Hazard, hazard=hazard, event=event, by=by)
 
 
 # ---------------------------------------------------------------- notifications

@@ -1,20 +1,33 @@
 """Writes of the rectification loop (隐患闭环): the notice, the facility's
-rectification, verification, extensions and overdue marking."""
+rectification, verification, extensions, and the supervision (挂牌督办) of major hazards."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.db.models.functions import Length
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.audited import save_with_history
 from registry.models import CalendarYear, User
+from registry.workdays import add_working_days
 
 from .. import photos
 from ..access import can_verify, manages
-from ..models import Extension, Hazard, Photo, Rectification, RectificationNotice
+from ..models import (
+    Extension,
+    Hazard,
+    Photo,
+    Rectification,
+    RectificationNotice,
+    Supervision,
+    SupervisionNote,
+)
 from .common import (
     _user,
+    emit_hazard,
     next_number,
     notify,
     notify_managers,
@@ -111,6 +124,8 @@ def _rectification_save(*, hazard, description, interim_measures, processed, by,
         raise ValidationError(_("A major hazard needs the interim measures taken meanwhile."))
     if not processed:
         raise ValidationError(_("Add at least one photo taken after the fix."))
+    if hazard.severity == Hazard.Severity.MAJOR and not hazard.supervision.plan_filed_at:
+        raise ValidationError(_("File the five-in-place plan of this major hazard first."))
     rectification = save_with_history(
         Rectification(
             hazard=hazard,
@@ -133,21 +148,25 @@ def _rectification_save(*, hazard, description, interim_measures, processed, by,
         )
     hazard.submit()
     save_with_history(hazard, by=by)
+    emit_hazard(hazard, "changed", by)
     return rectification
 
 
 @transaction.atomic
 def rectification_verify(*, hazard, accept, by, reason=""):
     """Accept (销号) or reject a submitted rectification. Only an inspector or bureau
-    lead of the county: a facility never closes its own hazard."""
+    lead of the county: a facility never closes its own hazard. An accepted fix of a
+    major hazard still waits for the supervising bureau's sign-off."""
     hazard = _locked(hazard)
     if not can_verify(hazard, by):
         raise ValidationError(_("Only an inspector or bureau lead of the county verifies a fix."))
-    if hazard.status != Hazard.Status.AWAITING:
-        raise ValidationError(_("No rectification of this hazard is awaiting verification."))
-    rectification = hazard.rectifications.select_for_update().get(
-        decision=Rectification.Decision.PENDING
+    rectification = (
+        hazard.rectifications.select_for_update()
+        .filter(decision=Rectification.Decision.PENDING)
+        .first()
     )
+    if hazard.status != Hazard.Status.AWAITING or rectification is None:
+        raise ValidationError(_("No rectification of this hazard is awaiting verification."))
     reason = reason.strip()
     if not accept and not reason:
         raise ValidationError(_("Give the reason for rejecting the rectification."))
@@ -158,7 +177,18 @@ def rectification_verify(*, hazard, accept, by, reason=""):
     rectification.decided_at = timezone.now()
     rectification.reason = reason
     save_with_history(rectification, by=by)
-    if accept:
+    major = hazard.severity == Hazard.Severity.MAJOR
+    if accept and major:
+        text = _("The fix of major hazard %(number)s was verified: it waits for the sign-off.")
+        if hazard.supervision.lead:
+            notify(
+                user=hazard.supervision.lead,
+                text=_("The fix of major hazard %(number)s was verified: please sign it off.")
+                % {"number": hazard.register_no},
+                url=hazard.get_absolute_url(),
+                by=by,
+            )
+    elif accept:
         hazard.accept()
         hazard.closed_at = rectification.decided_at
         hazard.closed_by = by
@@ -170,8 +200,10 @@ def rectification_verify(*, hazard, accept, by, reason=""):
     notify_managers(
         facility=hazard.facility,
         text=text % {"number": hazard.register_no, "reason": reason},
+        url=hazard.get_absolute_url(),
         by=by,
     )
+    emit_hazard(hazard, "changed", by)
     return hazard
 
 
@@ -229,7 +261,10 @@ def extension_decide(*, extension, approve, by, reason=""):
         hazard.due_provisional = not CalendarYear.objects.filter(
             year=extension.requested_due.year
         ).exists()
+        if hazard.status == Hazard.Status.OVERDUE and hazard.due_on >= timezone.localdate():
+            hazard.extend()
         save_with_history(hazard, by=by, reason=f"extension {extension.pk}")
+        emit_hazard(hazard, "changed", by)
     notify(
         user=extension.requested_by,
         text=(
@@ -243,34 +278,210 @@ def extension_decide(*, extension, approve, by, reason=""):
     return extension
 
 
-@transaction.atomic
-def hazards_mark_overdue(*, today=None, by=None):
-    """Mark every hazard whose due date has passed unfixed as overdue; returns them."""
-    today = today or timezone.localdate()
-    marked = []
-    for hazard in Hazard.objects.select_for_update().filter(
-        status__in=[Hazard.Status.REGISTERED, Hazard.Status.RECTIFYING], due_on__lt=today
-    ):
-        hazard.mark_overdue()
-        save_with_history(hazard, by=by)
-        marked.append(hazard)
-        text = _("Hazard %(number)s of %(facility)s is overdue (due %(date)s).") % {
-            "number": hazard.register_no,
-            "facility": hazard.facility.name,
-            "date": hazard.due_on.isoformat(),
-        }
-        # Escalation: the bureau leads whose regions cover the facility hear of it.
-        for lead in (
-            User.objects.filter(role=User.Role.LEAD)
-            .filter(_covering(hazard.facility.region.path))
-            .distinct()
-        ):
-            notify(user=lead, text=text, by=by)
-        notify_managers(facility=hazard.facility, text=text, by=by)
-    return marked
-
-
 def _covering(path):
     """Users whose regions are the region at ``path`` or one above it."""
     prefixes = [path[: i + 1] for i, char in enumerate(path) if char == "/"]
     return Q(regions__path__in=prefixes)
+
+
+def leads_covering(facility):
+    """Active bureau leads whose regions contain ``facility``."""
+    return (
+        User.objects.filter(role=User.Role.LEAD, is_active=True)
+        .filter(_covering(facility.region.path))
+        .distinct()
+    )
+
+
+# ---------------------------------------------------------------- supervision (挂牌督办)
+
+
+def supervision_open(*, hazard, by):
+    """Put a newly registered major hazard under supervision: the lead nearest the
+    facility supervises; the facility files its plan within the configured working days."""
+    lead = (
+        User.objects.filter(role=User.Role.LEAD, is_active=True)
+        .filter(_covering(hazard.facility.region.path))
+        .annotate(depth=Max(Length("regions__path")))
+        .order_by("-depth", "pk")
+        .first()
+    )
+    due = add_working_days(hazard.found_on, settings.SUPERVISION_PLAN_WORKING_DAYS)
+    supervision = save_with_history(
+        Supervision(
+            hazard=hazard, lead=lead, plan_due_on=due.date, plan_due_provisional=due.provisional
+        ),
+        by=by,
+    )
+    values = {
+        "number": hazard.register_no,
+        "facility": hazard.facility.name,
+        "date": due.date.isoformat(),
+    }
+    if lead:
+        notify(
+            user=lead,
+            text=_("Major hazard %(number)s of %(facility)s is under your supervision.") % values,
+            url=hazard.get_absolute_url(),
+            by=by,
+        )
+    notify_managers(
+        facility=hazard.facility,
+        text=_(
+            "Major hazard %(number)s is under supervision: file the five-in-place plan by %(date)s."
+        )
+        % values,
+        url=hazard.get_absolute_url(),
+        by=by,
+    )
+    return supervision
+
+
+def _supervision_locked(supervision):
+    return (
+        Supervision.objects.select_for_update()
+        .select_related("hazard__facility__region")
+        .get(pk=supervision.pk)
+    )
+
+
+@transaction.atomic
+def supervision_plan_file(
+    *, supervision, measures, responsible_person, funds, plan_deadline, contingency_plan, by
+):
+    """The facility files (or revises) its "five in place" plan (五落实): measures,
+    responsible person, funds, deadline and contingency plan."""
+    supervision = _supervision_locked(supervision)
+    hazard = supervision.hazard
+    if not manages(hazard.facility, by):
+        raise ValidationError(_("Only a manager of the facility files its plan."))
+    if not hazard.is_open:
+        raise ValidationError(_("This hazard is closed."))
+    fields = {
+        "measures": measures.strip(),
+        "responsible_person": responsible_person.strip(),
+        "funds": funds.strip(),
+        "contingency_plan": contingency_plan.strip(),
+    }
+    if not all(fields.values()) or plan_deadline is None:
+        raise ValidationError(
+            _("Fill in all five: measures, responsible person, funds, deadline, contingency plan.")
+        )
+    if plan_deadline < timezone.localdate():
+        raise ValidationError(_("The plan's deadline cannot be in the past."))
+    if plan_deadline > hazard.due_on:
+        raise ValidationError(
+            _(
+                "The plan's deadline cannot be after the hazard's due date %(date)s: "
+                "ask for an extension first."
+            )
+            % {"date": hazard.due_on.isoformat()}
+        )
+    for name, value in fields.items():
+        setattr(supervision, name, value)
+    supervision.plan_deadline = plan_deadline
+    supervision.plan_filed_at = timezone.now()
+    supervision.plan_filed_by = by
+    save_with_history(supervision, by=by)
+    if supervision.lead:
+        notify(
+            user=supervision.lead,
+            text=_("The five-in-place plan of major hazard %(number)s was filed.")
+            % {"number": hazard.register_no},
+            url=hazard.get_absolute_url(),
+            by=by,
+        )
+    emit_hazard(hazard, "changed", by)
+    return supervision
+
+
+def _may_supervise(hazard, user):
+    return user.role == User.Role.LEAD and can_verify(hazard, user)
+
+
+@transaction.atomic
+def supervision_note_add(*, supervision, text, by):
+    """A monthly progress note, by the facility or a bureau lead of the county."""
+    supervision = _supervision_locked(supervision)
+    hazard = supervision.hazard
+    if not (manages(hazard.facility, by) or _may_supervise(hazard, by)):
+        raise ValidationError(_("Only the facility or a bureau lead of the county writes here."))
+    if supervision.signed_off_at:
+        raise ValidationError(_("This supervision is signed off."))
+    if not text.strip():
+        raise ValidationError(_("Write what has progressed."))
+    note = save_with_history(
+        SupervisionNote(supervision=supervision, text=text.strip(), written_by=by), by=by
+    )
+    emit_hazard(hazard, "changed", by)
+    return note
+
+
+@transaction.atomic
+def supervision_sign_off(*, supervision, approve, by, note=""):
+    """A bureau lead of the county closes a verified major hazard (销号), or sends it
+    back to rectification with a reason."""
+    supervision = _supervision_locked(supervision)
+    hazard = _locked(supervision.hazard)
+    if not _may_supervise(hazard, by):
+        raise ValidationError(_("Only a bureau lead of the county signs off a major hazard."))
+    verified = (
+        hazard.status == Hazard.Status.AWAITING
+        and not hazard.rectifications.filter(decision=Rectification.Decision.PENDING).exists()
+        and hazard.rectifications.filter(decision=Rectification.Decision.ACCEPTED).exists()
+    )
+    if not verified:
+        raise ValidationError(_("Only a hazard whose fix was verified can be signed off."))
+    note = note.strip()
+    if approve:
+        hazard.accept()
+        hazard.closed_at = timezone.now()
+        hazard.closed_by = by
+        supervision.signed_off_at = hazard.closed_at
+        supervision.signed_off_by = by
+        supervision.sign_off_note = note
+        save_with_history(supervision, by=by)
+        text = _("Major hazard %(number)s is signed off and closed.")
+    else:
+        if not note:
+            raise ValidationError(_("Give the reason for not signing off."))
+        hazard.reject()
+        save_with_history(
+            SupervisionNote(
+                supervision=supervision,
+                text=_("Sign-off refused: %(reason)s") % {"reason": note},
+                written_by=by,
+            ),
+            by=by,
+        )
+        text = _("Major hazard %(number)s was not signed off: %(reason)s")
+    save_with_history(hazard, by=by)
+    notify_managers(
+        facility=hazard.facility,
+        text=text % {"number": hazard.register_no, "reason": note},
+        url=hazard.get_absolute_url(),
+        by=by,
+    )
+    emit_hazard(hazard, "changed", by)
+    return supervision
+
+
+@transaction.atomic
+def reinspection_request(*, hazard, by):
+    """A verifier asks the county's bureau leads to open an on-site re-inspection
+    (复查) of a submitted fix instead of judging it from the photos."""
+    hazard = _locked(hazard)
+    if not can_verify(hazard, by):
+        raise ValidationError(_("Only an inspector or bureau lead of the county verifies a fix."))
+    if hazard.status != Hazard.Status.AWAITING or hazard.inspection_id is None:
+        raise ValidationError(_("No rectification of this hazard is awaiting verification."))
+    text = _("%(name)s asks for an on-site re-inspection of hazard %(number)s at %(facility)s.") % {
+        "name": by.display_name,
+        "number": hazard.register_no,
+        "facility": hazard.facility.name,
+    }
+    url = reverse("inspections:reinspection_open", args=[hazard.inspection_id])
+    leads = list(leads_covering(hazard.facility))
+    for lead in leads:
+        notify(user=lead, text=text, url=url, by=by)
+    return leads

@@ -30,18 +30,20 @@ from ..models import (
     InspectionChecklist,
     Photo,
     Recheck,
+    Rectification,
     TeamMember,
 )
 from ..signals import inspection_changed
 from .common import (
     _user,
+    emit_hazard,
     next_number,
     notify,
     notify_managers,
     photo_store,
     removing_files_on_failure,
 )
-from .hazards import notice_issue
+from .hazards import notice_issue, rectification_verify, supervision_open
 
 NOTICE_WORKING_DAYS = 3
 SIGNATURE_MAX_BYTES = 200_000
@@ -539,6 +541,7 @@ def _hazard_source(inspection):
 
 
 @transaction.atomic
+@transaction.atomic
 def hazard_register(
     *,
     facility,
@@ -555,34 +558,85 @@ def hazard_register(
     department="",
     category="",
     self_reported=False,
+    corrected_on_spot=False,
 ):
     """Register a hazard (挂号) with the next number of its county and year and a
-    due date counted in working days (provisional without an official calendar)."""
+    due date counted in working days (provisional without an official calendar).
+    A general hazard corrected on the spot is closed at once; one the facility found
+    itself is being fixed at once (no notice); a major one is put under supervision."""
     county = facility.region.code[:6]
     number = next_number(series=f"hazard:{county}", year=found_on.year, by=by)
     due = add_working_days(found_on, deadline_days)
-    return save_with_history(
-        Hazard(
-            register_no=f"{county}-{found_on.year}-{number:05d}",
-            facility=facility,
-            inspection=inspection,
-            answer=answer,
-            item=item,
-            item_code=item.code if item else "",
-            department=department,
-            category=category,
-            severity=severity,
-            source=source,
-            self_reported=self_reported,
-            location=location,
-            description=description,
-            found_on=found_on,
-            deadline_days=deadline_days,
-            due_on=due.date,
-            due_provisional=due.provisional,
-        ),
-        by=by,
+    hazard = Hazard(
+        register_no=f"{county}-{found_on.year}-{number:05d}",
+        facility=facility,
+        inspection=inspection,
+        answer=answer,
+        item=item,
+        item_code=item.code if item else "",
+        department=department,
+        category=category,
+        severity=severity,
+        source=source,
+        self_reported=self_reported,
+        location=location,
+        description=description,
+        found_on=found_on,
+        deadline_days=deadline_days,
+        due_on=due.date,
+        due_provisional=due.provisional,
     )
+    if corrected_on_spot:
+        if severity == Hazard.Severity.MAJOR:
+            raise ValidationError(_("A major hazard cannot be closed on the spot."))
+        hazard.close_on_spot()
+        hazard.corrected_on_spot = True
+        hazard.closed_at = timezone.now()
+        hazard.closed_by = _user(by)
+    elif self_reported:
+        hazard.start_rectifying()
+    save_with_history(hazard, by=by)
+    if severity == Hazard.Severity.MAJOR:
+        supervision_open(hazard=hazard, by=by)
+    emit_hazard(hazard, "registered", by)
+    return hazard
+
+
+def _apply_rechecks(inspection, by):
+    """Re-checks on site decide what waits for verification; a general hazard found
+    fixed is closed by the re-checking inspectors even without a submitted fix."""
+    for answer in inspection.answers.exclude(rechecked_hazard=None).select_related(
+        "rechecked_hazard"
+    ):
+        hazard = answer.rechecked_hazard
+        if hazard.status == Hazard.Status.AWAITING and hazard.rectifications.filter(
+            decision=Rectification.Decision.PENDING
+        ):
+            fixed = answer.value == Recheck.FIXED
+            rectification_verify(
+                hazard=hazard,
+                accept=fixed,
+                by=by,
+                reason=""
+                if fixed
+                else _("Re-check on site (%(inspection)s): %(result)s. %(note)s")
+                % {
+                    "inspection": inspection.pk,
+                    "result": Recheck(answer.value).label,
+                    "note": answer.note,
+                },
+            )
+        elif (
+            answer.value == Recheck.FIXED
+            and hazard.severity == Hazard.Severity.GENERAL
+            and hazard.status
+            in (Hazard.Status.REGISTERED, Hazard.Status.RECTIFYING, Hazard.Status.OVERDUE)
+        ):
+            hazard.close_on_recheck()
+            hazard.closed_at = inspection.finished_at
+            hazard.closed_by = _user(by)
+            save_with_history(hazard, by=by)
+            emit_hazard(hazard, "changed", by)
 
 
 @transaction.atomic
@@ -662,23 +716,15 @@ def inspection_finish(*, inspection, by):
                 deadline_days=item.deadline_days
                 if answer.deadline_days is None
                 else answer.deadline_days,
+                corrected_on_spot=answer.corrected,
                 by=by,
             )
-            if answer.corrected:
-                hazard.close_on_spot()
-                hazard.corrected_on_spot = True
-                hazard.closed_at = inspection.finished_at
-                hazard.closed_by = _user(by)
-                save_with_history(hazard, by=by)
-            elif inspection.is_self:
-                # The facility found it itself: no notice, it is being fixed.
-                hazard.start_rectifying()
-                save_with_history(hazard, by=by)
-            else:
+            if hazard.status == Hazard.Status.REGISTERED:
                 to_fix.append(hazard)
     if to_fix:
         notice_issue(inspection=inspection, hazards=to_fix, by=by)
     if not inspection.is_self:
+        _apply_rechecks(inspection, by)
         notify_managers(
             facility=inspection.facility,
             text=_("The inspection of %(facility)s is finished: %(result)s.")

@@ -194,3 +194,24 @@ def general(finished):
 @pytest.fixture
 def major(finished):
     return finished.hazards.get(item_code="S-02")
+
+
+def make_hazard(facility, by, *, severity="general", status="registered", department="", **fields):
+    """A hazard registered through the service, then put in ``status`` with ``fields``
+    (closed_at, due_on...) set directly and saved with history: test setup, not a
+    transition (queryset updates are refused on audited models)."""
+    hazard = services.hazard_register(
+        facility=facility,
+        severity=severity,
+        source="complaint",
+        description="消防通道堆放杂物",
+        found_on=date(2026, 10, 8),
+        deadline_days=7,
+        department=department,
+        by=by,
+    )
+    hazard.status = status
+    for name, value in fields.items():
+        setattr(hazard, name, value)
+    hazard.save()
+    return hazard

@@ -2,7 +2,7 @@
 Every allowed and forbidden move of a hazard, and who may make it."""
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -67,9 +67,25 @@ def test_a_rectification_needs_an_after_photo(rectifying, manager):
         )
 
 
-def test_a_major_hazard_needs_interim_measures(finished, manager, major):
+def file_plan(major, manager, **changes):
+    fields = {
+        "measures": "更换甲级防火门",
+        "responsible_person": "王院长",
+        "funds": "2万元，机构自筹",
+        "plan_deadline": major.due_on,
+        "contingency_plan": "楼梯间24小时专人值守",
+    }
+    return services.supervision_plan_file(
+        supervision=major.supervision, by=manager, **{**fields, **changes}
+    )
+
+
+def test_a_major_hazard_needs_its_plan_and_interim_measures(finished, manager, major):
     services.notice_acknowledge(notice=finished.notice, by=manager)
     major.refresh_from_db()
+    with pytest.raises(ValidationError, match="五落实"):
+        submit(major, manager, interim_measures="增设专人巡查")
+    file_plan(major, manager)
     with pytest.raises(ValidationError, match="临时"):
         submit(major, manager)
     submit(major, manager, interim_measures="增设专人巡查，配备灭火器")
@@ -144,6 +160,10 @@ def test_no_submission_before_the_notice_is_acknowledged_or_after_closing(
         ("closed", "reject"),
         ("overdue", "accept"),
         ("overdue", "start_rectifying"),
+        ("awaiting_verification", "close_on_recheck"),
+        ("closed", "close_on_recheck"),
+        ("rectifying", "extend"),
+        ("awaiting_verification", "extend"),
     ],
 )
 def test_forbidden_moves_are_refused(status, move):
@@ -163,6 +183,9 @@ def test_forbidden_moves_are_refused(status, move):
         ("overdue", "submit", "awaiting_verification"),
         ("awaiting_verification", "accept", "closed"),
         ("awaiting_verification", "reject", "rectifying"),
+        ("overdue", "extend", "rectifying"),
+        ("rectifying", "close_on_recheck", "closed"),
+        ("overdue", "close_on_recheck", "closed"),
     ],
 )
 def test_allowed_moves(status, move, target):
@@ -253,22 +276,201 @@ def test_an_extension_into_a_year_without_a_calendar_is_provisional(rectifying, 
 # ---------------------------------------------------------------- overdue and escalation
 
 
-def test_a_hazard_past_its_due_date_is_marked_overdue_and_escalated(rectifying, lead, manager):
-    marked = services.hazards_mark_overdue(today=rectifying.due_on + timedelta(days=1))
-    assert [h.pk for h in marked] == [rectifying.pk]
+def test_an_overdue_hazard_can_still_be_fixed_and_closed(rectifying, manager, inspector):
+    services.hazard_alarms_fire(
+        hazard=rectifying,
+        now=timezone.make_aware(datetime.combine(rectifying.due_on + timedelta(days=1), time(1))),
+    )
     rectifying.refresh_from_db()
     assert rectifying.status == Hazard.Status.OVERDUE
-    assert lead.notifications.filter(text__contains=rectifying.register_no).exists()
-    assert manager.notifications.filter(text__contains="逾期").exists()
-    # Marking again finds nothing new.
-    assert services.hazards_mark_overdue(today=rectifying.due_on + timedelta(days=2)) == []
-
-
-def test_an_overdue_hazard_can_still_be_fixed_and_closed(rectifying, manager, inspector):
-    services.hazards_mark_overdue(today=rectifying.due_on + timedelta(days=1))
-    rectifying.refresh_from_db()
     submit(rectifying, manager)
     assert (
         services.rectification_verify(hazard=rectifying, accept=True, by=inspector).status
         == "closed"
     )
+
+
+def test_an_extension_decided_after_the_old_date_ends_the_overdue_state(rectifying, manager, lead):
+    request = services.extension_request(
+        hazard=rectifying,
+        requested_due=rectifying.due_on + timedelta(days=20),
+        reasons="待采购",
+        interim_measures="巡查",
+        by=manager,
+    )
+    services.hazard_alarms_fire(
+        hazard=rectifying,
+        now=timezone.make_aware(datetime.combine(rectifying.due_on + timedelta(days=1), time(1))),
+    )
+    services.extension_decide(extension=request, approve=True, by=lead)
+    rectifying.refresh_from_db()
+    assert rectifying.status == Hazard.Status.RECTIFYING
+
+
+# ---------------------------------------------------------------- major hazards: supervision
+
+
+def test_a_major_hazard_is_put_under_the_supervision_of_the_nearest_lead(
+    lead, finished, manager, major
+):
+    supervision = major.supervision
+    assert supervision.lead == lead
+    assert supervision.plan_due_on > major.found_on
+    assert lead.notifications.filter(text__contains=major.register_no).exists()
+    assert manager.notifications.filter(text__contains="五落实").exists()
+
+
+def test_the_plan_needs_all_five_and_a_deadline_within_the_due_date(finished, manager, major):
+    with pytest.raises(ValidationError, match="五落实"):
+        file_plan(major, manager, funds="")
+    with pytest.raises(ValidationError, match="延期"):
+        file_plan(major, manager, plan_deadline=major.due_on + timedelta(days=1))
+    with pytest.raises(ValidationError):
+        file_plan(major, manager, plan_deadline=timezone.localdate() - timedelta(days=1))
+    supervision = file_plan(major, manager)
+    assert supervision.plan_filed_by == manager and supervision.funds == "2万元，机构自筹"
+
+
+def test_only_the_facility_files_the_plan(finished, other_manager, lead, inspector, major):
+    for user in (other_manager, lead, inspector):
+        with pytest.raises(ValidationError):
+            file_plan(major, user)
+
+
+def test_progress_notes_by_the_facility_or_the_countys_lead(
+    finished, manager, lead, other_lead, inspector, major
+):
+    services.supervision_note_add(supervision=major.supervision, text="已招标", by=manager)
+    services.supervision_note_add(supervision=major.supervision, text="已督查现场", by=lead)
+    for user in (other_lead, inspector):
+        with pytest.raises(ValidationError):
+            services.supervision_note_add(supervision=major.supervision, text="x", by=user)
+    with pytest.raises(ValidationError):
+        services.supervision_note_add(supervision=major.supervision, text="  ", by=manager)
+    assert major.supervision.notes.count() == 2
+
+
+@pytest.fixture
+def verified_major(lead, finished, manager, inspector, major):
+    services.notice_acknowledge(notice=finished.notice, by=manager)
+    major.refresh_from_db()
+    file_plan(major, manager)
+    submit(major, manager, interim_measures="专人值守")
+    services.rectification_verify(hazard=major, accept=True, by=inspector)
+    major.refresh_from_db()
+    return major
+
+
+def test_a_verified_major_hazard_stays_open_until_the_lead_signs_off(
+    verified_major, lead, inspector, manager
+):
+    assert verified_major.status == Hazard.Status.AWAITING
+    assert lead.notifications.filter(text__contains="签字销号").exists()
+    for user in (inspector, manager):
+        with pytest.raises(ValidationError):
+            services.supervision_sign_off(
+                supervision=verified_major.supervision, approve=True, by=user
+            )
+    services.supervision_sign_off(
+        supervision=verified_major.supervision, approve=True, note="整改到位", by=lead
+    )
+    verified_major.refresh_from_db()
+    assert verified_major.status == Hazard.Status.CLOSED and verified_major.closed_by == lead
+    assert verified_major.supervision.signed_off_by == lead
+
+
+def test_a_lead_of_another_county_cannot_sign_off(verified_major, other_lead):
+    with pytest.raises(ValidationError):
+        services.supervision_sign_off(
+            supervision=verified_major.supervision, approve=True, by=other_lead
+        )
+
+
+def test_a_refused_sign_off_sends_the_hazard_back_with_a_reason(verified_major, lead, manager):
+    with pytest.raises(ValidationError):
+        services.supervision_sign_off(
+            supervision=verified_major.supervision, approve=False, by=lead
+        )
+    services.supervision_sign_off(
+        supervision=verified_major.supervision, approve=False, note="资金未落实", by=lead
+    )
+    verified_major.refresh_from_db()
+    assert verified_major.status == Hazard.Status.RECTIFYING
+    assert manager.notifications.filter(text__contains="资金未落实").exists()
+
+
+def test_no_sign_off_before_verification(finished, lead, major):
+    with pytest.raises(ValidationError, match="复核"):
+        services.supervision_sign_off(supervision=major.supervision, approve=True, by=lead)
+
+
+def test_a_major_hazard_cannot_be_closed_on_the_spot(world, lead):
+    with pytest.raises(ValidationError):
+        services.hazard_register(
+            facility=world["facility"],
+            severity="major",
+            source="complaint",
+            description="彩钢板房住人",
+            found_on=date(2026, 11, 2),
+            deadline_days=15,
+            corrected_on_spot=True,
+            by=lead,
+        )
+    assert not Hazard.objects.exists()
+
+
+# ---------------------------------------------------------------- verification on site
+
+
+def test_a_verifier_can_ask_the_bureau_for_a_re_inspection(rectifying, manager, inspector, lead):
+    submit(rectifying, manager)
+    services.reinspection_request(hazard=rectifying, by=inspector)
+    assert lead.notifications.filter(text__contains="现场复查", url__contains="reinspect").exists()
+    with pytest.raises(ValidationError):
+        services.reinspection_request(hazard=rectifying, by=manager)
+
+
+def recheck(source, values, lead, inspector, inspector2):
+    """Open, run and finish a re-inspection of ``source`` with ``values`` per hazard."""
+    from .test_onsite import sign_and_confirm
+
+    team = [inspector.inspector_profile, inspector2.inspector_profile]
+    again = services.reinspection_open(source=source, inspectors=team, by=lead)
+    again = services.inspection_start(inspection=again, by=inspector)
+    for hazard, value in values.items():
+        services.answer_save(
+            inspection=again,
+            key=f"h{hazard.pk}",
+            value=value,
+            base_revision=0,
+            by=inspector,
+            note="现场查看",
+        )
+    sign_and_confirm(again, inspector, inspector2)
+    return services.inspection_finish(inspection=again, by=inspector)
+
+
+def test_the_re_check_on_site_decides_a_submitted_fix(
+    rectifying, major, finished, manager, lead, inspector, inspector2
+):
+    submit(rectifying, manager)
+    recheck(finished, {rectifying: "not_fixed", major: "partly"}, lead, inspector, inspector2)
+    rectifying.refresh_from_db()
+    assert rectifying.status == Hazard.Status.RECTIFYING
+    assert "未整改" in rectifying.rectifications.get().reason
+    major.refresh_from_db()
+    assert major.status == Hazard.Status.RECTIFYING  # nothing submitted: unchanged
+    submit(rectifying, manager)
+    recheck(finished, {rectifying: "fixed", major: "partly"}, lead, inspector, inspector2)
+    rectifying.refresh_from_db()
+    assert rectifying.status == Hazard.Status.CLOSED and rectifying.closed_by == inspector
+
+
+def test_a_general_hazard_found_fixed_on_a_re_check_is_closed(
+    rectifying, major, finished, lead, inspector, inspector2
+):
+    recheck(finished, {rectifying: "fixed", major: "fixed"}, lead, inspector, inspector2)
+    rectifying.refresh_from_db()
+    assert rectifying.status == Hazard.Status.CLOSED
+    major.refresh_from_db()
+    assert major.status == Hazard.Status.RECTIFYING  # a major one closes by sign-off only
