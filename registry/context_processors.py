@@ -20,6 +20,7 @@ NAVIGATION = [
     (_("Checklists"), "checklists:template_list", EVERYONE),
     (_("Import"), "registry:import_facilities", (Role.LEAD,)),
     (_("Export the hazard register"), "reports_staff:hazard_export", (Role.LEAD,)),
+    (_("Hazard dashboard"), "reports_staff:hazard_dashboard", (Role.LEAD,)),
     (_("Working days"), "registry:calendar", EVERYONE),
     (_("Change history"), "audit:history", (Role.AUDITOR,)),
     (_("Messages"), "inspections:notifications", None),

@@ -6,4 +6,5 @@ app_name = "reports_staff"
 
 urlpatterns = [
     path("hazards/export/", views_staff.hazard_export, name="hazard_export"),
+    path("dashboard/", views_staff.hazard_dashboard, name="hazard_dashboard"),
 ]

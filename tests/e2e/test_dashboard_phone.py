@@ -1,0 +1,30 @@
+"""The bureau lead's hazard dashboard on a 360 px phone: the page does not scroll
+sideways, the table scrolls inside its own wrapper, and a number opens its list."""
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import assert_no_horizontal_scroll
+from tests.e2e.test_login_phone import log_in
+from tests.inspections.conftest import make_hazard
+
+
+def test_the_dashboard_table_scrolls_inside_its_wrapper(
+    transactional_db, live_server, page, shot, lead, world
+):
+    make_hazard(world["facility"], lead, severity="major", status="overdue")
+    make_hazard(world["other_facility"], lead, department="fire_rescue")
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, live_server.url, lead.username, PASSWORD)
+    assert page.goto(f"{live_server.url}/reports/dashboard/").status == 200
+    assert_no_horizontal_scroll(page)
+    wrap_scroll, wrap_width = page.evaluate(
+        "(() => { const w = document.querySelector('.table-wrap');"
+        " return [w.scrollWidth, w.clientWidth]; })()"
+    )
+    assert wrap_scroll > wrap_width
+    shot("360-dashboard")
+    with page.expect_navigation():
+        page.click("tbody td[data-column=overdue] a")
+    assert "/inspections/hazards/" in page.url
+    assert page.locator("ul.list > li").count() == 1
+    assert_no_horizontal_scroll(page)
+    shot("360-overdue-list")
