@@ -10,24 +10,26 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 # Touched after a successful install: pip runs again only when a requirements file is newer.
 INSTALLED := $(VENV)/.requirements-installed
+# The Chinese face the PDF documents embed, extracted from fonts-noto-cjk (README "Document font").
+DOC_FONT := $(or $(DOCUMENT_FONT),var/fonts/NotoSansSC-Documents.otf)
 
-.PHONY: help run test test-sqlite test-postgres lint clean distclean system-packages venv messages
+.PHONY: help run test test-sqlite test-postgres lint clean distclean system-packages venv messages fonts
 
 help:
 	@sed -n 's/^# \(make .*\)/\1/p' $(firstword $(MAKEFILE_LIST))
 
-run: system-packages venv messages
+run: system-packages venv messages fonts
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py seed_demo
 	scripts/serve.sh
 
 test: test-sqlite test-postgres
 
-test-sqlite: system-packages venv messages
+test-sqlite: system-packages venv messages fonts
 	$(VENV)/bin/pytest
 
 # Browser tests run in the SQLite pass only: they test pages, not the database.
-test-postgres: system-packages venv messages
+test-postgres: system-packages venv messages fonts
 	scripts/with-postgres.sh $(VENV)/bin/pytest -m "not e2e"
 
 lint: venv
@@ -43,6 +45,12 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# Built once (about a minute); delete the file to build it again.
+fonts: $(DOC_FONT)
+
+$(DOC_FONT): | system-packages venv
+	$(PYTHON) manage.py build_document_font --out $@
 
 # compilemessages needs at least one locale directory to look in.
 messages: venv

@@ -24,6 +24,9 @@ a ratio to a baseline measured in the same run:
   access checks, queries and rendering. ``checklist_render_ms``: rendering the
   same template with the page's context already in memory;
   ``checklist_page_ratio`` is page / render.
+- ``pdf_record_ms``, ``pdf_latin_floor_ms``, ``pdf_ratio`` (aim: at most 2),
+  ``pdf_document_ms``, ``pdf_size_bytes`` (aim: at most 10 MB), ``pdf_pages`` and
+  ``pdf_peak_rss_mb``: the inspection record as PDF, see benchmarks/pdf_bench.py.
 """
 
 import argparse
@@ -197,11 +200,19 @@ def bench_checklist(runs):
     return checklist_bench.bench_checklist(runs, best_of)
 
 
+def bench_pdf(runs):
+    from benchmarks import pdf_bench
+
+    django_ready()
+    return pdf_bench.bench_pdf(runs, best_of)
+
+
 BENCHMARKS = {
     "draw": bench_draw,
     "county": bench_county,
     "photo": bench_photo,
     "checklist": bench_checklist,
+    "pdf": bench_pdf,
 }
 
 

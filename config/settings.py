@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "axes",
     "viewflow",
     "viewflow.workflow",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "registry",
     "checklists",
     "inspections",
@@ -187,6 +191,14 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     }
 # Font for the stamp drawn on evidence previews (must cover Chinese).
 STAMP_FONT = os.environ.get("STAMP_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+# The Chinese face the PDF documents embed, built once from fonts-noto-cjk by
+# `manage.py build_document_font` (make does it). Beside the code, not under VAR_DIR:
+# it is a build product, not data.
+DOCUMENT_FONT = Path(
+    os.environ.get("DOCUMENT_FONT", BASE_DIR / "var" / "fonts" / "NotoSansSC-Documents.otf")
+)
+# The site's address, for links printed in documents (the QR codes of PDFs).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -207,4 +219,30 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint logs seven progress steps per PDF, and fontTools every table it
+    # subsets (reports/fonts.py), at INFO.
+    "loggers": {
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
+}
+
+# The read-only API (reports/api.py) for the provincial platform: token only (no
+# session, so no CSRF surface), JSON only, paginated; README "Read-only API".
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["reports.api_auth.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["reports.api_auth.HasApiToken"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Elderly-care safety supervision: read-only API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -19,5 +19,6 @@ urlpatterns = [
     path("public/", include("reports.urls")),
     path("reports/", include("reports.staff_urls")),
     path("audit/", include("audit.urls")),
+    path("api/", include("reports.api_urls")),
     path("admin/", admin.site.urls),
 ]

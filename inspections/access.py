@@ -23,7 +23,7 @@ from registry.access import (  # noqa: F401  (re-exported)
     role_required,
 )
 
-from .models import Draw, Hazard, Inspection, Photo, Plan
+from .models import Draw, Hazard, Inspection, Photo, Plan, Publication
 
 
 def plans_for(user):
@@ -163,3 +163,26 @@ def can_verify(hazard, user):
     if not user.is_authenticated or user.role not in (Role.INSPECTOR, Role.LEAD):
         return False
     return facilities_for(user).filter(pk=hazard.facility_id).exists()
+
+
+def publications_for(user):
+    """Results awaiting or past review: bureau leads and auditors of the facility's
+    regions, and the inspection's team; never the facility (unpublished text is internal)."""
+    if is_admin(user):
+        return Publication.objects.all()
+    if not user.is_authenticated or user.role == Role.MANAGER:
+        return Publication.objects.none()
+    return Publication.objects.filter(
+        inspection__in=inspections_for(user).exclude(kind=Inspection.Kind.SELF).values("pk")
+    )
+
+
+def publication_for_user(user, pk):
+    try:
+        return (
+            publications_for(user)
+            .select_related("inspection__facility__region", "inspection__plan", "current")
+            .get(pk=pk)
+        )
+    except (Publication.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

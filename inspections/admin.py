@@ -3,7 +3,16 @@ which keep the draw protocol and history intact."""
 
 from django.contrib import admin
 
-from .models import Draw, EvidenceAccess, Hazard, Inspection, Photo, Plan
+from .models import (
+    Draw,
+    EvidenceAccess,
+    Hazard,
+    Inspection,
+    Photo,
+    Plan,
+    Publication,
+    PublicationVersion,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -54,3 +63,14 @@ class PhotoAdmin(ReadOnly):
 @admin.register(EvidenceAccess)
 class EvidenceAccessAdmin(ReadOnly):
     list_display = ["at", "user", "photo", "variant"]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnly):
+    list_display = ["inspection", "status", "category", "due_on"]
+    list_filter = ["status", "category"]
+
+
+@admin.register(PublicationVersion)
+class PublicationVersionAdmin(ReadOnly):
+    list_display = ["publication", "number", "category", "published_at"]

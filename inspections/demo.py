@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from checklists.models import ChecklistTemplate, Item
 from registry.audited import save_with_history
 from registry.models import Department, Facility, Region, User
+from registry.workdays import add_working_days
 
 from . import selectors, services
 from .models import Draw, Inspection, Photo, Plan
@@ -213,7 +214,54 @@ def _seed_inspections(log):
         f"inspections: finished {official.pk} and {clean.pk}, on site {on_site.pk}, "
         f"self-inspection {own.pk}, unannounced {waiting.pk} waiting"
     )
-    _seed_loop(log, case, lead, first, second)
+    earlier = _seed_loop(log, case, lead, first, second)
+    _seed_publications(
+        log,
+        case,
+        lead,
+        first,
+        second,
+        clean=clean,
+        official=official,
+        earlier=earlier,
+        elsewhere=others[0],
+    )
+
+
+def _seed_publications(log, case, lead, first, second, *, clean, official, earlier, elsewhere):
+    """一公开 in every state: the compliant result published and then corrected, one
+    published and withdrawn, the manager's awaiting review, and the loop's inspection
+    (40 days ago) awaiting review past its 20-working-day limit."""
+    services.publication_publish(
+        publication=clean.publication,
+        by=lead,
+        follow_up="未发现问题，纳入日常监管。",
+    )
+    services.publication_correct(
+        publication=clean.publication,
+        by=lead,
+        reason="后续处理表述有误，更正为实际安排。",
+        follow_up="未发现问题，下一年度按信用风险分类随机抽查。",
+    )
+    mistaken = services.inspection_start(inspection=case(elsewhere, ["std-service"]), by=second)
+    _answer_all(mistaken, second)
+    _sign_and_finish(mistaken, second, first)
+    services.publication_publish(publication=mistaken.publication, by=lead)
+    services.publication_withdraw(
+        publication=mistaken.publication,
+        by=lead,
+        reason="与同日另一检查记录重复，撤回本条。",
+    )
+    publication = earlier.publication
+    limit = add_working_days(
+        timezone.localdate(earlier.finished_at), services.PUBLISH_WITHIN_WORKING_DAYS
+    )
+    publication.due_on, publication.due_provisional = limit.date, limit.provisional
+    save_with_history(publication, by=lead, reason="demo: dated back")
+    log(
+        f"publications: {clean.pk} published and corrected, {mistaken.pk} withdrawn, "
+        f"{official.pk} awaiting review, {earlier.pk} past the 20-working-day limit"
+    )
 
 
 def _seed_loop(log, case, lead, first, second):
@@ -292,3 +340,4 @@ def _seed_loop(log, case, lead, first, second):
     for hazard in hazards.values():
         services.hazard_alarms_fire(hazard=hazard)
     log(f"inspections: {facility.name} hazards through the whole loop (inspection {earlier.pk})")
+    return earlier

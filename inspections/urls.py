@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_hazards, views_onsite, views_supervision
+from . import views, views_hazards, views_onsite, views_publications, views_supervision
 
 app_name = "inspections"
 
@@ -53,6 +53,31 @@ urlpatterns = [
         "hazards/<int:pk>/reinspection/",
         views_supervision.reinspection_request,
         name="reinspection_request",
+    ),
+    path("results/", views_publications.publication_list, name="publication_list"),
+    path("results/<int:pk>/", views_publications.publication_review, name="publication_review"),
+    path(
+        "results/<int:pk>/publish/",
+        views_publications.publication_publish,
+        name="publication_publish",
+    ),
+    path(
+        "results/<int:pk>/return/", views_publications.publication_return, name="publication_return"
+    ),
+    path(
+        "results/<int:pk>/resubmit/",
+        views_publications.publication_resubmit,
+        name="publication_resubmit",
+    ),
+    path(
+        "results/<int:pk>/correct/",
+        views_publications.publication_correct,
+        name="publication_correct",
+    ),
+    path(
+        "results/<int:pk>/withdraw/",
+        views_publications.publication_withdraw,
+        name="publication_withdraw",
     ),
     path("notices/<int:pk>/", views_hazards.notice_detail, name="notice_detail"),
     path("notifications/", views.notifications, name="notifications"),

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from checklists.models import Item
 from checklists.scoring import Outcome, outcome
+from registry.workdays import working_days_left
 
-from . import access, selectors, services
+from . import access, inspection_filters, selectors, services
 from .forms import CaseForm, ReinspectionForm, ScheduleForm, SelfForm, SignForm
 from .models import Hazard, Inspection, Photo, Recheck
 from .views import _errors, _flash, _page
@@ -75,6 +76,17 @@ def my_inspections(request):
     buckets = {"today": [], "overdue": [], "week": [], "later": []}
     for inspection in active.order_by("planned_date", "window_start", "pk")[:200]:
         buckets[_bucket(inspection, today, week_end)].append(inspection)
+    # Filters (the reports' overview links here): they narrow the full list only.
+    listed, filters, errors = inspection_filters.filtered(mine, request.user, request.GET)
+    for error in errors:
+        messages.error(request, error)
+    query = request.GET.copy()
+    query.pop("page", None)
+    chosen = []
+    for name, label, value in filters:
+        rest = query.copy()
+        rest.pop(name)
+        chosen.append({"name": name, "label": label, "value": value, "remove": rest.urlencode()})
     return render(
         request,
         "inspections/inspection_list.html",
@@ -85,8 +97,10 @@ def my_inspections(request):
                 (_("This week"), buckets["week"]),
                 (_("Later"), buckets["later"]),
             ],
-            "show_groups": any(buckets.values()),
-            "page": _page(request, mine.order_by("-window_start", "facility__name", "-pk")),
+            "show_groups": any(buckets.values()) and not chosen,
+            "page": _page(request, listed.order_by("-window_start", "facility__name", "-pk")),
+            "query": query.urlencode(),
+            "chosen": chosen,
             "can_open_case": access.has_role(request.user, Role.LEAD),
             "can_self_inspect": request.user.role == Role.MANAGER,
         },
@@ -101,11 +115,18 @@ def inspection_detail(request, pk):
     inspection = access.inspection_for_user(request.user, pk)
     can_work = access.can_work_on(inspection, request.user)
     hazards = inspection.hazards.order_by("pk")
+    publication = access.publications_for(request.user).filter(inspection=inspection).first()
     return render(
         request,
         "inspections/inspection_detail.html",
         {
             "inspection": inspection,
+            "publication": publication,
+            "publication_days_left": working_days_left(timezone.localdate(), [publication.due_on])[
+                0
+            ]
+            if publication
+            else None,
             "team": inspection.team.select_related("inspector__user", "inspector__department"),
             "checklists": inspection.checklists.select_related("version__template"),
             "can_work": can_work,

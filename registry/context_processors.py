@@ -15,16 +15,18 @@ NAVIGATION = [
     (_("Inspections"), "inspections:inspection_list", EVERYONE),
     (_("Hazard register"), "inspections:hazard_list", EVERYONE),
     (_("Spot-check plans"), "inspections:plan_list", STAFF),
+    (_("Results for publication"), "inspections:publication_list", STAFF),
     (_("Facilities"), "registry:facility_list", EVERYONE),
     (_("Inspectors"), "registry:inspector_list", STAFF),
     (_("Checklists"), "checklists:template_list", EVERYONE),
     (_("Import"), "registry:import_facilities", (Role.LEAD,)),
     (_("Export the hazard register"), "reports_staff:hazard_export", (Role.LEAD,)),
     (_("Hazard dashboard"), "reports_staff:hazard_dashboard", (Role.LEAD,)),
+    (_("Supervision overview"), "reports_staff:overview", (Role.LEAD,)),
     (_("Working days"), "registry:calendar", EVERYONE),
     (_("Change history"), "audit:history", (Role.AUDITOR,)),
     (_("Messages"), "inspections:notifications", None),
-    (_("Public site"), "reports:plan_list", None),
+    (_("Public site"), "reports:index", None),
 ]
 
 

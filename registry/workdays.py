@@ -91,3 +91,21 @@ def years_official(first, last):
     wanted = set(range(first, last + 1))
     loaded = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
     return wanted <= loaded
+
+
+def working_days_left(today, due_dates):
+    """For each due date: working days from ``today`` to it (0 on the day itself),
+    negative by the working days it is past. One query for the whole list."""
+    if not due_dates:
+        return []
+    first, last = min([today, *due_dates]), max([today, *due_dates])
+    exceptions = _exceptions(first, last)
+
+    def between(start, end):
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += _is_working(day, exceptions)
+        return count
+
+    return [between(today, due) if due >= today else -between(due, today) for due in due_dates]

@@ -1,10 +1,22 @@
 from django.urls import path
 
-from . import views_staff
+from . import views_documents, views_overview, views_staff
 
 app_name = "reports_staff"
 
 urlpatterns = [
     path("hazards/export/", views_staff.hazard_export, name="hazard_export"),
     path("dashboard/", views_staff.hazard_dashboard, name="hazard_dashboard"),
+    path("overview/", views_overview.overview_page, name="overview"),
+    path("overview.xlsx", views_overview.overview_xlsx, name="overview_xlsx"),
+    path(
+        "documents/inspection/<int:pk>/<slug:kind>.pdf",
+        views_documents.inspection_document,
+        name="inspection_document",
+    ),
+    path(
+        "documents/plan/<int:pk>/<slug:kind>.pdf",
+        views_documents.plan_document,
+        name="plan_document",
+    ),
 ]

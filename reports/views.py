@@ -1,19 +1,111 @@
-"""The public site (一公开): published plans and their draws, no log-in needed."""
+"""The public site (一公开), no log-in needed: published plans and their draws, published
+results (search, a result's page with its corrections, its chosen photos), facilities'
+public pages, and the results as open data (CSV and JSON).
 
+Nothing unpublished is reachable here: every result goes through ``_public()``, which
+holds only publications that have a current version, and a withdrawn one shows only
+its withdrawal notice.
+"""
+
+import csv
+import io
+import json
+
+from django import forms
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from inspections.models import Draw, Plan
-from inspections.selectors import draw_names, draw_record, draw_rows, revealed_draws
+from inspections.models import Draw, Hazard, Photo, Plan, Publication, PublicationVersion
+from inspections.selectors import (
+    content_labels,
+    draw_names,
+    draw_record,
+    draw_rows,
+    hazard_count_rows,
+    result_hazard_counts,
+    revealed_draws,
+)
+from registry.models import Facility, Region
+
+from .exports import neutralise
 
 JSON = {"ensure_ascii": False, "indent": 2}
+RESULTS_PER_PAGE = 25
+# Open-data columns (README "Public site"): the same keys in CSV and JSON.
+RESULT_COLUMNS = [
+    "publication_id",
+    "version",
+    "status",
+    "inspected_on",
+    "published_at",
+    "facility_name",
+    "facility_credit_code",
+    "facility_type",
+    "region_code",
+    "region_name",
+    "authority",
+    "category",
+    "general_open",
+    "general_closed",
+    "major_open",
+    "major_closed",
+    "follow_up",
+    "url",
+    "withdrawn_at",
+    "withdrawn_reason",
+]
+# What a withdrawn result keeps in the open data: which result it was, not what it said.
+WITHDRAWN_KEEPS = {
+    "publication_id",
+    "version",
+    "status",
+    "inspected_on",
+    "published_at",
+    "facility_name",
+    "facility_credit_code",
+    "facility_type",
+    "region_code",
+    "region_name",
+    "url",
+    "withdrawn_at",
+    "withdrawn_reason",
+}
+
+
+def _optional_url(name, *args):
+    """The URL of ``name``, or None while no route of that name exists."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+# ---------------------------------------------------------------- plans and draws
 
 
 def _public_plans():
     return Plan.objects.filter(status=Plan.Status.APPROVED).select_related(
         "region", "lead_department"
+    )
+
+
+def index(request):
+    """The landing page: the latest results and plans, and where to find the rest."""
+    results = (
+        _public()
+        .filter(status=Publication.Status.PUBLISHED)
+        .select_related("current")
+        .order_by("-current__published_at", "-pk")
+    )
+    return render(
+        request,
+        "reports/public_index.html",
+        {"results": results[:10], "plans": _public_plans()[:5]},
     )
 
 
@@ -68,5 +160,339 @@ def draw_json(request, pk):
     if draw is None or not draw.is_revealed():
         raise Http404
     response = JsonResponse(draw_record(draw), json_dumps_params=JSON)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# ---------------------------------------------------------------- results
+
+
+def _public():
+    """Results the public may know of: published, or withdrawn (its notice stays).
+    Pending, returned and never-published ones have no current version."""
+    return Publication.objects.filter(
+        current__isnull=False,
+        status__in=[Publication.Status.PUBLISHED, Publication.Status.WITHDRAWN],
+    )
+
+
+class ResultFilter(forms.Form):
+    """The search of the results page and of the open-data downloads."""
+
+    DATE_ERROR = _("Give the date as YYYY-MM-DD, for example 2026-11-23.")
+
+    region = forms.CharField(label=_("Region"), required=False, max_length=12)
+    facility = forms.CharField(
+        label=_("Facility name or credit code"), required=False, max_length=200
+    )
+    date_from = forms.DateField(
+        label=_("Inspected from"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": DATE_ERROR},
+    )
+    date_to = forms.DateField(
+        label=_("Inspected until"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": DATE_ERROR},
+    )
+    category = forms.ChoiceField(
+        label=_("Result"),
+        required=False,
+        choices=[("", _("Any result"))] + Publication.Category.choices,
+        error_messages={"invalid_choice": _("Choose one of the result categories.")},
+    )
+
+    def clean_region(self):
+        code = self.cleaned_data["region"].strip()
+        if not code:
+            return None
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise forms.ValidationError(
+                _("No region has the division code %(code)s.") % {"code": code}
+            )
+        return region
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def apply(self, publications):
+        data = self.cleaned_data
+        if data["region"]:
+            publications = publications.filter(
+                inspection__facility__region__path__startswith=data["region"].path
+            )
+        text = data["facility"].strip()
+        if text:
+            publications = publications.filter(
+                Q(inspection__facility__name__icontains=text)
+                | Q(inspection__facility__credit_code__iexact=text)
+            )
+        if data["date_from"]:
+            publications = publications.filter(current__inspected_on__gte=data["date_from"])
+        if data["date_to"]:
+            publications = publications.filter(current__inspected_on__lte=data["date_to"])
+        if data["category"]:
+            # A withdrawn result's category is no longer public: it never matches.
+            publications = publications.filter(
+                status=Publication.Status.PUBLISHED, current__category=data["category"]
+            )
+        return publications
+
+
+def _region_options():
+    """Regions with public results, and the regions above them: choosing one shows
+    everything below it."""
+    paths = (
+        _public().order_by().values_list("inspection__facility__region__path", flat=True).distinct()
+    )
+    codes = {code for path in paths for code in path.strip("/").split("/")}
+    regions = list(Region.objects.filter(code__in=codes).order_by("path"))
+    top = min((region.path.count("/") for region in regions), default=0)
+    for region in regions:
+        # Ideographic spaces show the tree in a plain <select>.
+        region.indent = "\u3000" * (region.path.count("/") - top)
+    return regions
+
+
+def _newest_first(publications):
+    return publications.select_related("current").order_by("-current__inspected_on", "-pk")
+
+
+def result_list(request):
+    """Search the results by region, facility, date and result, 25 a page."""
+    form = ResultFilter(request.GET)
+    if form.is_valid():
+        results = form.apply(_public())
+    else:
+        results = _public().none()
+    page = Paginator(_newest_first(results), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/public_result_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "regions": _region_options(),
+            "region_code": request.GET.get("region", ""),
+            "categories": Publication.Category.choices,
+        },
+    )
+
+
+def _public_result(pk):
+    return get_object_or_404(_public().select_related("current"), pk=pk)
+
+
+def _result_context(publication, version):
+    """What a result's page shows of ``version``: its frozen content, the live hazard
+    counts, the photos the lead chose that the current version still shows, where the
+    inspection came from, and the history of corrections."""
+    content = version.content
+    current_photos = set(publication.current.content.get("photos") or [])
+    photos = [
+        reverse("reports:result_photo", args=[publication.pk, photo_id])
+        for photo_id in content.get("photos") or []
+        if photo_id in current_photos
+    ]
+    draw = None
+    if content.get("draw"):
+        draw = Draw.objects.select_related("plan").filter(pk=content["draw"]["id"]).first()
+        if draw is not None and not draw.is_revealed():
+            draw = None
+    return {
+        "publication": publication,
+        "version": version,
+        "content": content,
+        "labels": content_labels(content),
+        "count_rows": hazard_count_rows(result_hazard_counts(publication.inspection_id)),
+        "public_links": True,
+        "photos": photos,
+        "draw": draw,
+        "versions": publication.versions.order_by("-number"),
+        "pdf_url": _optional_url("reports:result_pdf", publication.pk),
+    }
+
+
+def result_detail(request, pk):
+    """A published result (its current version), or the notice of its withdrawal."""
+    publication = _public_result(pk)
+    if publication.status == Publication.Status.WITHDRAWN:
+        return render(request, "reports/public_result_withdrawn.html", {"publication": publication})
+    return render(
+        request,
+        "reports/public_result_detail.html",
+        _result_context(publication, publication.current),
+    )
+
+
+def result_version(request, pk, number):
+    """An earlier (or the current) version of a published result, as it was published."""
+    publication = _public_result(pk)
+    if publication.status == Publication.Status.WITHDRAWN:
+        return redirect("reports:result_detail", pk=publication.pk)
+    version = get_object_or_404(PublicationVersion, publication=publication, number=number)
+    if version.number > publication.current.number:
+        raise Http404
+    return render(
+        request, "reports/public_result_detail.html", _result_context(publication, version)
+    )
+
+
+def result_photo(request, pk, photo_pk):
+    """The preview of a photo the lead chose for the current version, having confirmed
+    no person is in it; every other photo does not exist here."""
+    publication = get_object_or_404(
+        _public().filter(status=Publication.Status.PUBLISHED).select_related("current"), pk=pk
+    )
+    if photo_pk not in (publication.current.content.get("photos") or []):
+        raise Http404
+    photo = get_object_or_404(Photo, pk=photo_pk, inspection_id=publication.inspection_id)
+    storage = photo.preview.storage
+    if not storage.exists(photo.public_name):
+        raise Http404
+    # The public copy, without the inspector's name the staff preview is stamped with.
+    response = FileResponse(storage.open(photo.public_name, "rb"), content_type="image/jpeg")
+    # Short: a correction or a withdrawal may take the photo down.
+    response["Cache-Control"] = "public, max-age=600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- facilities
+
+
+def facility_detail(request, pk):
+    """A facility's public page: its type, star level and published results. A
+    facility with no public result has no page."""
+    facility = get_object_or_404(Facility.objects.select_related("region"), pk=pk)
+    results = _newest_first(_public().filter(inspection__facility=facility))
+    page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    if not page.object_list:
+        raise Http404
+    return render(
+        request,
+        "reports/public_facility_detail.html",
+        {"facility": facility, "page": page, "stars": "★" * facility.star_level},
+    )
+
+
+# ---------------------------------------------------------------- open data
+
+
+def _export_queryset(publications):
+    """Rows for the open data in one query: the current version and live hazard counts."""
+    hazards = "inspection__hazards"
+
+    def count(severity, statuses):
+        return Count(
+            hazards,
+            filter=Q(**{f"{hazards}__severity": severity, f"{hazards}__status__in": statuses}),
+        )
+
+    return (
+        publications.select_related("current")
+        .annotate(
+            general_open=count(Hazard.Severity.GENERAL, Hazard.OPEN),
+            general_closed=count(Hazard.Severity.GENERAL, [Hazard.Status.CLOSED]),
+            major_open=count(Hazard.Severity.MAJOR, Hazard.OPEN),
+            major_closed=count(Hazard.Severity.MAJOR, [Hazard.Status.CLOSED]),
+        )
+        .order_by("-current__inspected_on", "-pk")
+    )
+
+
+def _iso(moment):
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _export_row(publication, base_url):
+    version = publication.current
+    content = version.content
+    facility = content.get("facility") or {}
+    row = {
+        "publication_id": publication.pk,
+        "version": version.number,
+        "status": publication.status,
+        "inspected_on": version.inspected_on.isoformat(),
+        "published_at": _iso(version.published_at),
+        "facility_name": facility.get("name"),
+        "facility_credit_code": facility.get("credit_code"),
+        "facility_type": facility.get("type"),
+        "region_code": facility.get("region_code"),
+        "region_name": facility.get("region_name"),
+        "authority": content.get("authority"),
+        "category": version.category,
+        "general_open": publication.general_open,
+        "general_closed": publication.general_closed,
+        "major_open": publication.major_open,
+        "major_closed": publication.major_closed,
+        "follow_up": content.get("follow_up"),
+        "url": base_url + reverse("reports:result_detail", args=[publication.pk]),
+        "withdrawn_at": _iso(publication.withdrawn_at),
+        "withdrawn_reason": publication.withdrawn_reason or None,
+    }
+    if publication.status == Publication.Status.WITHDRAWN:
+        row = {key: (value if key in WITHDRAWN_KEEPS else None) for key, value in row.items()}
+    return row
+
+
+def _export(request):
+    """The filtered rows as a generator, or the error response for bad parameters."""
+    form = ResultFilter(request.GET)
+    if not form.is_valid():
+        errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+        return None, JsonResponse({"errors": errors}, status=400, json_dumps_params=JSON)
+    rows = _export_queryset(form.apply(_public()))
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    # iterator(): the rows stream from one query without holding them all in memory.
+    return (_export_row(p, base_url) for p in rows.iterator(chunk_size=500)), None
+
+
+def results_csv(request):
+    rows, error = _export(request)
+    if error:
+        return error
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        # With a BOM, Excel on Chinese Windows opens it as UTF-8.
+        buffer.write("\ufeff")
+        writer.writerow(RESULT_COLUMNS)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else neutralise(row[c]) for c in RESULT_COLUMNS])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="results.csv"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def results_json(request):
+    rows, error = _export(request)
+    if error:
+        return error
+
+    def chunks():
+        yield "["
+        for n, row in enumerate(rows):
+            yield ("," if n else "") + "\n" + json.dumps(row, ensure_ascii=False)
+        yield "\n]\n"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
     return response

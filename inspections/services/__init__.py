@@ -2,6 +2,7 @@
 
 from .alarms import hazard_alarms_fire, hazard_next_alarm
 from .common import iso, next_number, notifications_read, notify
+from .documents import document_number
 from .draws import (
     PLAN_M2M,
     draw_freeze,
@@ -39,12 +40,23 @@ from .onsite import (
     reinspection_open,
     self_open,
 )
+from .publications import (
+    PUBLISH_WITHIN_WORKING_DAYS,
+    publication_correct,
+    publication_open,
+    publication_publish,
+    publication_resubmit,
+    publication_return,
+    publication_withdraw,
+)
 
 __all__ = [
+    "PUBLISH_WITHIN_WORKING_DAYS",
     "PLAN_M2M",
     "AnswerConflict",
     "answer_save",
     "case_open",
+    "document_number",
     "draw_freeze",
     "draw_run",
     "draw_substitute",
@@ -67,6 +79,12 @@ __all__ = [
     "notice_issue",
     "photo_add",
     "photo_viewed",
+    "publication_correct",
+    "publication_open",
+    "publication_publish",
+    "publication_resubmit",
+    "publication_return",
+    "publication_withdraw",
     "plan_approve",
     "plan_candidates",
     "plan_save",

@@ -44,6 +44,7 @@ from .common import (
     removing_files_on_failure,
 )
 from .hazards import notice_issue, rectification_verify, supervision_open
+from .publications import publication_open
 
 NOTICE_WORKING_DAYS = 3
 SIGNATURE_MAX_BYTES = 200_000
@@ -725,6 +726,8 @@ def inspection_finish(*, inspection, by):
         notice_issue(inspection=inspection, hazards=to_fix, by=by)
     if not inspection.is_self:
         _apply_rechecks(inspection, by)
+        # After the re-checks: the proposed result category depends on what is still open.
+        publication_open(inspection=inspection, by=by)
         notify_managers(
             facility=inspection.facility,
             text=_("The inspection of %(facility)s is finished: %(result)s.")

@@ -238,7 +238,70 @@ def case_notice(w):
     return {"pk": _case_hazard(w)[1].pk}
 
 
+def case_publication(w):
+    """A result of the case inspection awaiting review (made directly: the case is
+    not finished here)."""
+    from django.utils import timezone
+
+    from inspections.models import Publication
+
+    publication = Publication(
+        inspection=_case(w)[0], due_on=timezone.localdate(), category="ordered"
+    )
+    publication.save()
+    return {"pk": publication.pk}
+
+
+def _published(w):
+    """The case inspection finished and its result published with its photo."""
+    from inspections import services as inspection_services
+    from registry.models import User
+
+    case, photo = _case(w)
+    inspector, inspector2 = (User.objects.get(username=n) for n in ("inspector", "inspector2"))
+    inspection_services.inspection_sign(
+        inspection=case, by=inspector, signer_name="院长", typed="院长"
+    )
+    inspection_services.member_confirm(inspection=case, by=inspector)
+    inspection_services.member_confirm(inspection=case, by=inspector2)
+    case = inspection_services.inspection_finish(inspection=case, by=inspector)
+    publication = inspection_services.publication_publish(
+        publication=case.publication,
+        by=User.objects.get(username="lead"),
+        photos=[photo],
+        no_person_confirmed=True,
+    )
+    return publication, photo
+
+
+def published_result(w):
+    return {"pk": _published(w)[0].pk}
+
+
+def published_version(w):
+    return {"pk": _published(w)[0].pk, "number": 1}
+
+
+def published_photo(w):
+    publication, photo = _published(w)
+    return {"pk": publication.pk, "photo_pk": photo.pk}
+
+
+def published_facility(w):
+    return {"pk": _published(w)[0].inspection.facility_id}
+
+
+def pending_photo(w):
+    from inspections.models import Photo
+
+    pk = case_publication(w)["pk"]
+    return {"pk": pk, "photo_pk": Photo.objects.get(inspection__publication=pk).pk}
+
+
 PUBLIC = {role: 200 for role in ROLES}
+# Nothing unpublished exists on the public site, for anyone.
+NOWHERE = {role: 404 for role in ROLES}
+API = {role: 401 for role in ROLES}
 # Those who see the world facility's inspections.
 SEES_CASE = expect(200, other_manager=404, other_lead=404)
 # Only the team works on it: others who see it get 403.
@@ -358,6 +421,19 @@ CASES = {
     "inspections:supervision_sign_off": (case_hazard, expect(405)),
     "inspections:reinspection_request": (case_hazard, expect(405)),
     "inspections:notice_detail": (case_notice, SEES_CASE),
+    "inspections:publication_list": (
+        None,
+        expect(200, manager=403, other_manager=403),
+    ),
+    "inspections:publication_review": (
+        case_publication,
+        expect(200, manager=404, other_manager=404, other_lead=404),
+    ),
+    "inspections:publication_publish": (case_publication, expect(405)),
+    "inspections:publication_return": (case_publication, expect(405)),
+    "inspections:publication_resubmit": (case_publication, expect(405)),
+    "inspections:publication_correct": (case_publication, expect(405)),
+    "inspections:publication_withdraw": (case_publication, expect(405)),
     "inspections:notifications": (None, expect(200)),
     "inspections:notifications_read": (None, expect(405)),
     "reports_staff:hazard_export": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
@@ -365,10 +441,52 @@ CASES = {
         None,
         expect(403, lead=200, other_lead=200, admin_user=200),
     ),
+    "reports_staff:overview": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
+    "reports_staff:overview_xlsx": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
+    # Documents (PDF): the record of the finished case, a plan's announcements.
+    "reports_staff:inspection_document": (
+        lambda w: {"pk": _published(w)[0].inspection_id, "kind": "record"},
+        SEES_CASE,
+    ),
+    "reports_staff:plan_document": (
+        lambda w: {**approved_plan(w), "kind": "plan"},
+        expect(403, **{**STAFF, "other_lead": 404}),
+    ),
     "reports:plan_list": (None, PUBLIC),
     "reports:plan_detail": (approved_plan, PUBLIC),
     "reports:draw_list_json": (None, PUBLIC),
     "reports:draw_json": (drawn, PUBLIC),
+    "reports:index": (None, PUBLIC),
+    "reports:result_list": (None, PUBLIC),
+    "reports:results_csv": (None, PUBLIC),
+    "reports:results_json": (None, PUBLIC),
+    "reports:result_detail": (published_result, PUBLIC),
+    "reports:result_detail#pending": (case_publication, NOWHERE),
+    "reports:result_version": (published_version, PUBLIC),
+    "reports:result_version#pending": (lambda w: {**case_publication(w), "number": 1}, NOWHERE),
+    "reports:result_photo": (published_photo, PUBLIC),
+    "reports:result_photo#pending": (pending_photo, NOWHERE),
+    "reports:facility_detail": (published_facility, PUBLIC),
+    "reports:facility_detail#unpublished": (facility, NOWHERE),
+    "reports:result_pdf": (published_result, PUBLIC),
+    "reports:result_pdf#pending": (case_publication, NOWHERE),
+    "reports:plan_announcement_pdf": (approved_plan, PUBLIC),
+    "reports:plan_announcement_pdf#draft": (draft_plan, NOWHERE),
+    "reports:plan_results_pdf": (approved_plan, PUBLIC),
+    "reports:plan_results_pdf#draft": (draft_plan, NOWHERE),
+    # The API takes a token only: a logged-in session is no credential there (401).
+    # tests/reports/test_api.py covers tokens and their regions.
+    "api:schema": (None, PUBLIC),
+    "api:docs": (None, PUBLIC),
+    "api:plan-list": (None, API),
+    "api:plan-detail": (approved_plan, API),
+    "api:draw-list": (None, API),
+    "api:draw-detail": (drawn, API),
+    "api:result-list": (None, API),
+    # Refused before any lookup, so no publication is needed.
+    "api:result-detail": (lambda w: {"pk": 1}, API),
+    "api:hazard-list": (None, API),
+    "api:hazard-detail": (lambda w: {"register_no": _case_hazard(w)[0].register_no}, API),
     "audit:history": (None, expect(403, auditor=200, admin_user=200)),
     "audit:history_csv": (None, expect(403, auditor=200, admin_user=200)),
     "audit:change": (facility_change, expect(403, auditor=200, admin_user=200)),

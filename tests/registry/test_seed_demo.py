@@ -59,3 +59,16 @@ def test_the_demo_has_inspections_in_every_stage(db):
     assert own.facility.managers.filter(username="demo-manager").exists()
     waiting = Inspection.objects.get(kind="case", status="scheduled")
     assert waiting.unannounced and waiting.team.count() == 2
+    # 一公开: published (one corrected), withdrawn, awaiting review, past the limit.
+    from django.utils import timezone
+
+    from inspections.models import Publication
+
+    publications = Publication.objects.all()
+    corrected = publications.get(status="published")
+    assert corrected.versions.count() == 2 and corrected.current.reason
+    withdrawn = publications.get(status="withdrawn")
+    assert withdrawn.withdrawn_reason and withdrawn.current
+    waiting = publications.filter(status="pending")
+    assert waiting.filter(due_on__gte=timezone.localdate()).exists()
+    assert waiting.filter(due_on__lt=timezone.localdate()).exists()

@@ -119,7 +119,8 @@ def test_a_manager_cannot_tell_their_facility_was_drawn_unannounced(
 def test_a_draft_plan_is_not_public(world, lead, published_template, client):
     plan = make_plan(world, lead, published_template)
     assert client.get(f"/public/plans/{plan.pk}/").status_code == 404
-    assert plan.name not in client.get("/public/").content.decode()
+    for url in ("/public/", "/public/plans/"):
+        assert plan.name not in client.get(url).content.decode()
 
 
 def test_a_void_draw_stays_public_with_its_reason(drawn, lead, client):
