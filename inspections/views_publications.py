@@ -200,30 +200,44 @@ def _reviewed(request, pk):
     return publication
 
 
-@login_required
-@require_POST
-def publication_publish(request, pk):
+def _publish_version(request, pk, form_class, form_key, action, success, extra=()):
+    """Publishing and correcting: the same form fields, one service each; an invalid
+    form is shown again on the review page."""
     publication = _reviewed(request, pk)
-    form = PublishForm(request.POST, publication=publication)
+    form = form_class(request.POST, publication=publication)
     if not form.is_valid():
         return render(
             request,
             "inspections/publication_review.html",
-            _context(publication, request.user, publish_form=form),
+            _context(publication, request.user, **{form_key: form}),
             status=400,
         )
     data = form.cleaned_data
     _run(
         request,
         publication,
-        services.publication_publish,
-        _("The result is published on the public site."),
+        action,
+        success,
         category=data["category"],
         follow_up=data["follow_up"],
         photos=data["photos"],
         no_person_confirmed=data["no_person"],
+        **{name: data[name] for name in extra},
     )
     return _back(publication)
+
+
+@login_required
+@require_POST
+def publication_publish(request, pk):
+    return _publish_version(
+        request,
+        pk,
+        PublishForm,
+        "publish_form",
+        services.publication_publish,
+        _("The result is published on the public site."),
+    )
 
 
 @login_required
@@ -268,28 +282,15 @@ def publication_resubmit(request, pk):
 @login_required
 @require_POST
 def publication_correct(request, pk):
-    publication = _reviewed(request, pk)
-    form = CorrectForm(request.POST, publication=publication)
-    if not form.is_valid():
-        return render(
-            request,
-            "inspections/publication_review.html",
-            _context(publication, request.user, correct_form=form),
-            status=400,
-        )
-    data = form.cleaned_data
-    _run(
+    return _publish_version(
         request,
-        publication,
+        pk,
+        CorrectForm,
+        "correct_form",
         services.publication_correct,
         _("The correction is published as a new version."),
-        reason=data["reason"],
-        category=data["category"],
-        follow_up=data["follow_up"],
-        photos=data["photos"],
-        no_person_confirmed=data["no_person"],
+        extra=("reason",),
     )
-    return _back(publication)
 
 
 @login_required

@@ -215,3 +215,40 @@ def make_hazard(facility, by, *, severity="general", status="registered", depart
         setattr(hazard, name, value)
     hazard.save()
     return hazard
+
+
+def finish_case(facility, template, team, *, fail=("S-01",), on=None):
+    """A finished case inspection of ``facility``, started on ``on`` (a date, 10:00 in
+    Shanghai), with a failed, photographed item for each code in ``fail``: its result
+    awaits review."""
+    from contextlib import nullcontext
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from .test_onsite import answer, answer_all_passing, jpeg, sign_and_confirm
+
+    inspector, inspector2 = team
+    moment = (
+        datetime.combine(on, datetime.min.time(), ZoneInfo("Asia/Shanghai")).replace(hour=10)
+        if on
+        else None
+    )
+    with time_machine.travel(moment, tick=True) if moment else nullcontext():
+        inspection = services.case_open(
+            facility=facility,
+            complaint="群众来电反映安全问题。",
+            inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
+            templates=[template],
+            by=inspector,
+        )
+        inspection = services.inspection_start(inspection=inspection, by=inspector)
+        answer_all_passing(inspection, inspector)
+        for code in fail:
+            answer(inspection, code, "fail", inspector, note=f"{code} 不合格")
+            services.photo_add(
+                inspection=inspection, key=item_key(inspection, code), upload=jpeg(), by=inspector
+            )
+        sign_and_confirm(inspection, inspector, inspector2)
+        return services.inspection_finish(inspection=inspection, by=inspector)

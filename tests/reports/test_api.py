@@ -4,7 +4,6 @@ columns, a fixed number of queries per page, the OpenAPI schema and the token co
 
 import io
 import logging
-from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,7 +28,7 @@ from tests.inspections.conftest import (  # noqa: F401  (fixtures)
     onsite_template,
     started,
 )
-from tests.inspections.test_onsite import answer, answer_all_passing, jpeg, sign_and_confirm
+from tests.inspections.conftest import finish_case as finish
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ENDPOINTS = ("plans", "draws", "results", "hazards")
@@ -57,30 +56,6 @@ def walk(client, key, endpoint, id_key="id", **params):
         if not data["next"]:
             return seen
         response = client.get(data["next"], HTTP_AUTHORIZATION=f"Token {key}")
-
-
-def finish(facility, template, team, *, fail=("S-01",), on=None):
-    """A finished case inspection of ``facility`` with a failed, photographed item per
-    code in ``fail``, started on ``on``: its result awaits review."""
-    inspector, inspector2 = team
-    moment = datetime.combine(on, datetime.min.time(), SHANGHAI).replace(hour=10) if on else None
-    with time_machine.travel(moment, tick=True) if moment else nullcontext():
-        inspection = services.case_open(
-            facility=facility,
-            complaint="群众来电反映安全问题。",
-            inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
-            templates=[template],
-            by=inspector,
-        )
-        inspection = services.inspection_start(inspection=inspection, by=inspector)
-        answer_all_passing(inspection, inspector)
-        for code in fail:
-            answer(inspection, code, "fail", inspector, note=f"{code} 不合格")
-            services.photo_add(
-                inspection=inspection, key=item_key(inspection, code), upload=jpeg(), by=inspector
-            )
-        sign_and_confirm(inspection, inspector, inspector2)
-        return services.inspection_finish(inspection=inspection, by=inspector)
 
 
 @pytest.fixture

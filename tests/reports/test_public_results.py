@@ -6,7 +6,6 @@ import csv
 import io
 import itertools
 import json
-from contextlib import nullcontext
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,8 +22,8 @@ from registry.models import Facility, Region
 from reports import urls as public_urls
 from reports.views import RESULT_COLUMNS
 from tests.conftest import make_credit_code
-from tests.inspections.conftest import item_key
-from tests.inspections.test_onsite import answer, answer_all_passing, jpeg, sign_and_confirm
+from tests.inspections.conftest import finish_case as finish
+from tests.inspections.test_onsite import jpeg
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -48,33 +47,6 @@ def make_facility(region, name, serial, **extra):
         region=region,
         **extra,
     )
-
-
-def finish(facility, template, team, *, fail=("S-01",), on=None):
-    """A finished case inspection of ``facility``, started on ``on`` (a date), with a
-    failed, photographed item for each code in ``fail``: its result awaits review."""
-    inspector, inspector2 = team
-    moment = datetime.combine(on, datetime.min.time(), SHANGHAI).replace(hour=10) if on else None
-    with time_machine.travel(moment, tick=True) if moment else nullcontext():
-        inspection = services.case_open(
-            facility=facility,
-            complaint="群众来电反映安全问题。",
-            inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
-            templates=[template],
-            by=inspector,
-        )
-        inspection = services.inspection_start(inspection=inspection, by=inspector)
-        answer_all_passing(inspection, inspector)
-        for code in fail:
-            answer(inspection, code, "fail", inspector, note=f"{code} 不合格")
-            services.photo_add(
-                inspection=inspection,
-                key=item_key(inspection, code),
-                upload=jpeg(),
-                by=inspector,
-            )
-        sign_and_confirm(inspection, inspector, inspector2)
-        return services.inspection_finish(inspection=inspection, by=inspector)
 
 
 def publish(inspection, lead, **kwargs):
