@@ -41,7 +41,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFile, ImageFont, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
 
@@ -174,11 +174,19 @@ def read_upload(upload) -> bytes:
     return b"".join(parts)
 
 
+def refuse_truncated():
+    """Make Pillow refuse truncated files again. WeasyPrint turns the process-wide
+    ``LOAD_TRUNCATED_IMAGES`` on when it is imported (the first PDF), which would let
+    a damaged upload through."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
 def process(data: bytes, *, stamp_lines: list[str]) -> Processed:
     """Validate one photo and make its stamped preview and thumbnail.
 
     Raises :class:`PhotoRefused` for anything that is not an acceptable photo.
     """
+    refuse_truncated()
     if len(data) > MAX_BYTES:
         raise _too_large()
     data = bytes(data)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from checklists.models import Item
 from checklists.scoring import Outcome
+from inspections import photos as photos_module
 from inspections import selectors, services
 from inspections.models import (
     Hazard,
@@ -224,6 +225,8 @@ def html_to_pdf(html, photos=()):
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    # Importing WeasyPrint relaxed Pillow for every upload; our previews are whole.
+    photos_module.refuse_truncated()
     return HTML(string=html, url_fetcher=_fetcher(photos)).write_pdf(
         font_config=FontConfiguration(), dpi=PRINT_DPI
     )

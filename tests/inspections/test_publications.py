@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from inspections import services
 from inspections.models import Hazard, Photo, Publication
@@ -91,7 +91,7 @@ def test_only_a_lead_of_the_county_publishes(publication, other_lead, inspector,
 
 def test_a_photo_is_public_only_with_the_no_person_confirmation(publication, lead, finished):
     photo = Photo.objects.filter(inspection=finished).first()
-    with pytest.raises(ValidationError, match="no person"):
+    with translation.override("en"), pytest.raises(ValidationError, match="no person"):
         services.publication_publish(publication=publication, by=lead, photos=[photo])
     publication.refresh_from_db()
     assert publication.current is None

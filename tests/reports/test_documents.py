@@ -570,3 +570,21 @@ def test_the_record_download_takes_a_fixed_number_of_queries(
     client.get(url)  # the number is issued the first time
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+def test_rendering_a_pdf_leaves_truncated_uploads_refused():
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on when imported; a damaged
+    evidence photo must still be refused after a document was rendered."""
+    from PIL import ImageFile
+
+    from inspections import photos
+    from reports.documents import html_to_pdf
+
+    html_to_pdf("<p>x</p>")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as if another import turned it on again
+    data = io.BytesIO()
+    Image.effect_noise((200, 150), 40).convert("RGB").save(data, "JPEG")
+    with pytest.raises(photos.PhotoRefused):
+        photos.process(data.getvalue()[:1500], stamp_lines=[])
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
