@@ -33,6 +33,18 @@ def _flash(request, error):
         messages.error(request, message)
 
 
+def _call(request, service, success, **kwargs):
+    """Call one service as the user; its refusal or ``success`` becomes a message on
+    the next page. Returns whether it succeeded."""
+    try:
+        service(by=request.user, **kwargs)
+    except ValidationError as error:
+        _flash(request, error)
+        return False
+    messages.success(request, success)
+    return True
+
+
 @access.role_required(*STAFF)
 def plan_list(request):
     plans = (

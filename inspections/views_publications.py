@@ -6,7 +6,7 @@ call one service."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,7 +24,7 @@ from .services.publications import (
     public_content,
     public_photo_choices,
 )
-from .views import _flash
+from .views import _call
 
 Role = access.Role
 # Results this close to the 20-working-day limit are flagged as nearing it.
@@ -183,14 +183,7 @@ def _back(publication):
 
 
 def _run(request, publication, action, success, **kwargs):
-    """Call one service; a refusal becomes a message on the review page."""
-    try:
-        action(publication=publication, by=request.user, **kwargs)
-    except ValidationError as error:
-        _flash(request, error)
-        return False
-    messages.success(request, success)
-    return True
+    return _call(request, action, success, publication=publication, **kwargs)
 
 
 def _reviewed(request, pk):

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from . import access, services
 from .forms import DATE
 from .models import Hazard, Rectification, Supervision
-from .views import _flash
+from .views import _call, _flash
 
 Role = access.Role
 
@@ -100,14 +100,13 @@ def plan_file(request, pk):
             _("Fill in all five: measures, responsible person, funds, deadline, contingency plan."),
         )
         return _back(hazard)
-    try:
-        services.supervision_plan_file(
-            supervision=supervision, by=request.user, **form.cleaned_data
-        )
-    except ValidationError as error:
-        _flash(request, error)
-    else:
-        messages.success(request, _("The plan was filed with the supervising bureau."))
+    _call(
+        request,
+        services.supervision_plan_file,
+        _("The plan was filed with the supervising bureau."),
+        supervision=supervision,
+        **form.cleaned_data,
+    )
     return _back(hazard)
 
 
@@ -161,12 +160,10 @@ def reinspection_request(request, pk):
     hazard = access.hazard_for_user(request.user, pk)
     if not access.can_verify(hazard, request.user):
         raise PermissionDenied
-    try:
-        services.reinspection_request(hazard=hazard, by=request.user)
-    except ValidationError as error:
-        _flash(request, error)
-    else:
-        messages.success(
-            request, _("The bureau leads were asked to open an on-site re-inspection.")
-        )
+    _call(
+        request,
+        services.reinspection_request,
+        _("The bureau leads were asked to open an on-site re-inspection."),
+        hazard=hazard,
+    )
     return _back(hazard)

@@ -451,7 +451,7 @@ class HazardSerializer(serializers.Serializer):
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
     """Read-only, scoped to the token: an object outside it is 404, like one that
-    does not exist."""
+    does not exist. Each endpoint defines ``scoped(token)``, its queryset for a token."""
 
     pagination_class = Pagination
     lookup_value_regex = r"\d+"
@@ -460,9 +460,6 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no token
             return self.queryset
         return self.scoped(self.request.auth)
-
-    def scoped(self, token):
-        raise NotImplementedError
 
 
 def _docs(list_summary, retrieve_summary, description):

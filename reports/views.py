@@ -60,20 +60,14 @@ RESULT_COLUMNS = [
     "withdrawn_reason",
 ]
 # What a withdrawn result keeps in the open data: which result it was, not what it said.
-WITHDRAWN_KEEPS = {
-    "publication_id",
-    "version",
-    "status",
-    "inspected_on",
-    "published_at",
-    "facility_name",
-    "facility_credit_code",
-    "facility_type",
-    "region_code",
-    "region_name",
-    "url",
-    "withdrawn_at",
-    "withdrawn_reason",
+WITHDRAWN_KEEPS = set(RESULT_COLUMNS) - {
+    "authority",
+    "category",
+    "general_open",
+    "general_closed",
+    "major_open",
+    "major_closed",
+    "follow_up",
 }
 
 

@@ -169,3 +169,17 @@ def client_for(user):
 def as_user():
     """``as_user(user)`` gives a test client logged in as ``user``."""
     return client_for
+
+
+def add_facility(region, serial, name, **extra):
+    """A care home in ``region`` with a valid credit code numbered ``serial``."""
+    from registry.models import Facility
+
+    return Facility.objects.create(
+        name=name,
+        credit_code=make_credit_code(region.code, serial),
+        type=Facility.Type.CARE_HOME,
+        address=f"{name}路1号",
+        region=region,
+        **{"risk_class": "B", **extra},
+    )

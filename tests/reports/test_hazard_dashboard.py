@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone
 
-from registry.models import Facility, Region, User
-from tests.conftest import make_credit_code
+from registry.models import Region, User
+from tests.conftest import add_facility
 from tests.inspections.conftest import make_hazard
 
 URL = "/reports/dashboard/"
@@ -18,17 +18,6 @@ COLUMNS = ("open", "overdue", "closed", "rate", "major")
 
 def local(*args):
     return timezone.make_aware(datetime(*args))
-
-
-def add_facility(region, serial, name):
-    return Facility.objects.create(
-        name=name,
-        credit_code=make_credit_code(region.code, serial),
-        type=Facility.Type.CARE_HOME,
-        address=f"{name}路1号",
-        region=region,
-        risk_class="B",
-    )
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from inspections import services
 from inspections.models import Inspection
-from registry.models import Facility, Region, User
-from tests.conftest import make_credit_code
+from registry.models import Region, User
+from tests.conftest import add_facility
 from tests.inspections.conftest import make_hazard, make_plan
 
 URL = "/reports/overview/"
@@ -22,17 +22,6 @@ PERIOD = "from=2026-08&to=2026-10"
 
 def local(*args):
     return timezone.make_aware(datetime(*args))
-
-
-def add_facility(region, serial, name):
-    return Facility.objects.create(
-        name=name,
-        credit_code=make_credit_code(region.code, serial),
-        type=Facility.Type.CARE_HOME,
-        address=f"{name}路1号",
-        region=region,
-        risk_class="B",
-    )
 
 
 def inspection(facility, *, kind="case", status="finished", finished_at=None, plan=None):

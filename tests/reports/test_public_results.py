@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from inspections import services
 from inspections.models import Photo
-from registry.models import Facility, Region
+from registry.models import Region
 from reports import urls as public_urls
 from reports.views import RESULT_COLUMNS
-from tests.conftest import make_credit_code
+from tests.conftest import add_facility
 from tests.inspections.conftest import finish_case as finish
 from tests.inspections.test_onsite import jpeg
 
@@ -36,17 +36,6 @@ def body(response):
 
 def text(response):
     return body(response).decode()
-
-
-def make_facility(region, name, serial, **extra):
-    return Facility.objects.create(
-        name=name,
-        credit_code=make_credit_code(region.code, serial),
-        type=Facility.Type.CARE_HOME,
-        address=f"{name}地址",
-        region=region,
-        **extra,
-    )
 
 
 def publish(inspection, lead, **kwargs):
@@ -68,7 +57,7 @@ def township(world):
 
 @pytest.fixture
 def public_home(world):
-    return make_facility(world["county"], "岳阳楼区公开示范养老院", 50, star_level=4)
+    return add_facility(world["county"], 50, "岳阳楼区公开示范养老院", star_level=4)
 
 
 @pytest.fixture
@@ -335,9 +324,9 @@ def several(world, township, onsite_template, team, lead):
     """Three published results: a county facility on 12 Oct (ordered), a township one
     on 20 Oct (corrected), and another county facility on 3 Nov (penalty)."""
     homes = [
-        make_facility(world["county"], "岳阳楼区金色年华养老院", 61),
-        make_facility(township, "洞庭街道幸福院", 62),
-        make_facility(world["county"], "岳阳楼区松柏护理院", 63),
+        add_facility(world["county"], 61, "岳阳楼区金色年华养老院"),
+        add_facility(township, 62, "洞庭街道幸福院"),
+        add_facility(world["county"], 63, "岳阳楼区松柏护理院"),
     ]
     dates = [datetime(2026, 10, 12), datetime(2026, 10, 20), datetime(2026, 11, 3)]
     categories = ["ordered", "corrected", "penalty"]
