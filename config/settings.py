@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +140,23 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registry/lockout.html"
 AXES_VERBOSE = False
+# The client's address behind the reverse proxy too (registry/clientip.py).
+AXES_CLIENT_IP_CALLABLE = "registry.clientip.client_ip"
+
+# Reverse proxy (docs/deployment.md): with DJANGO_BEHIND_PROXY=1 the client's address
+# is read from X-Forwarded-For, written by the DJANGO_TRUSTED_PROXY_COUNT proxies in
+# front of the WSGI server (nginx alone: 1), and HTTPS from X-Forwarded-Proto.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "1"))
+if TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 1 or more.")
+
+# Sessions end after a working day without a request: each request restarts the clock
+# (config/sessions.py, which writes the session at most every few minutes).
+SESSION_ENGINE = "config.sessions"
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_IDLE_MINUTES", "480")) * 60
+if SESSION_COOKIE_AGE < 60:
+    raise ImproperlyConfigured("DJANGO_SESSION_IDLE_MINUTES must be 1 or more.")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -189,8 +207,43 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {"location": "evidence", "default_acl": "private", "querystring_auth": True},
     }
+# Rendered PDF documents kept for later downloads (reports/documents.py): private and
+# without URL like evidence (staff documents hold names), served by the views.
+DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", VAR_DIR / "documents"))
+STORAGES["documents"] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"location": "documents", "default_acl": "private", "file_overwrite": True},
+    }
+    if os.environ.get("AWS_STORAGE_BUCKET_NAME")
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DOCUMENTS_ROOT, "base_url": "/no-public-url/"},
+    }
+)
+# The cache counts the public downloads per client: it must be shared by all worker
+# processes (a directory by default; Redis or Memcached through these variables).
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+        ),
+        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", str(VAR_DIR / "cache")),
+    }
+}
+# Anonymous downloads of PDFs and open data: at most this many per client address in
+# each window (logged-in users are not counted).
+PUBLIC_DOWNLOAD_LIMIT = int(os.environ.get("PUBLIC_DOWNLOAD_LIMIT", "20"))
+PUBLIC_DOWNLOAD_WINDOW_SECONDS = int(os.environ.get("PUBLIC_DOWNLOAD_WINDOW_SECONDS", "60"))
+if PUBLIC_DOWNLOAD_LIMIT < 1 or PUBLIC_DOWNLOAD_WINDOW_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "PUBLIC_DOWNLOAD_LIMIT and PUBLIC_DOWNLOAD_WINDOW_SECONDS must be 1 or more."
+    )
 # Font for the stamp drawn on evidence previews (must cover Chinese).
 STAMP_FONT = os.environ.get("STAMP_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+# A photo whose camera claims a time more than this many days before the upload (or
+# after it) is flagged on the staff pages: the camera's clock is not trusted.
+PHOTO_CAMERA_TIME_MAX_AGE_DAYS = int(os.environ.get("PHOTO_CAMERA_TIME_MAX_AGE_DAYS", "7"))
 # The Chinese face the PDF documents embed, built once from fonts-noto-cjk by
 # `manage.py build_document_font` (make does it). Beside the code, not under VAR_DIR:
 # it is a build product, not data.
@@ -200,14 +253,26 @@ DOCUMENT_FONT = Path(
 # The site's address, for links printed in documents (the QR codes of PDFs).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Content-Security-Policy (config/csp.py): scripts and styles only from the site's own
+# files. Templates hold no inline <script>, no on*= handlers and no style= attributes
+# (tests/test_csp.py checks), so styles need no 'unsafe-inline' either. data: images are
+# the drawn signatures shown back on the finish page. The Swagger UI page of the API
+# keeps to it too (reports/api_urls.py).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = (
-        ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
-    )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))

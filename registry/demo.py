@@ -72,6 +72,10 @@ TOWNSHIPS = ["430602001", "430602002", "430602003", "430602004", "430602005"]
 ROADS = ["洞庭北路", "巴陵中路", "五里牌路", "金鹗东路", "南湖大道", "建湘路", "站前路"]
 CLASSES = "AABBBBCCCD"
 
+# The README lists the log-ins of the demo; only those get the demo password. The other
+# inspectors are there to be drawn and have no usable password (an administrator can set
+# one), so a demo site reachable by others holds no undocumented open accounts.
+DEMO_LOGINS = {"demo-inspector", "demo-inspector2"}
 INSPECTORS = [
     # username, name, department, categories
     ("demo-inspector", "李喆", "yyl-civil", ["service", "fire", "food"]),
@@ -195,7 +199,7 @@ def seed(log):
         user = services.user_ensure(
             username=username,
             values={"full_name": name, "role": User.Role.INSPECTOR},
-            password=DEMO_PASSWORD,
+            password=DEMO_PASSWORD if username in DEMO_LOGINS else None,
             regions=[county],
         )
         services.upsert(

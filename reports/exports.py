@@ -9,6 +9,7 @@ import json
 from django.db.models import Count, Q
 
 from inspections.models import Extension, Hazard
+from registry.timefmt import local_date
 
 COLUMNS = [
     "register_no",
@@ -30,7 +31,9 @@ COLUMNS = [
     "extensions",
 ]
 FORMATS = ("csv", "xlsx", "json")
-FORMULA_STARTS = ("=", "+", "-", "@")
+# Spreadsheets run a cell starting with one of these as a formula (CSV injection); a
+# leading tab or carriage return is skipped by some of them before they look.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def hazards_to_export(hazards):
@@ -60,7 +63,9 @@ def row(hazard):
         "found_on": hazard.found_on.isoformat(),
         "due_on": hazard.due_on.isoformat(),
         "due_provisional": hazard.due_provisional,
-        "closed_on": hazard.closed_at.date().isoformat() if hazard.closed_at else None,
+        # The date in the configured zone: in UTC a hazard closed before 08:00 in
+        # Shanghai would read as closed the day before.
+        "closed_on": local_date(hazard.closed_at).isoformat() if hazard.closed_at else None,
         "verified_by": hazard.closed_by.display_name if hazard.closed_by else None,
         "extensions": hazard.granted,
     }

@@ -36,3 +36,24 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DJANGO_DEBUG="0", DJANGO_ALLOWED_HOSTS="example.org")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_behind_the_proxy_passes_check_deploy():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k" * 20 + "Z9x!q$w2#e4r%t6y&u8i*o0p(a1s)d3f",
+        DJANGO_ALLOWED_HOSTS="example.org",
+        DJANGO_BEHIND_PROXY="1",
+        DJANGO_TRUSTED_PROXY_COUNT="2",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_it_refuses_to_start_with_no_trusted_proxy():
+    result = run_manage("check", DJANGO_BEHIND_PROXY="1", DJANGO_TRUSTED_PROXY_COUNT="0")
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXY_COUNT must be 1 or more" in result.stderr

@@ -76,8 +76,20 @@ def page(browser):
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Chromium enforces the Content-Security-Policy and reports each block on the console:
+    # a script or style the policy stopped fails the test that loaded it.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert blocked == [], f"blocked by the Content-Security-Policy: {blocked}"
 
 
 @pytest.fixture

@@ -332,6 +332,17 @@ CASES = {
         expect(403, inspector=200, lead=200, auditor=200, admin_user=200, other_lead=404),
     ),
     "registry:calendar": (None, expect(200)),
+    # Every account changes its own password; resetting one needs no log-in at all.
+    "password_change": (None, expect(200)),
+    "password_change_done": (None, expect(200)),
+    "password_reset": (None, {**expect(200), ANON: 200}),
+    "password_reset_done": (None, {**expect(200), ANON: 200}),
+    # A made-up link: the page says it is invalid, for everyone alike.
+    "password_reset_confirm": (
+        lambda w: {"uidb64": "MQ", "token": "bad-token"},
+        {**expect(200), ANON: 200},
+    ),
+    "password_reset_complete": (None, {**expect(200), ANON: 200}),
     "registry:import_facilities": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
     "registry:import_inspectors": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
     "registry:import_template": (
@@ -363,6 +374,14 @@ CASES = {
     "checklists:version_discard": (checklist_version, LEADS_ONLY),
     # POST-only: a GET is refused with 405 for those who may use it.
     "checklists:version_new_draft": (
+        checklist_version,
+        expect(403, lead=405, other_lead=405, admin_user=405),
+    ),
+    "checklists:version_submit": (
+        checklist_version,
+        expect(403, lead=405, other_lead=405, admin_user=405),
+    ),
+    "checklists:version_withdraw": (
         checklist_version,
         expect(403, lead=405, other_lead=405, admin_user=405),
     ),

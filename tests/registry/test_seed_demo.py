@@ -28,6 +28,12 @@ def test_seed_demo_builds_the_demo_county_and_is_idempotent(db):
         assert user.role == role
         assert user.check_password("Demo-2026!")
     assert User.objects.get(username="demo-manager").managed_facilities.count() == 1
+    # Only the log-ins the README lists can log in; the other inspectors have no password.
+    others = User.objects.filter(role=User.Role.INSPECTOR).exclude(
+        username__in=["demo-inspector", "demo-inspector2"]
+    )
+    assert others.count() == 12
+    assert not any(user.has_usable_password() for user in others)
 
     counts = ChangeLog.objects.count(), Facility.history.count(), User.history.count()
     call_command("seed_demo")

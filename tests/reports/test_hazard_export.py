@@ -55,6 +55,23 @@ def test_csv_has_the_contract_columns_and_neutralises_formulas(hazards):
     assert here["status"] == "registered" and here["found_on"] == "2026-11-02"
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_it_neutralises_every_start_a_spreadsheet_takes_for_a_formula(start):
+    from reports.exports import neutralise
+
+    assert neutralise(f"{start}cmd|' /C calc'!A0") == f"'{start}cmd|' /C calc'!A0"
+    assert neutralise(f"消防{start}通道") == f"消防{start}通道"
+
+
+def test_csv_neutralises_a_formula_behind_a_leading_tab_or_carriage_return(world, lead):
+    tab = register(world["facility"], lead, description='\t=HYPERLINK("x")')
+    carriage = register(world["facility"], lead, description='\r=HYPERLINK("x")')
+    rows = csv_rows(export_to_file(["--format", "csv"]))
+    by_number = {r[0]: dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]}
+    assert by_number[tab.register_no]["description"] == '\'\t=HYPERLINK("x")'
+    assert by_number[carriage.register_no]["description"] == '\'\r=HYPERLINK("x")'
+
+
 def export_to_file(args):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "out"
