@@ -2,12 +2,17 @@
 
 django-simple-history keeps a history table per model; this index lets an
 auditor browse, filter and export all of them in one paginated list, and
-stores each change's field-by-field difference when it is recorded.
+stores each change's field-by-field difference when it is recorded, with the
+regions the change belongs to and the inspection it is about (see
+``audit.places``), which decide who may read it (``audit.access``).
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from inspections.models import Inspection
+from registry.models import Region
 
 
 class ChangeLog(models.Model):
@@ -31,8 +36,25 @@ class ChangeLog(models.Model):
     action = models.CharField(_("action"), max_length=1, choices=Action.choices)
     history_id = models.BigIntegerField()
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    # {field name: [before, after]} as display strings.
+    # {field name: [before, after]} as display strings; a many-to-many field holds
+    # [[names before], [names after]].
     changes = models.JSONField(_("changes"), default=dict)
+    # The regions whose auditors may read the change, as they were when it was
+    # recorded; none for objects that belong to no region (checklists, the calendar).
+    regions = models.ManyToManyField(
+        Region, verbose_name=_("regions"), through="ChangeRegion", related_name="+"
+    )
+    # The inspection the change is about: hidden while that inspection is undisclosed.
+    # No constraint: history outlives what it describes.
+    inspection = models.ForeignKey(
+        Inspection,
+        verbose_name=_("inspection"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -42,3 +64,22 @@ class ChangeLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.model} {self.object_repr}"
+
+
+class ChangeRegion(models.Model):
+    """A region a change belongs to. Without a constraint on the region: deleting a
+    region must neither fail on its history nor take its history's scope with it
+    (a change pointing at a deleted region stays out of every auditor's scope)."""
+
+    change = models.ForeignKey(ChangeLog, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(
+        Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["change", "region"], name="change_region_once")
+        ]
+
+    def __str__(self):
+        return f"{self.change_id} @ {self.region_id}"

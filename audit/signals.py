@@ -1,7 +1,13 @@
+from collections import defaultdict
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
-from .models import ChangeLog
+from .models import ChangeLog, ChangeRegion
+from .places import PLACING_FIELDS, RULES, Places, place_of
 
 
 def _display(value):
@@ -22,57 +28,108 @@ def _field_values(record):
     return values
 
 
-def _is_m2m(instance, name):
+def _field(instance, name):
     try:
-        return instance._meta.get_field(name).many_to_many
-    except Exception:  # a field that exists only on the history model
-        return False
+        return instance._meta.get_field(name)
+    except FieldDoesNotExist:  # a field that exists only on the history model
+        return None
 
 
-def _m2m_names(instance, change):
-    """Many-to-many changes arrive as through-row dicts; show the related objects' names."""
-    field = instance._meta.get_field(change.field)
-    related = field.related_model
-    key = related._meta.model_name
-    ids = {row.get(key) for row in [*(change.old or []), *(change.new or [])]}
-    names = {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+def _related_ids(field, rows):
+    """Many-to-many changes arrive as through-row dicts keyed by model name."""
+    key = field.related_model._meta.model_name
+    return {row.get(key) for row in rows or []}
 
-    def show(rows):
-        return ", ".join(sorted(names.get(row.get(key), str(row.get(key))) for row in rows or []))
 
-    return [show(change.old), show(change.new)]
+def _names(model, ids):
+    """The objects' names in the model's own order (regions by code); gone ones by id."""
+    found = model._default_manager.filter(pk__in=ids)
+    if not found.ordered:
+        found = found.order_by("pk")
+    names = [str(obj) for obj in found]
+    gone = sorted(set(ids) - {obj.pk for obj in found})
+    return names + [f"#{pk}" for pk in gone]
+
+
+class Reading:
+    """A historical record read for the index: ``changes`` as stored, the regions
+    the object left or joined (``moved``), and the objects an m2m change attached
+    to it or it to them (``attached``: {label: {object ids}})."""
+
+    def __init__(self, instance, record):
+        self.moved = set()
+        self.attached = defaultdict(set)
+        action = record.history_type
+        if action == "+":
+            values = _field_values(record).items()
+            self.changes = {k: [None, v] for k, v in values if v not in (None, "")}
+        elif action == "-":
+            values = _field_values(record).items()
+            self.changes = {k: [v, None] for k, v in values if v not in (None, "")}
+        elif record.prev_record is None:
+            self.changes = {k: [None, v] for k, v in _field_values(record).items()}
+        else:
+            delta = record.diff_against(record.prev_record)
+            self.changes = {
+                change.field: self._read(instance, _field(instance, change.field), change)
+                for change in delta.changes
+            }
+
+    def _read(self, instance, field, change):
+        label = instance._meta.label_lower
+        placing = field is not None and PLACING_FIELDS.get(label) == field.name
+        if field is not None and field.many_to_many:
+            before, after = _related_ids(field, change.old), _related_ids(field, change.new)
+            if placing:
+                self.moved |= before | after
+            self.attached[label].add(str(instance.pk))
+            self.attached[field.related_model._meta.label_lower] |= {
+                str(pk) for pk in after - before
+            }
+            return [_names(field.related_model, before), _names(field.related_model, after)]
+        if placing:
+            self.moved |= {change.old, change.new} - {None}
+        return [_display(change.old), _display(change.new)]
+
+
+def _place(change_ids, regions):
+    ChangeRegion.objects.bulk_create(
+        [ChangeRegion(change_id=c, region_id=r) for c in change_ids for r in regions]
+    )
+
+
+def _adopt(label, object_ids, regions):
+    """Rows recorded while an object belonged to no region (a user is created, then
+    given regions; a manager, then their facility) join the regions it first gets,
+    rather than stay readable by every auditor."""
+    if label not in RULES or not regions or not object_ids:
+        return
+    orphans = ChangeLog.objects.filter(model=label, object_id__in=object_ids).filter(
+        ~Exists(ChangeRegion.objects.filter(change=OuterRef("pk")))
+    )
+    _place(list(orphans.values_list("pk", flat=True)), regions)
 
 
 @receiver(post_create_historical_record)
 def record_change(sender, instance, history_instance, history_user, **kwargs):
     record = history_instance
-    action = record.history_type
-    if action == "+":
-        changes = {k: [None, v] for k, v in _field_values(record).items() if v not in (None, "")}
-    elif action == "-":
-        changes = {k: [v, None] for k, v in _field_values(record).items() if v not in (None, "")}
-    else:
-        previous = record.prev_record
-        if previous is None:
-            changes = {k: [None, v] for k, v in _field_values(record).items()}
-        else:
-            delta = record.diff_against(previous)
-            changes = {
-                change.field: _m2m_names(instance, change)
-                if _is_m2m(instance, change.field)
-                else [_display(change.old), _display(change.new)]
-                for change in delta.changes
-            }
+    reading = Reading(instance, record)
     opts = instance._meta
+    place = place_of(Places(apps), opts.label_lower, record)
+    regions = place.regions | reading.moved
     user = history_user if getattr(history_user, "pk", None) else None
-    ChangeLog.objects.create(
+    row = ChangeLog.objects.create(
         at=record.history_date,
         user=user,
         model=opts.label_lower,
         object_id=str(instance.pk),
         object_repr=str(instance)[:300],
-        action=action,
+        action=record.history_type,
         history_id=record.pk,
         reason=(record.history_change_reason or "")[:300],
-        changes=changes,
+        changes=reading.changes,
+        inspection_id=place.inspection,
     )
+    _place([row.pk], regions)
+    for label, object_ids in reading.attached.items():
+        _adopt(label, object_ids, regions)

@@ -5,7 +5,7 @@ Every view is GET-only: the history is evidence and nothing here may change it.
 
 import csv
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import islice
 from urllib.parse import urlencode
 
@@ -13,19 +13,15 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from registry import access
-from registry.models import ConflictOfInterest, Facility, InspectorProfile, Region, User
-
+from .access import auditor_required, change_for_user, changes_for
 from .forms import HistoryFilterForm, audited_model, model_name
-from .models import ChangeLog
 
 PAGE_SIZE = 50
 CSV_BATCH = 1000
@@ -33,65 +29,8 @@ EMPTY = "—"
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-auditors_only = access.role_required(User.Role.AUDITOR)
-
-
-# Scope -----------------------------------------------------------------------
-
-
-def _ids(queryset, field="pk"):
-    # ChangeLog.object_id is text: cast so the subquery compares text with text
-    # (PostgreSQL refuses varchar = integer).
-    return (
-        queryset.order_by().annotate(audit_oid=Cast(field, models.CharField())).values("audit_oid")
-    )
-
-
-def _scoped_ids(user):
-    """{model: [id subqueries]} for models whose objects belong to a region.
-
-    Live objects are scoped through the access module. Deleted ones are no longer
-    there, so their last recorded state decides: a withdrawn conflict of interest
-    stays visible to the auditors of its facility's region.
-    """
-    facilities = access.facilities_for(user)
-    deleted = {"history_type": "-"}
-    return {
-        Facility: [
-            _ids(facilities),
-            _ids(Facility.history.filter(access.region_q(user), **deleted), "id"),
-        ],
-        InspectorProfile: [
-            _ids(access.inspectors_for(user)),
-            _ids(InspectorProfile.history.filter(access.region_q(user), **deleted), "id"),
-        ],
-        ConflictOfInterest: [
-            _ids(ConflictOfInterest.objects.filter(facility__in=facilities)),
-            _ids(ConflictOfInterest.history.filter(facility__in=facilities, **deleted), "id"),
-        ],
-        Region: [
-            _ids(access.regions_for(user)),
-            _ids(Region.history.filter(access.region_q(user, "parent"), **deleted), "id"),
-        ],
-    }
-
-
-def changes_for(user):
-    """The ChangeLog rows ``user`` may read.
-
-    Changes of region-bound objects are limited to the user's regions; changes of
-    other models (users, departments, the calendar) are visible to every auditor.
-    The scope is one query with subqueries, so a page costs the same at any size.
-    """
-    changes = ChangeLog.objects.all()
-    if access.is_admin(user):
-        return changes
-    scoped = _scoped_ids(user)
-    visible = ~Q(model__in=[model._meta.label_lower for model in scoped])
-    for model, subqueries in scoped.items():
-        for ids in subqueries:
-            visible |= Q(model=model._meta.label_lower, object_id__in=ids)
-    return changes.filter(visible)
+# Times are read in the bureau's time zone, to the minute.
+PEOPLE_TIME = "%Y-%m-%d %H:%M"
 
 
 # Filters ---------------------------------------------------------------------
@@ -148,9 +87,49 @@ def field_label(label, name):
     return capfirst(getattr(_field(label, name), "verbose_name", None) or name)
 
 
+def people_time(value):
+    """An aware datetime as people read it: local time, to the minute."""
+    return timezone.localtime(value, timezone.get_default_timezone()).strftime(PEOPLE_TIME)
+
+
+def _stored_time(raw):
+    # Stored as str(datetime): "2026-11-30 11:21:31.741186+00:00".
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return people_time(value)
+
+
+def _m2m_delta(before, after):
+    """``(added, removed)`` for a many-to-many change stored as two lists of names;
+    None for other values (and many-to-many changes recorded as text before)."""
+    if not isinstance(before, list) or not isinstance(after, list):
+        return None
+    return [n for n in after if n not in before], [n for n in before if n not in after]
+
+
+def delta_text(added, removed):
+    """What a many-to-many change added and removed, as in "+云溪区 −岳阳楼区"."""
+    return " ".join([f"+{name}" for name in added] + [f"−{name}" for name in removed])
+
+
+def summary(row):
+    """The changed fields of a row for the list: labels, with what a many-to-many
+    change added and removed (needs no query)."""
+    names = []
+    for name, (before, after) in row.changes.items():
+        label = field_label(row.model, name)
+        delta = _m2m_delta(before, after)
+        names.append(f"{label} {delta_text(*delta)}" if delta else label)
+    return names
+
+
 class ValueFormatter:
     """Turns stored change values into what a reader understands: choice labels,
-    yes/no, and the names of related objects instead of their ids.
+    yes/no, local times, and the names of related objects instead of their ids.
 
     ``prime(rows)`` looks related objects up in one query per related model.
     """
@@ -176,6 +155,8 @@ class ValueFormatter:
     def value(self, label, name, raw):
         if raw is None:
             return None
+        if isinstance(raw, list):
+            return ", ".join(raw) or None
         field = _field(label, name)
         if field is None:
             return raw
@@ -185,16 +166,20 @@ class ValueFormatter:
             return str({str(k): v for k, v in field.flatchoices}.get(raw, raw))
         if isinstance(field, models.BooleanField):
             return {"True": _("yes"), "False": _("no")}.get(raw, raw)
+        if isinstance(field, models.DateTimeField):
+            return _stored_time(raw)
         return raw
 
     def fields(self, row):
-        """``[{name, label, before, after}]`` for one ChangeLog row."""
+        """``[{name, label, before, after, delta}]`` for one ChangeLog row; ``delta``
+        is ``(added, removed)`` for a many-to-many field, else None."""
         return [
             {
                 "name": name,
                 "label": field_label(row.model, name),
                 "before": self.value(row.model, name, before),
                 "after": self.value(row.model, name, after),
+                "delta": _m2m_delta(before, after),
             }
             for name, (before, after) in row.changes.items()
         ]
@@ -203,14 +188,14 @@ class ValueFormatter:
 # Views -----------------------------------------------------------------------
 
 
-@auditors_only
+@auditor_required
 @require_safe
 def history(request):
     form, changes = _filtered(request)
     page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page:
         row.type_name = model_name(row.model)
-        row.field_names = [field_label(row.model, name) for name in row.changes]
+        row.summary = summary(row)
     return render(
         request,
         "audit/history.html",
@@ -219,15 +204,12 @@ def history(request):
     )
 
 
-@auditors_only
+@auditor_required
 @require_safe
 def change(request, pk):
-    try:
-        row = changes_for(request.user).select_related("user").get(pk=pk)
-    except ChangeLog.DoesNotExist:
-        raise Http404 from None
-    # Scope is per object, so every change of a visible object is visible too.
-    same_object = ChangeLog.objects.filter(model=row.model, object_id=row.object_id)
+    row = change_for_user(request.user, pk)
+    # The neighbours are those of the same object this user may read.
+    same_object = changes_for(request.user).filter(model=row.model, object_id=row.object_id)
     older = (
         same_object.filter(Q(at__lt=row.at) | Q(at=row.at, pk__lt=row.pk))
         .order_by("-at", "-pk")
@@ -242,13 +224,16 @@ def change(request, pk):
     )
     formatter = ValueFormatter()
     formatter.prime([row])
+    fields = formatter.fields(row)
+    for f in fields:
+        f["delta_text"] = delta_text(*f["delta"]) if f["delta"] else ""
     return render(
         request,
         "audit/change.html",
         {
             "row": row,
             "type_name": model_name(row.model),
-            "fields": formatter.fields(row),
+            "fields": fields,
             "older": older,
             "newer": newer,
             "object_count": same_object.count(),
@@ -272,6 +257,14 @@ def _cell(value):
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _csv_field(f):
+    if f["delta"]:
+        return f"{f['label']}: {delta_text(*f['delta'])}"
+    before = EMPTY if f["before"] is None else f["before"]
+    after = EMPTY if f["after"] is None else f["after"]
+    return f"{f['label']}: {before} → {after}"
+
+
 def _csv_lines(changes):
     writer = csv.writer(_Echo())
     header = [
@@ -286,23 +279,18 @@ def _csv_lines(changes):
     ]
     # The byte-order mark makes Excel read the file as UTF-8 (Chinese intact).
     yield "\ufeff" + writer.writerow([_cell(h) for h in header])
-    tz = timezone.get_default_timezone()
     rows = changes.iterator(chunk_size=CSV_BATCH)
     while batch := list(islice(rows, CSV_BATCH)):
         # A formatter per batch keeps memory flat however long the export.
         formatter = ValueFormatter()
         formatter.prime(batch)
         for row in batch:
-            diff = "; ".join(
-                f"{f['label']}: {EMPTY if f['before'] is None else f['before']}"
-                f" → {EMPTY if f['after'] is None else f['after']}"
-                for f in formatter.fields(row)
-            )
+            diff = "; ".join(_csv_field(f) for f in formatter.fields(row))
             yield writer.writerow(
                 [
                     _cell(value)
                     for value in (
-                        timezone.localtime(row.at, tz).isoformat(timespec="seconds"),
+                        people_time(row.at),
                         row.user.username if row.user else _("system"),
                         model_name(row.model),
                         row.object_id,
@@ -315,7 +303,7 @@ def _csv_lines(changes):
             )
 
 
-@auditors_only
+@auditor_required
 @require_safe
 def history_csv(request):
     form, changes = _filtered(request)

@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import limits
 from .audited import AuditedManager, AuditedUserManager
 from .creditcode import validate_credit_code
 
@@ -112,7 +114,12 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
 
     objects = AuditedUserManager()
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Regions, groups and permissions are recorded too: who was given (or lost) which
+    # county or which power is part of the audit.
+    history = HistoricalRecords(
+        m2m_fields=[regions, "groups", "user_permissions"],
+        excluded_fields=["password", "last_login"],
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -230,6 +237,16 @@ class Facility(models.Model):
     def clean(self):
         if self.filed and not self.filed_on:
             raise ValidationError({"filed_on": _("A filed facility needs its filing date.")})
+        if self.filed_on:
+            try:
+                limits.date_between(
+                    self.filed_on,
+                    label=_("filing date"),
+                    earliest=limits.FILED_EARLIEST,
+                    last=timezone.localdate(),
+                )
+            except ValidationError as error:
+                raise ValidationError({"filed_on": error.messages}) from None
         if self.filed_on and not self.filed:
             self.filed = True
 

@@ -28,6 +28,29 @@ def test_every_domain_model_has_history(model):
     assert hasattr(model, "history"), f"{model._meta.label} has no HistoricalRecords()"
 
 
+def many_to_many_fields():
+    for model in domain_models():
+        for field in model._meta.many_to_many:
+            yield model, field
+
+
+def test_there_are_many_to_many_fields_to_check():
+    assert len(list(many_to_many_fields())) >= 6
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    list(many_to_many_fields()),
+    ids=lambda v: getattr(v, "name", None) or v._meta.label,
+)
+def test_every_many_to_many_field_records_its_changes(model, field):
+    recorded = {f.name for f in model.history.model._history_m2m_fields}
+    assert field.name in recorded, (
+        f"{model._meta.label}.{field.name} changes leave no history: "
+        "add it to HistoricalRecords(m2m_fields=[...])"
+    )
+
+
 @pytest.mark.parametrize("model", list(domain_models()), ids=lambda m: m._meta.label)
 def test_every_domain_model_refuses_unaudited_queryset_writes(model):
     assert isinstance(model._default_manager.all(), AuditedQuerySet), (
