@@ -30,7 +30,7 @@ class ItemInline(FrozenWhenPublished, admin.StackedInline):
 
 @admin.register(ChecklistTemplate)
 class ChecklistTemplateAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "title", "category", "department")
+    list_display = ("code", "title", "category", "department", "region")
     list_filter = ("category", "department")
     search_fields = ("code", "title")
 
@@ -39,7 +39,7 @@ class ChecklistTemplateAdmin(SimpleHistoryAdmin):
 class ChecklistVersionAdmin(FrozenWhenPublished, SimpleHistoryAdmin):
     list_display = ("template", "number", "status", "published_at")
     list_filter = ("status", "template__category")
-    readonly_fields = ("status", "published_at", "published_by")
+    readonly_fields = ("status", "submitted_at", "submitted_by", "published_at", "published_by")
 
 
 @admin.register(Section)

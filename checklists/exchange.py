@@ -142,9 +142,38 @@ def dump(document, fmt="yaml"):
 # ---------------------------------------------------------------- import
 
 
+# A checklist nests seven levels deep (document, sections, section, items, item,
+# choices, choice) plus a rule; PyYAML builds nested collections recursively, so a
+# file nested thousands deep would exhaust the stack. Both limits are checked on the
+# event stream, which PyYAML produces without recursion, before anything is built.
+MAX_NESTING = 20
+MAX_DOCUMENT_CHARS = 1_000_000
+
+
+def _check_shape(text):
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise ChecklistFileError(
+            0,
+            _("The file is too large: at most %(n)d characters are accepted.")
+            % {"n": MAX_DOCUMENT_CHARS},
+        )
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ChecklistFileError(
+                    event.start_mark.line + 1,
+                    _("The file is nested more than %(n)d levels deep.") % {"n": MAX_NESTING},
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load(text):
     """Parse YAML or JSON (JSON is YAML) text, keeping line numbers."""
     try:
+        _check_shape(text)
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
     except ChecklistFileError:
         raise
@@ -413,12 +442,19 @@ def parse_document(document):
 
 
 @transaction.atomic
-def import_document(document, *, publish=False, by=None):
-    """Create a new draft (or published) version from a loaded document."""
+def import_document(document, *, publish=False, by=None, region=None):
+    """Create a new draft (or published) version from a loaded document. A new template
+    is owned by ``region``, or shared (the standard library) without one."""
     template_values, version_values, sections = parse_document(document)
     template = ChecklistTemplate.objects.filter(code=template_values["code"]).first()
     if template is None:
-        template = services.template_create(**template_values, by=by)
+        template = services.template_create(**template_values, region=region, by=by)
+    elif region is not None and template.region_id != region.pk:
+        raise ChecklistFileError(
+            0,
+            _("Checklist “%(code)s” exists and is not owned by %(region)s.")
+            % {"code": template.code, "region": region.name},
+        )
     else:
         changed = {k: v for k, v in template_values.items() if getattr(template, k) != v}
         if changed:
@@ -448,11 +484,11 @@ def import_document(document, *, publish=False, by=None):
     return version
 
 
-def import_text(text, *, publish=False, by=None):
+def import_text(text, *, publish=False, by=None, region=None):
     """Load, validate and import; ChecklistFileError for any problem, nothing written."""
     document = load(text)
     parse_document(document)  # every problem is found before anything is written
     try:
-        return import_document(document, publish=publish, by=by)
+        return import_document(document, publish=publish, by=by, region=region)
     except ValidationError as exc:
         raise ChecklistFileError(0, "; ".join(exc.messages)) from None

@@ -1,8 +1,10 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Facility
 
+from . import policy
 from .models import ChecklistTemplate, ChecklistVersion, Item, Section
 
 TRI_STATE = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
@@ -11,7 +13,21 @@ TRI_STATE = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
 class TemplateForm(forms.ModelForm):
     class Meta:
         model = ChecklistTemplate
-        fields = ["code", "title", "category", "department", "description"]
+        fields = ["code", "title", "category", "department", "description", "region"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        region.queryset = policy.template_regions(user)
+        if policy.may_publish_shared(user):
+            region.empty_label = _("Shared (standard library)")
+            return
+        region.required = True
+        own = list(region.queryset[:2])
+        if len(own) == 1:
+            # A county lead's checklists are their county's: nothing to choose.
+            region.disabled = True
+            self.initial["region"] = own[0].pk
 
 
 class VersionForm(forms.ModelForm):
@@ -146,10 +162,19 @@ class ItemForm(ApplicabilityMixin, forms.ModelForm):
                 if line.strip():
                     label = line.strip()
                     choices.append({"value": label, "label": label, "passes": passes})
-        if data.get("answer_type") == Item.AnswerType.CHOICE and len(choices) < 2:
-            self.add_error("passing_choices", _("A choice item needs at least two choices."))
         data["choices"] = choices
+        # Item.clean() checks the choices (at least two for a choice item) on the instance.
+        self.instance.choices = choices
         return data
+
+    def add_error(self, field, error):
+        # The model reports problems of "choices", which this form edits as two text
+        # fields; a form cannot hold an error for a field it does not have.
+        if field is None and "choices" in getattr(error, "error_dict", {}):
+            errors = dict(error.error_dict)
+            errors["passing_choices"] = errors.pop("choices")
+            error = ValidationError(errors)
+        super().add_error(field, error)
 
     def values(self):
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}

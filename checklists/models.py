@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from viewflow import fsm
 
+from registry import limits
 from registry.audited import AuditedManager
 from registry.models import Category as InspectionCategory
-from registry.models import Department
+from registry.models import Department, Region
 
 
 class Category(models.TextChoices):
@@ -41,7 +42,18 @@ class ChecklistTemplate(models.Model):
     department = models.CharField(
         _("owning department"), max_length=20, choices=Department.Kind.choices
     )
-    description = models.TextField(_("description"), blank=True)
+    description = limits.text_field(_("description"), limit=limits.TEXT, blank=True)
+    # No owning region: a shared template of the standard library, used by every county;
+    # publishing it needs the PUBLISH_SHARED permission (see checklists.policy).
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("owning region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for a shared checklist of the standard library."),
+    )
 
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -50,9 +62,14 @@ class ChecklistTemplate(models.Model):
         ordering = ["category", "code"]
         verbose_name = _("checklist template")
         verbose_name_plural = _("checklist templates")
+        permissions = [("publish_shared_template", _("Publish shared checklists"))]
 
     def __str__(self):
         return f"{self.title} ({self.code})"
+
+    @property
+    def is_shared(self):
+        return self.region_id is None
 
     def get_absolute_url(self):
         return reverse("checklists:template_detail", args=[self.pk])
@@ -70,6 +87,7 @@ class ChecklistTemplate(models.Model):
 class ChecklistVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for approval")
         PUBLISHED = "published", _("Published")
 
     template = models.ForeignKey(
@@ -102,6 +120,15 @@ class ChecklistVersion(models.Model):
         _("basic pass threshold (%)"), default=70, validators=[MaxValueValidator(100)]
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -133,6 +160,14 @@ class ChecklistVersion(models.Model):
     def is_published(self):
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_submitted(self):
+        return self.status == self.Status.SUBMITTED
+
     def _stored_status(self):
         if self.pk is None:
             return None
@@ -158,9 +193,18 @@ class ChecklistVersion(models.Model):
                 {"basic_threshold": _("The basic pass threshold cannot exceed the pass threshold.")}
             )
 
-    @status.transition(source=Status.DRAFT, target=Status.PUBLISHED)
+    @status.transition(source=Status.DRAFT, target=Status.SUBMITTED)
+    def submit(self):
+        """Declared transition: a draft of a shared template waits for someone who may
+        publish it; it cannot be changed meanwhile."""
+
+    @status.transition(source=Status.SUBMITTED, target=Status.DRAFT)
+    def withdraw(self):
+        """Declared transition: back to an editable draft (by its authors or the approver)."""
+
+    @status.transition(source=[Status.DRAFT, Status.SUBMITTED], target=Status.PUBLISHED)
     def publish(self):
-        """Declared transition: draft → published; there is no way back."""
+        """Declared transition: draft or submitted → published; there is no way back."""
 
 
 class _FrozenWithVersion(models.Model):
@@ -235,9 +279,9 @@ class Item(_FrozenWithVersion):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     code = models.CharField(_("item code"), max_length=40)
-    question = models.TextField(_("question"))
-    question_en = models.TextField(_("question (English)"), blank=True)
-    guidance = models.TextField(_("guidance for the inspector"), blank=True)
+    question = limits.text_field(_("question"), limit=limits.SHORT)
+    question_en = limits.text_field(_("question (English)"), limit=limits.SHORT, blank=True)
+    guidance = limits.text_field(_("guidance for the inspector"), limit=limits.TEXT, blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=300)
     answer_type = models.CharField(
         _("answer type"), max_length=20, choices=AnswerType.choices, default=AnswerType.PASS_FAIL

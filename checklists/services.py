@@ -1,4 +1,7 @@
-"""Writes to checklists. Drafts are edited freely; publishing freezes a version."""
+"""Writes to checklists. Drafts are edited freely; publishing freezes a version.
+
+Who may do what is asked of ``checklists.policy`` whenever the acting user (``by``) is given.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from registry.audited import save_with_history
 
+from . import policy
 from .models import ChecklistTemplate, ChecklistVersion, Item, PublishedVersionError, Section
 
 ITEM_FIELDS = [
@@ -29,16 +33,42 @@ ITEM_FIELDS = [
 ]
 
 
-def _require_draft(version):
+class SubmittedVersionError(ValidationError):
+    """Raised on a change to a version that waits for approval."""
+
+    def __init__(self):
+        super().__init__(
+            _("This version is submitted for approval; withdraw it to change it."),
+            code="submitted",
+        )
+
+
+def _require_editor(template, by):
+    if by is not None:
+        policy.require(policy.edit_refusal(by, template))
+
+
+def _require_draft(version, by):
+    _require_editor(version.template, by)
     version.refresh_from_db(fields=["status"])
     if version.is_published:
         raise PublishedVersionError()
+    if version.is_submitted:
+        raise SubmittedVersionError()
 
 
 @transaction.atomic
-def template_create(*, code, title, category, department, description="", by=None):
+def template_create(*, code, title, category, department, description="", region=None, by=None):
+    """A new template owned by ``region``, or shared (the standard library) without one."""
+    if by is not None:
+        policy.require(policy.create_refusal(by, region))
     template = ChecklistTemplate(
-        code=code, title=title, category=category, department=department, description=description
+        code=code,
+        title=title,
+        category=category,
+        department=department,
+        description=description,
+        region=region,
     )
     template.full_clean()
     save_with_history(template, by=by)
@@ -48,6 +78,7 @@ def template_create(*, code, title, category, department, description="", by=Non
 @transaction.atomic
 def version_new_draft(*, template, from_version=None, change_note="", by=None):
     """A new draft: empty, or a copy of ``from_version`` (usually the published one)."""
+    _require_editor(template, by)
     last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
     draft = ChecklistVersion(
         template=template, number=last + 1, based_on=from_version, change_note=change_note
@@ -78,7 +109,7 @@ def version_new_draft(*, template, from_version=None, change_note="", by=None):
 
 @transaction.atomic
 def version_update(*, version, values, by=None):
-    _require_draft(version)
+    _require_draft(version, by)
     for name, value in values.items():
         setattr(version, name, value)
     version.full_clean()
@@ -87,7 +118,7 @@ def version_update(*, version, values, by=None):
 
 @transaction.atomic
 def section_save(*, version, values, section=None, by=None):
-    _require_draft(version)
+    _require_draft(version, by)
     if section is None:
         last = version.sections.order_by("-position").values_list("position", flat=True).first()
         section = Section(version=version, position=(last or 0) + 1)
@@ -99,7 +130,7 @@ def section_save(*, version, values, section=None, by=None):
 
 @transaction.atomic
 def section_remove(*, section, by=None):
-    _require_draft(section.version)
+    _require_draft(section.version, by)
     for item in section.items.all():
         item._history_user = by
         item.delete()
@@ -109,7 +140,7 @@ def section_remove(*, section, by=None):
 
 @transaction.atomic
 def item_save(*, section, values, item=None, by=None):
-    _require_draft(section.version)
+    _require_draft(section.version, by)
     if item is None:
         last = section.items.order_by("-position").values_list("position", flat=True).first()
         item = Item(version=section.version, section=section, position=(last or 0) + 1)
@@ -124,7 +155,7 @@ def item_save(*, section, values, item=None, by=None):
 
 @transaction.atomic
 def item_remove(*, item, by=None):
-    _require_draft(item.version)
+    _require_draft(item.version, by)
     item._history_user = by
     item.delete()
 
@@ -145,13 +176,13 @@ def _swap(siblings, obj, direction, by):
 
 @transaction.atomic
 def section_move(*, section, direction, by=None):
-    _require_draft(section.version)
+    _require_draft(section.version, by)
     _swap(section.version.sections.order_by("position", "pk"), section, direction, by)
 
 
 @transaction.atomic
 def item_move(*, item, direction, by=None):
-    _require_draft(item.version)
+    _require_draft(item.version, by)
     _swap(item.section.items.order_by("position", "pk"), item, direction, by)
 
 
@@ -174,10 +205,49 @@ def version_problems(version):
     return problems
 
 
+def _locked(version):
+    versions = ChecklistVersion.objects.select_for_update().select_related("template")
+    return versions.get(pk=version.pk)
+
+
+@transaction.atomic
+def version_submit(*, version, by):
+    """Ask someone who may publish this (shared) template to publish the draft; it is
+    frozen until they do or it is withdrawn. Raises ValidationError listing what is
+    incomplete."""
+    version = _locked(version)
+    _require_draft(version, by)
+    problems = version_problems(version)
+    if problems:
+        raise ValidationError(problems)
+    version.submit()
+    version.submitted_at = timezone.now()
+    version.submitted_by = by if getattr(by, "pk", None) else None
+    return save_with_history(version, by=by)
+
+
+@transaction.atomic
+def version_withdraw(*, version, by):
+    """A submitted version becomes an editable draft again."""
+    version = _locked(version)
+    _require_editor(version.template, by)
+    if not version.is_submitted:
+        raise ValidationError(
+            _("Only a version submitted for approval can be withdrawn."), code="not_submitted"
+        )
+    version.withdraw()
+    version.submitted_at = None
+    version.submitted_by = None
+    return save_with_history(version, by=by)
+
+
 @transaction.atomic
 def version_publish(*, version, by=None):
-    """Freeze a draft forever. Raises ValidationError listing what is incomplete."""
-    version = ChecklistVersion.objects.select_for_update().get(pk=version.pk)
+    """Freeze a draft (or a submitted version) forever. Raises ValidationError listing
+    what is incomplete."""
+    version = _locked(version)
+    if by is not None:
+        policy.require(policy.publish_refusal(by, version.template))
     if version.is_published:
         raise PublishedVersionError()
     problems = version_problems(version)
@@ -192,7 +262,7 @@ def version_publish(*, version, by=None):
 @transaction.atomic
 def version_discard(*, version, by=None):
     """Delete a draft nobody needs; published versions stay forever."""
-    _require_draft(version)
+    _require_draft(version, by)
     for item in version.items.all():
         item._history_user = by
         item.delete()

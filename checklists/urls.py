@@ -12,6 +12,8 @@ urlpatterns = [
     path("versions/<int:pk>/edit/", views.version_edit, name="version_edit"),
     path("versions/<int:pk>/new-draft/", views.version_new_draft, name="version_new_draft"),
     path("versions/<int:pk>/publish/", views.version_publish, name="version_publish"),
+    path("versions/<int:pk>/submit/", views.version_submit, name="version_submit"),
+    path("versions/<int:pk>/withdraw/", views.version_withdraw, name="version_withdraw"),
     path("versions/<int:pk>/discard/", views.version_discard, name="version_discard"),
     path("versions/<int:pk>/preview/", views.version_preview, name="version_preview"),
     path(

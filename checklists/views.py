@@ -1,36 +1,45 @@
 """The checklist library and the bureau lead's editor. Thin views over services."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from registry import access
-from registry.models import User
 
-from . import services
+from . import policy, services
 from .diff import version_diff
 from .exchange import dump, export_document
 from .forms import ItemForm, PreviewForm, SectionForm, TemplateForm, VersionForm
 from .models import ChecklistTemplate, ChecklistVersion, Item, PublishedVersionError, Section
 from .scoring import applicable_items
 
-Role = User.Role
-READERS = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR, Role.MANAGER)
-editor_required = access.role_required(Role.LEAD)
 KINDS = ("section", "item")
 
 
 def _version(pk):
-    return get_object_or_404(ChecklistVersion.objects.select_related("template"), pk=pk)
+    return get_object_or_404(
+        ChecklistVersion.objects.select_related("template__region", "submitted_by"), pk=pk
+    )
+
+
+def _version_to_edit(request, pk):
+    """The version, if the user may change drafts of its template (otherwise 403)."""
+    version = _version(pk)
+    if not policy.can_edit(request.user, version.template):
+        raise PermissionDenied
+    return version
 
 
 def _draft_or_refuse(request, version):
-    """Published versions are frozen: say so instead of showing an edit form."""
+    """Published and submitted versions are frozen: say so instead of showing an edit form."""
     if version.is_published:
         messages.error(request, _("This version is published and can no longer be changed."))
+        return redirect(version)
+    if version.is_submitted:
+        _show_errors(request, services.SubmittedVersionError())
         return redirect(version)
     return None
 
@@ -40,9 +49,25 @@ def _show_errors(request, exc):
         messages.error(request, message)
 
 
-@access.role_required(*READERS)
+def _transition(request, pk, service, done):
+    """POST-only: move a version through ``service``; report the outcome on its page."""
+    version = _version_to_edit(request, pk)
+    try:
+        service(version=version, by=request.user)
+    except ValidationError as exc:
+        _show_errors(request, exc)
+    else:
+        messages.success(request, done % {"n": version.number})
+    return redirect(version)
+
+
+@policy.reader_required
 def template_list(request):
-    templates = ChecklistTemplate.objects.prefetch_related("versions").order_by("category", "code")
+    templates = (
+        ChecklistTemplate.objects.select_related("region")
+        .prefetch_related("versions")
+        .order_by("category", "code")
+    )
     rows = []
     for template in templates:
         versions = sorted(template.versions.all(), key=lambda v: -v.number)
@@ -54,13 +79,13 @@ def template_list(request):
     return render(
         request,
         "checklists/template_list.html",
-        {"rows": rows, "can_edit": access.has_role(request.user, Role.LEAD)},
+        {"rows": rows, "can_create": policy.can_author(request.user)},
     )
 
 
-@editor_required
+@policy.author_required
 def template_create(request):
-    form = TemplateForm(request.POST or None)
+    form = TemplateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         template = services.template_create(**form.cleaned_data, by=request.user)
         draft = services.version_new_draft(template=template, by=request.user)
@@ -69,29 +94,27 @@ def template_create(request):
     return render(request, "checklists/form.html", {"form": form, "title": _("New checklist")})
 
 
-@access.role_required(*READERS)
+@policy.reader_required
 def template_detail(request, pk):
-    template = get_object_or_404(ChecklistTemplate, pk=pk)
+    template = get_object_or_404(ChecklistTemplate.objects.select_related("region"), pk=pk)
     versions = template.versions.order_by("-number")
     return render(
         request,
         "checklists/template_detail.html",
-        {
-            "template": template,
-            "versions": versions,
-            "can_edit": access.has_role(request.user, Role.LEAD),
-        },
+        {"template": template, "versions": versions},
     )
 
 
-@access.role_required(*READERS)
+@policy.reader_required
 def version_detail(request, pk):
     version = _version(pk)
     sections = list(version.sections.order_by("position", "pk"))
     items = list(version.items.order_by("position", "pk"))
     for section in sections:
         section.item_list = [item for item in items if item.section_id == section.pk]
-    can_edit = access.has_role(request.user, Role.LEAD) and not version.is_published
+    template = version.template
+    may_edit = policy.can_edit(request.user, template)
+    may_publish = policy.can_publish(request.user, template)
     return render(
         request,
         "checklists/version_detail.html",
@@ -99,16 +122,19 @@ def version_detail(request, pk):
             "version": version,
             "sections": sections,
             "item_count": len(items),
-            "can_edit": can_edit,
-            "can_draft": access.has_role(request.user, Role.LEAD),
-            "others": version.template.versions.exclude(pk=version.pk).order_by("-number"),
+            "can_edit": may_edit and version.is_draft,
+            "can_publish": may_publish and not version.is_published,
+            "can_submit": version.is_draft and policy.can_submit(request.user, template),
+            "can_withdraw": may_edit and version.is_submitted,
+            "can_draft": may_edit and version.is_published,
+            "others": template.versions.exclude(pk=version.pk).order_by("-number"),
         },
     )
 
 
-@editor_required
+@policy.author_required
 def version_edit(request, pk):
-    version = _version(pk)
+    version = _version_to_edit(request, pk)
     refused = _draft_or_refuse(request, version)
     if refused:
         return refused
@@ -127,10 +153,10 @@ def version_edit(request, pk):
     )
 
 
-@editor_required
+@policy.author_required
 @require_POST
 def version_new_draft(request, pk):
-    source = _version(pk)
+    source = _version_to_edit(request, pk)
     draft = services.version_new_draft(
         template=source.template, from_version=source, by=request.user
     )
@@ -142,13 +168,15 @@ def version_new_draft(request, pk):
     return redirect(draft)
 
 
-@editor_required
+@policy.author_required
 def version_publish(request, pk):
-    version = _version(pk)
-    refused = _draft_or_refuse(request, version)
-    if refused:
-        return refused
+    version = _version_to_edit(request, pk)
+    if version.is_published:
+        return _draft_or_refuse(request, version)
     problems = services.version_problems(version)
+    refusal = policy.publish_refusal(request.user, version.template)
+    if refusal:
+        problems.append(refusal)
     if request.method == "POST" and not problems:
         try:
             services.version_publish(version=version, by=request.user)
@@ -175,9 +203,26 @@ def version_publish(request, pk):
     )
 
 
-@editor_required
+@policy.author_required
+@require_POST
+def version_submit(request, pk):
+    return _transition(
+        request,
+        pk,
+        services.version_submit,
+        _("Version %(n)d is submitted for approval; it can no longer be changed unless withdrawn."),
+    )
+
+
+@policy.author_required
+@require_POST
+def version_withdraw(request, pk):
+    return _transition(request, pk, services.version_withdraw, _("Version %(n)d is a draft again."))
+
+
+@policy.author_required
 def version_discard(request, pk):
-    version = _version(pk)
+    version = _version_to_edit(request, pk)
     refused = _draft_or_refuse(request, version)
     if refused:
         return refused
@@ -199,7 +244,7 @@ def version_discard(request, pk):
     )
 
 
-@access.role_required(*READERS)
+@policy.reader_required
 def version_preview(request, pk):
     version = _version(pk)
     form = PreviewForm(request.GET or None, facilities=access.facilities_for(request.user))
@@ -227,7 +272,7 @@ def version_preview(request, pk):
     )
 
 
-@access.role_required(*READERS)
+@policy.reader_required
 def version_compare(request, pk, other_pk):
     old, new = sorted([_version(pk), _version(other_pk)], key=lambda v: v.number)
     if old.template_id != new.template_id:
@@ -237,7 +282,7 @@ def version_compare(request, pk, other_pk):
     )
 
 
-@access.role_required(*READERS)
+@policy.reader_required
 def version_export(request, pk):
     version = _version(pk)
     fmt = "json" if request.GET.get("format") == "json" else "yaml"
@@ -250,9 +295,9 @@ def version_export(request, pk):
     return response
 
 
-@editor_required
+@policy.author_required
 def section_edit(request, version_pk, pk=None):
-    version = _version(version_pk)
+    version = _version_to_edit(request, version_pk)
     refused = _draft_or_refuse(request, version)
     if refused:
         return refused
@@ -278,9 +323,9 @@ def section_edit(request, version_pk, pk=None):
     )
 
 
-@editor_required
+@policy.author_required
 def item_edit(request, version_pk, section_pk=None, pk=None):
-    version = _version(version_pk)
+    version = _version_to_edit(request, version_pk)
     refused = _draft_or_refuse(request, version)
     if refused:
         return refused
@@ -309,11 +354,11 @@ def item_edit(request, version_pk, section_pk=None, pk=None):
     )
 
 
-@editor_required
+@policy.author_required
 def remove(request, version_pk, kind, pk):
     if kind not in KINDS:
         raise Http404
-    version = _version(version_pk)
+    version = _version_to_edit(request, version_pk)
     refused = _draft_or_refuse(request, version)
     if refused:
         return refused
@@ -343,12 +388,12 @@ def remove(request, version_pk, kind, pk):
     )
 
 
-@editor_required
+@policy.author_required
 @require_POST
 def move(request, version_pk, kind, pk):
     if kind not in KINDS:
         raise Http404
-    version = _version(version_pk)
+    version = _version_to_edit(request, version_pk)
     refused = _draft_or_refuse(request, version)
     if refused:
         return refused

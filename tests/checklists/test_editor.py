@@ -127,3 +127,43 @@ def test_the_template_form_reports_a_duplicate_code(world, lead, as_user, draft)
     )
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
+
+
+def _choice_item(web, draft, **fields):
+    section = draft.sections.first()
+    return web.post(
+        f"/checklists/versions/{draft.pk}/sections/{section.pk}/items/new/",
+        {
+            "code": "F-09",
+            "question": "消防控制室值班情况",
+            "legal_basis": "民发〔2023〕37号",
+            "answer_type": "choice",
+            "hazard": "general",
+            "deadline_days": 0,
+            "weight": 1,
+            **fields,
+        },
+    )
+
+
+def test_a_lead_creates_a_multiple_choice_item_on_the_web(world, lead, as_user, draft):
+    response = _choice_item(
+        as_user(lead),
+        draft,
+        passing_choices="双人持证值班\n单人持证值班",
+        failing_choices="无人值班",
+    )
+    assert response.status_code == 302, response.content.decode()
+    item = Item.objects.get(code="F-09")
+    assert item.choices == [
+        {"value": "双人持证值班", "label": "双人持证值班", "passes": True},
+        {"value": "单人持证值班", "label": "单人持证值班", "passes": True},
+        {"value": "无人值班", "label": "无人值班", "passes": False},
+    ]
+
+
+def test_the_item_form_refuses_a_choice_item_with_one_choice(world, lead, as_user, draft):
+    response = _choice_item(as_user(lead), draft, passing_choices="有人值班")
+    assert response.status_code == 200
+    assert response.context["form"].errors["passing_choices"] == ["选项型检查项至少需要两个选项。"]
+    assert not Item.objects.filter(code="F-09").exists()

@@ -137,3 +137,47 @@ def test_the_command_exits_with_status_1_on_a_bad_file(db, tmp_path):
     )
     assert result.returncode == 1
     assert "第 18 行" in result.stderr and "photo" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "[" * 100_000 + "]" * 100_000,  # flow style
+        "{a: " * 50_000 + "1" + "}" * 50_000,
+        "\n" + "- " * 2_000 + "x",  # block style
+    ],
+    ids=["flow sequences", "flow mappings", "block sequences"],
+)
+def test_a_deeply_nested_file_is_refused_clearly(db, tmp_path, tail):
+    path = tmp_path / "deep.yaml"
+    path.write_text(GOOD + "extra: " + tail, encoding="utf-8")
+    with pytest.raises(CommandError, match=r"第 2[67] 行：文件嵌套超过 20 层"):
+        call_command("import_checklist", str(path))
+    assert not ChecklistTemplate.objects.exists()
+
+
+def test_an_oversized_file_is_refused_clearly(db, tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(GOOD + "# " + "x" * 1_000_000 + "\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="文件过大：最多接受 1000000 个字符"):
+        call_command("import_checklist", str(path))
+    assert not ChecklistTemplate.objects.exists()
+
+
+def test_an_import_for_a_region_makes_that_regions_checklist(world, tmp_path):
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    call_command("import_checklist", str(path), "--region", "430602")
+    assert ChecklistTemplate.objects.get(code="t-new").region == world["county"]
+    with pytest.raises(CommandError, match="检查表“t-new”已存在，且不属于云溪区"):
+        call_command("import_checklist", str(path), "--region", "430603")
+    with pytest.raises(CommandError, match="未知的行政区划代码“999999”"):
+        call_command("import_checklist", str(path), "--region", "999999")
+    assert ChecklistVersion.objects.count() == 1
+
+
+def test_an_import_without_a_region_makes_a_shared_checklist(db, tmp_path):
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    call_command("import_checklist", str(path))
+    assert ChecklistTemplate.objects.get(code="t-new").is_shared

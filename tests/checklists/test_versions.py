@@ -109,8 +109,8 @@ def test_item_codes_are_unique_within_a_version(draft):
         )
 
 
-def test_publishing_records_who_and_when(draft, lead):
-    version = services.version_publish(version=draft, by=lead)
-    assert version.published_by == lead
+def test_publishing_records_who_and_when(draft, publisher):
+    version = services.version_publish(version=draft, by=publisher)
+    assert version.published_by == publisher
     assert version.published_at is not None
-    assert version.history.first().history_user == lead
+    assert version.history.first().history_user == publisher
