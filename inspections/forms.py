@@ -1,9 +1,12 @@
 from datetime import date, timedelta
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from checklists.models import ChecklistTemplate, ChecklistVersion
+from registry import limits
+from registry.limits import LimitedCharField
 from registry.models import Category, Department, Facility
 
 from .models import Plan
@@ -91,7 +94,7 @@ class PlanForm(forms.ModelForm):
             self.initial["key_templates"] = [t for t, key in chosen.items() if key]
             self.initial["ordinary_templates"] = [t for t, key in chosen.items() if not key]
         else:
-            today = date.today()
+            today = timezone.localdate()
             start = today + timedelta(days=14)
             self.initial.update(
                 {
@@ -124,17 +127,17 @@ class PlanForm(forms.ModelForm):
 
 
 class RunForm(forms.Form):
-    public_entropy = forms.CharField(
+    public_entropy = LimitedCharField(
         label=_("Public random value"),
-        max_length=500,
+        limit=limits.SHORT,
         help_text=_(
             "A value nobody could know when the draw was frozen, e.g. the winning numbers of "
             "a named public lottery drawn after the freeze."
         ),
     )
-    source = forms.CharField(
+    source = LimitedCharField(
         label=_("Where it was published"),
-        max_length=500,
+        limit=limits.SHORT,
         help_text=_("e.g. 中国福利彩票双色球 第2026135期 开奖公告"),
     )
     confirm = forms.BooleanField(
@@ -144,9 +147,9 @@ class RunForm(forms.Form):
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(
+    reason = LimitedCharField(
         label=_("Why is this draw voided?"),
-        max_length=1000,
+        limit=limits.SHORT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Published with the draw, which stays public, marked void."),
     )
@@ -154,7 +157,7 @@ class VoidForm(forms.Form):
 
 class SubstituteForm(forms.Form):
     member = forms.ChoiceField(label=_("Unavailable inspector"))
-    reason = forms.CharField(label=_("Reason"), max_length=500)
+    reason = LimitedCharField(label=_("Reason"), limit=limits.SHORT)
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,10 +180,10 @@ class TeamChoiceField(forms.ModelMultipleChoiceField):
 
 class CaseForm(forms.Form):
     facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.none())
-    complaint = forms.CharField(
+    complaint = LimitedCharField(
         label=_("Complaint or lead"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
+        limit=limits.TEXT,
         help_text=_("What was reported, by whom and when. The facility is not told."),
     )
     inspectors = TeamChoiceField(
@@ -234,17 +237,17 @@ class ScheduleForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    signer_name = forms.CharField(
-        label=_("Name of the facility's representative"), max_length=100, required=False
+    signer_name = LimitedCharField(
+        label=_("Name of the facility's representative"), limit=limits.NAME, required=False
     )
-    typed = forms.CharField(label=_("Typed signature"), max_length=100, required=False)
+    typed = LimitedCharField(label=_("Typed signature"), limit=limits.NAME, required=False)
     drawn = forms.CharField(widget=forms.HiddenInput, required=False, max_length=300_000)
     refused = forms.BooleanField(
         label=_("The representative refuses to sign (拒签)"), required=False
     )
-    note = forms.CharField(
+    note = LimitedCharField(
         label=_("Circumstances of the refusal"),
-        max_length=500,
+        limit=limits.SHORT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -38,11 +38,19 @@ class AuditedUserManager(UserManager.from_queryset(AuditedQuerySet)):
     pass
 
 
+# django-simple-history's change reason column holds 100 characters. A longer reason
+# (a draw voided with a user's full sentence) stays whole on the object itself.
+CHANGE_REASON_CHARS = 100
+
+
 def save_with_history(obj, *, by=None, reason=None):
     """Save ``obj`` recording ``by`` as the user and ``reason`` as the change reason."""
     if by is not None and getattr(by, "is_authenticated", False):
         obj._history_user = by
     if reason:
+        reason = str(reason)
+        if len(reason) > CHANGE_REASON_CHARS:
+            reason = reason[: CHANGE_REASON_CHARS - 1] + "…"
         obj._change_reason = reason
     obj.save()
     return obj

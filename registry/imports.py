@@ -19,18 +19,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, services
+from . import access, limits, services
 from .creditcode import credit_code_error, normalize
 from .models import Category, Department, Facility, InspectorProfile, Region, User
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+# What an .xlsx may unpack to: a full 5000-row sheet is a few MB of XML, a zip
+# bomb of 5 MB unpacks to gigabytes.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 
 
 class ImportFileError(Exception):
@@ -196,16 +200,58 @@ def read_path(path):
         ) from None
 
 
+def _unreadable(exc, after_row=0):
+    """The message for a workbook openpyxl could not read, at the file or after a row."""
+    causes = []
+    while exc is not None and len(causes) < 10:  # openpyxl wraps its parsers' errors
+        causes.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    if any(isinstance(cause, DefusedXmlException) for cause in causes):
+        return _(
+            "The workbook contains XML entity or DTD declarations, which are refused for "
+            "safety. Save it again from Excel or WPS as .xlsx."
+        )
+    if after_row:
+        return _(
+            "The sheet cannot be read after row %(row)d: the file is damaged. "
+            "Save it again as .xlsx."
+        ) % {"row": after_row}
+    return _("The file is not a readable .xlsx workbook.")
+
+
 def _xlsx_rows(data):
+    """Rows of the first sheet. openpyxl parses the XML with defusedxml (installed
+    from requirements.txt), so entity declarations are refused, not expanded; it
+    reports a damaged file with whatever its zip and XML readers raise (BadZipFile,
+    ParseError, KeyError, TypeError, zlib.error...), so any error reading it is the
+    file's fault and becomes a message."""
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError(_("The file is not a readable .xlsx workbook.")) from exc
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise ImportFileError(_unreadable(exc)) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _("The workbook unpacks to more than %(n)d MB; this is not a directory sheet.")
+            % {"n": MAX_UNPACKED_BYTES // (1024 * 1024)}
+        )
     try:
-        sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+    except Exception as exc:
+        raise ImportFileError(_unreadable(exc)) from exc
+    number = 0
+    try:
+        while True:
+            try:
+                row = next(rows, None)
+            except Exception as exc:
+                raise ImportFileError(_unreadable(exc, after_row=number)) from exc
+            if row is None:
+                return
+            number += 1
             if number > MAX_ROWS + 1:
                 raise ImportFileError(
                     _("The sheet has more than %(n)d rows; split it into several files.")
@@ -405,6 +451,11 @@ def _date(text):
         raise _Bad(_("“%(value)s” is not a date that exists.") % {"value": text}) from None
     if value > timezone.localdate():
         raise _Bad(_("The filing date cannot be in the future."))
+    if value < limits.FILED_EARLIEST:
+        raise _Bad(
+            _("The filing date cannot be before %(date)s.")
+            % {"date": limits.FILED_EARLIEST.isoformat()}
+        )
     return value
 
 
@@ -683,7 +734,7 @@ def plan_inspectors(table, user=None):
                 )
         existing = users.get(username) if username else None
         if existing is not None:
-            if existing.role != User.Role.INSPECTOR:
+            if not access.is_inspector(existing):
                 plan.errors.append(
                     CellError(
                         number,

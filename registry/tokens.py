@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import limits
 from .audited import save_with_history
 from .models import ApiToken, Region
 from .services import set_members
@@ -22,7 +23,7 @@ def api_token_create(*, name, region_codes, by=None):
     """A new token for ``region_codes`` (each with everything below it).
 
     Returns ``(token, key)``; ``key`` exists only in this return value."""
-    name = (name or "").strip()
+    name = limits.text(name, limit=limits.NAME, label=_("name"))
     if not name:
         raise ValidationError(_("Give the token a name."))
     if ApiToken.objects.filter(name=name).exists():

@@ -1,0 +1,27 @@
+"""``in`` on integer columns, without the values no integer column can hold.
+
+Django answers ``exact``, ``gt`` and the like with "no match" for an integer beyond
+the column's range (``IntegerFieldOverflow``) but passes ``in`` to the database, and
+SQLite cannot even bind such a number: a forged id in a multiple-choice form
+(``?templates=99999999999999999999``) was an OverflowError, a 500. A value out of
+range matches no row, so leaving it out changes no answer.
+"""
+
+from django.db.models import IntegerField
+from django.db.models.lookups import In
+
+
+@IntegerField.register_lookup
+class IntegerFieldIn(In):
+    def process_rhs(self, compiler, connection):
+        if self.rhs_is_direct_value():
+            low, high = connection.ops.integer_field_range(
+                self.lhs.output_field.get_internal_type()
+            )
+            self.rhs = [
+                value
+                for value in self.rhs
+                if not isinstance(value, int)
+                or ((low is None or value >= low) and (high is None or value <= high))
+            ]
+        return super().process_rhs(compiler, connection)
