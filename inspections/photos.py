@@ -2,14 +2,17 @@
 
 ``process(data, stamp_lines=...)`` accepts JPEG, PNG, WebP and HEIC/HEIF by
 content and refuses everything else, files over ``MAX_BYTES``, images over
-``MAX_PIXELS`` (checked from the header, before any pixel is decoded) and
-truncated or corrupt files, always with :class:`PhotoRefused` carrying a
-translated message the inspector can act on.
+``MAX_PIXELS`` or whose processing would hold more than ``MAX_DECODED_BYTES``
+(both checked from the header, before any pixel is decoded) and truncated or
+corrupt files, always with :class:`PhotoRefused` carrying a translated message
+the inspector can act on. ``check(data)`` makes the header checks alone, so that
+a batch of photos can be refused before any of them is decoded.
 
 For an accepted photo it returns the original bytes untouched with their
-SHA-256, the capture time and GPS position read from EXIF (``None`` when absent
-or broken), and two JPEG derivatives without EXIF, XMP or comments (only an
-RGB colour profile is kept): a preview whose longest side is at most
+SHA-256, the time the camera claims and the GPS position read from EXIF
+(``None`` when absent or broken; neither is verified: a camera's clock is
+whatever its owner set), and two JPEG derivatives without EXIF, XMP or comments
+(only an RGB colour profile is kept): a preview whose longest side is at most
 ``PREVIEW_PX`` and a thumbnail of at most ``THUMB_PX`` made from the preview.
 Both are turned upright per the EXIF orientation and carry the caller's stamp
 lines in the bottom-left corner.
@@ -49,6 +52,11 @@ logger = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 50_000_000
+# Peak memory one photo may take while it is decoded and shrunk (see
+# _decoded_bytes): room for a 24-megapixel HEIC, the largest a current phone
+# saves by default (about 220 MB); a 49-megapixel 16-bit PNG (95 KB on disk) needs
+# 467 MB.
+MAX_DECODED_BYTES = 256 * 1024 * 1024
 PREVIEW_PX = 1600
 THUMB_PX = 320
 
@@ -103,7 +111,7 @@ class Processed:
     format: str  # "JPEG" | "PNG" | "WEBP" | "HEIF"
     width: int  # of the original as stored (before rotation)
     height: int
-    taken_at: datetime | None
+    camera_time: datetime | None  # as the camera's clock claims it, unverified
     latitude: Decimal | None
     longitude: Decimal | None
     preview: bytes  # JPEG
@@ -134,6 +142,18 @@ def _too_many_pixels():
         )
         % {"limit": MAX_PIXELS // 1_000_000},
         code="too_many_pixels",
+    )
+
+
+def _too_large_decoded(size):
+    return PhotoRefused(
+        _(
+            "This photo (%(width)d × %(height)d pixels) would need more than %(limit)d MB "
+            "of memory to open. Send it as a JPEG, or lower the camera resolution and "
+            "take it again."
+        )
+        % {"width": size[0], "height": size[1], "limit": MAX_DECODED_BYTES // (1024 * 1024)},
+        code="too_large_decoded",
     )
 
 
@@ -181,38 +201,26 @@ def refuse_truncated():
     ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
+def check(data: bytes) -> None:
+    """Make every check of :func:`process` that needs no decoding: size, format,
+    pixel count and decoded size, from the header. Raises :class:`PhotoRefused`."""
+    refuse_truncated()
+    with _checked(bytes(data))[0]:
+        pass
+
+
 def process(data: bytes, *, stamp_lines: list[str]) -> Processed:
     """Validate one photo and make its stamped preview and thumbnail.
 
     Raises :class:`PhotoRefused` for anything that is not an acceptable photo.
     """
     refuse_truncated()
-    if len(data) > MAX_BYTES:
-        raise _too_large()
     data = bytes(data)
-    # A WebP decoder allocates its whole canvas while opening: check first.
-    canvas = _webp_canvas(data)
-    if canvas is not None and canvas[0] * canvas[1] > MAX_PIXELS:
-        raise _too_many_pixels()
-
-    image = _open(data)
+    image, (width, height), target = _checked(data)
     with image:
-        width, height = image.size
-        # Right after the header: nothing has been decoded yet.
-        if width * height > MAX_PIXELS:
-            raise _too_many_pixels()
         kind = "JPEG" if image.format == "MPO" else image.format
-        target = _fit((width, height), PREVIEW_PX)
-        if kind == "JPEG" and target != (width, height):
-            # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, staying >= target.
-            image.draft("RGB", target)
-        try:
-            image.load()
-        except MemoryError:
-            raise
-        except Exception as exc:  # any decoder failure means the file is unusable
-            raise _damaged() from exc
-        orientation, taken_at, latitude, longitude = _metadata(image)
+        _decode(image)
+        orientation, camera_time, latitude, longitude = _metadata(image)
         icc_profile = image.info.get("icc_profile")
         frame = _shrink(image, target)
 
@@ -234,7 +242,7 @@ def process(data: bytes, *, stamp_lines: list[str]) -> Processed:
         format=kind,
         width=width,
         height=height,
-        taken_at=taken_at,
+        camera_time=camera_time,
         latitude=latitude,
         longitude=longitude,
         preview=preview,
@@ -245,6 +253,76 @@ def process(data: bytes, *, stamp_lines: list[str]) -> Processed:
 
 # --------------------------------------------------------------------------
 # Opening and decoding
+
+
+def _checked(data):
+    """``data`` opened and checked from its header, nothing decoded yet:
+    ``(image, (width, height) as stored, preview size)``. A JPEG is set to decode
+    at a reduced scale (``draft``) close to the preview size."""
+    if len(data) > MAX_BYTES:
+        raise _too_large()
+    # A WebP decoder allocates its whole canvas while opening: check first.
+    canvas = _webp_canvas(data)
+    if canvas is not None:
+        if canvas[0] * canvas[1] > MAX_PIXELS:
+            raise _too_many_pixels()
+        if _decoded_bytes("WEBP", "RGBA", canvas, transparent=True) > MAX_DECODED_BYTES:
+            raise _too_large_decoded(canvas)
+    image = _open(data)
+    try:
+        size = image.size
+        if size[0] * size[1] > MAX_PIXELS:
+            raise _too_many_pixels()
+        target = _fit(size, PREVIEW_PX)
+        if image.format in ("JPEG", "MPO") and target != size:
+            # libjpeg scales by 1/2, 1/4 or 1/8 while decoding, staying >= target.
+            image.draft("RGB", target)
+        transparent = "transparency" in image.info
+        if _decoded_bytes(image.format, image.mode, image.size, transparent) > MAX_DECODED_BYTES:
+            raise _too_large_decoded(size)
+    except BaseException:
+        image.close()
+        raise
+    return image, size, target
+
+
+def _decode(image):
+    try:
+        image.load()
+    except MemoryError:
+        raise
+    except Exception as exc:  # any decoder failure means the file is unusable
+        raise _damaged() from exc
+
+
+# Bytes per pixel the decoders of WebP and HEIF hold besides Pillow's copy of the
+# picture (libwebp's RGBA output and its copy; libheif's planes and RGB output).
+_DECODER_BYTES = {"WEBP": 12, "HEIF": 5}
+
+
+def _decoded_bytes(kind, mode, size, transparent):
+    """The peak memory decoding and shrinking an image of ``mode`` and ``size``
+    holds: the decoded pixels, the decoder's own buffers, and the full-size copies
+    ``_shrink`` makes before the image is small. For 49-megapixel images of each
+    mode, Pillow 13 was measured to take this or up to 50 MB more (resampling
+    buffers, the stamp). Keep in step with ``_shrink``."""
+    # Pillow keeps 1-bit, grey and palette pixels in a byte, 16-bit grey in two,
+    # every other mode (RGB too) in four.
+    stored = 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+    if mode.startswith("I"):
+        copies = 8  # to 32 bits, then scaled to 8 bits: two 32-bit copies
+    elif mode in ("P", "PA"):
+        alpha = mode == "PA" or transparent
+        copies = 8 if alpha else 4  # to RGB(A); resizing with alpha premultiplies a copy
+    elif mode in ("LA", "RGBA"):
+        copies = 4  # resizing with alpha premultiplies a copy
+    elif mode == "1":
+        copies = 1  # to grey
+    elif mode in ("L", "RGB"):
+        copies = 0
+    else:
+        copies = 4  # CMYK, YCbCr, LAB, HSV, F...: to RGB
+    return size[0] * size[1] * (stored + _DECODER_BYTES.get(kind, 0) + copies)
 
 
 def _open(data):
@@ -294,7 +372,8 @@ def _fit(size, bound):
 
 
 def _shrink(image, target):
-    """The decoded ``image`` in a resizable mode, resized to ``target``."""
+    """The decoded ``image`` in a resizable mode, resized to ``target``. The copies
+    made here are counted by ``_decoded_bytes``: keep the two in step."""
     mode = image.mode
     if mode in ("P", "PA"):
         has_alpha = mode == "PA" or "transparency" in image.info
@@ -338,7 +417,7 @@ def _jpeg(image, icc_profile):
 
 
 def _metadata(image):
-    """(orientation, taken_at, latitude, longitude) from the image's EXIF.
+    """(orientation, camera_time, latitude, longitude) from the image's EXIF.
 
     Broken EXIF is common (editing apps, cheap phones) and only costs the
     metadata: parsing problems, including Pillow's "Corrupt EXIF data"
@@ -350,7 +429,7 @@ def _metadata(image):
             exif = image.getexif()
         except Exception:
             return None, None, None, None
-        return (_exif_get(exif, _ORIENTATION), _taken_at(exif), *_gps(exif))
+        return (_exif_get(exif, _ORIENTATION), _camera_time(exif), *_gps(exif))
 
 
 def _exif_get(exif, tag, ifd=None):
@@ -368,7 +447,7 @@ def _text(value):
     return value.strip("\x00 ")
 
 
-def _taken_at(exif):
+def _camera_time(exif):
     for tag, offset_tag, ifd in (
         (_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL, _EXIF_IFD),
         (_DATETIME, _OFFSET_TIME, None),

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from checklists.models import Item
 from checklists.scoring import Outcome, applicable_items, outcome
 from registry.models import Category, Facility, InspectorProfile
+from registry.timefmt import iso
 
 from .models import Answer, Draw, Hazard, Inspection, Photo, Publication, answer_key
-from .services.common import iso
 
 
 def draw_record(draw):
@@ -45,8 +45,7 @@ def draw_record(draw):
 def revealed_draws(queryset=None):
     """Draws whose record is public, newest first."""
     queryset = queryset if queryset is not None else Draw.objects.all()
-    draws = queryset.exclude(status=Draw.Status.FROZEN).select_related("plan")
-    return [draw for draw in draws if draw.is_revealed()]
+    return list(queryset.revealed().select_related("plan"))
 
 
 def draw_names(draw):
@@ -62,18 +61,28 @@ def draw_names(draw):
 
 
 def draw_rows(draw, names, current=False):
-    """Each drawn facility with its team, named; ``current`` applies the substitutions."""
+    """Each drawn facility with its team, named; ``current`` applies the substitutions.
+    ``not_carried_out`` is the reason its inspection was cancelled before it started
+    (the draw was voided, or the plan's window ended), else empty."""
     facilities, inspectors = names
     teams = {a["facility"]: list(a["inspectors"]) for a in draw.assignments}
     if current:
         for substitution in draw.substitutions:
             team = teams[substitution["facility"]]
             team[team.index(substitution["out"])] = substitution["in"]
+    code_of = {pk: code for code, pk in draw.code_map.get("facilities", {}).items()}
+    cancelled = {
+        code_of.get(facility_id): reason
+        for facility_id, reason in draw.inspections.filter(
+            status=Inspection.Status.CANCELLED
+        ).values_list("facility_id", "cancelled_reason")
+    }
     return [
         {
             "code": code,
             "facility": facilities.get(code),
             "inspectors": [(member, inspectors.get(member)) for member in team],
+            "not_carried_out": cancelled.get(code, ""),
         }
         for code, team in teams.items()
     ]

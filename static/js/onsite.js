@@ -46,6 +46,10 @@
     if (form.elements.location) form.elements.location.value = answer.location;
     if (form.elements.deadline_days) form.elements.deadline_days.value = answer.deadline_days === null ? "" : answer.deadline_days;
     if (form.elements.corrected) form.elements.corrected.checked = answer.corrected;
+    // The character counters (counter.js) follow what was filled in.
+    form.querySelectorAll("textarea").forEach(function (field) {
+      field.dispatchEvent(new Event("input"));
+    });
     updateProgress();
   }
 
@@ -176,7 +180,7 @@
           img.src = body.thumbnail; img.width = 80; img.height = 80; img.alt = "";
           link.appendChild(img);
           form.closest("[data-entry]").querySelector("[data-photos]").appendChild(link);
-          state.textContent = text("msgPhotoSaved");
+          state.textContent = text(body.camera_time_doubtful ? "msgPhotoTimeDoubtful" : "msgPhotoSaved");
           state.className = "photo-state saved";
         }).catch(function () {
           state.textContent = text("msgOffline");

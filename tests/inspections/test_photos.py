@@ -51,19 +51,44 @@ def noisy_jpeg(size):
     return encode(Image.merge("RGB", [Image.effect_noise(size, 40) for _ in range(3)]))
 
 
-def png_header(width, height):
-    """A PNG that only claims its size: valid signature, IHDR and a token IDAT."""
+def png_chunk(kind, body):
+    crc = struct.pack(">I", zlib.crc32(kind + body))
+    return struct.pack(">I", len(body)) + kind + body + crc
 
-    def chunk(kind, body):
-        crc = struct.pack(">I", zlib.crc32(kind + body))
-        return struct.pack(">I", len(body)) + kind + body + crc
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grey
+def png_header(width, height, bit_depth=1, colour_type=0):
+    """A PNG that only claims its size: valid signature, IHDR and a token IDAT.
+    By default 1-bit grey; colour type 2 is RGB, 6 RGBA."""
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def black_16_bit_png(width, height):
+    """A complete, valid 16-bit grey PNG, black. Large ones stay small on disk
+    (7000 x 7000: 97 KB) and are built in a fraction of a second: the deflate
+    stream repeats one block, each made after a full flush and so identical."""
+    row = bytes(1 + 2 * width)  # filter byte, then the samples
+    rows_per_block = 64
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(row * rows_per_block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    blocks, rest = divmod(height, rows_per_block)
+    tail = zlib.compressobj(9, zlib.DEFLATED, -15)
+    last = tail.compress(row * rest) + tail.flush()
+    checksum = 1
+    for _ in range(height):
+        checksum = zlib.adler32(row, checksum)
+    stream = b"\x78\xda" + block * blocks + last + struct.pack(">I", checksum)
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", stream)
+        + png_chunk(b"IEND", b"")
     )
 
 
@@ -214,6 +239,70 @@ def test_fifty_megapixels_exactly_is_not_refused_for_size():
     error = refusal(png_header(10_000, 5_000))
 
     assert error.code == "damaged"
+
+
+def test_it_refuses_a_49_megapixel_16_bit_png_from_its_header(monkeypatch):
+    # The review's file: 95 KB on disk, 2.4 s and 464 MB to process. Under the
+    # pixel limit, but its decoding and 8-bit conversion hold ten bytes a pixel.
+    data = black_16_bit_png(7000, 7000)
+    assert len(data) < 100_000
+    forbid_decoding(monkeypatch)
+
+    start = time.perf_counter()
+    error = refusal(data)
+
+    assert time.perf_counter() - start < 0.5
+    assert error.code == "too_large_decoded"
+    assert error.messages == [
+        "This photo (7000 × 7000 pixels) would need more than 256 MB of memory to open. "
+        "Send it as a JPEG, or lower the camera resolution and take it again."
+    ]
+
+
+def test_a_small_16_bit_png_built_the_same_way_is_accepted():
+    preview = opened(photos.process(black_16_bit_png(300, 200), stamp_lines=[]).preview)
+
+    assert preview.getpixel((150, 100)) == pytest.approx((0, 0, 0), abs=2)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # 40 MP of RGBA: four bytes a pixel, and resizing premultiplies a copy.
+        pytest.param(png_header(8000, 5000, 8, 6), id="40-megapixel-rgba-png"),
+        pytest.param(png_header(6000, 5000, 16, 0), id="30-megapixel-16-bit-grey-png"),
+    ],
+)
+def test_images_under_the_pixel_limit_are_refused_by_decoded_size(monkeypatch, data):
+    forbid_decoding(monkeypatch)
+
+    assert refusal(data).code == "too_large_decoded"
+
+
+def test_webp_refused_by_decoded_size_before_it_is_opened(monkeypatch):
+    # libwebp decodes into its own buffer while Pillow opens the file.
+    monkeypatch.setattr(Image, "open", lambda *a, **k: pytest.fail("the file was opened"))
+
+    error = refusal(webp_header(5000, 5000))
+
+    assert error.code == "too_large_decoded"
+    assert "5000 × 5000" in error.messages[0]
+
+
+def test_a_photo_the_size_a_phone_makes_passes_the_decoded_size_limit(monkeypatch):
+    forbid_decoding(monkeypatch)
+
+    assert photos.check(png_header(8000, 6000, 8, 2)) is None  # 48 MP RGB
+    # A 24 MP HEIC, the largest a current phone saves by default (no HEIC header
+    # can be built here without encoding one).
+    assert photos._decoded_bytes("HEIF", "RGB", (5712, 4284), False) <= photos.MAX_DECODED_BYTES
+
+
+def test_check_passes_a_good_photo_without_decoding_it(monkeypatch):
+    data = photo((3000, 2000))
+    forbid_decoding(monkeypatch)
+
+    assert photos.check(data) is None
 
 
 @pytest.mark.parametrize(
@@ -370,8 +459,8 @@ def test_capture_time_and_gps_are_read_from_exif():
     result = photos.process(data, stamp_lines=STAMP)
 
     # DateTimeOriginal wins over DateTime, in the current (settings) time zone.
-    assert result.taken_at == datetime(2026, 11, 23, 10, 42, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
-    assert result.taken_at.tzinfo == timezone.get_current_timezone()
+    assert result.camera_time == datetime(2026, 11, 23, 10, 42, 5, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert result.camera_time.tzinfo == timezone.get_current_timezone()
     # 29° 21' 36.12" N, 113° 5' 24" E
     assert result.latitude == Decimal("29.360033")
     assert result.longitude == Decimal("113.090000")
@@ -382,9 +471,9 @@ def test_capture_time_is_in_the_current_time_zone():
     data = photo(exif=located_exif())
 
     with timezone.override(ZoneInfo("Europe/Paris")):
-        taken_at = photos.process(data, stamp_lines=[]).taken_at
+        camera_time = photos.process(data, stamp_lines=[]).camera_time
 
-    assert taken_at == datetime(2026, 11, 23, 10, 42, 5, tzinfo=ZoneInfo("Europe/Paris"))
+    assert camera_time == datetime(2026, 11, 23, 10, 42, 5, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 def test_capture_time_falls_back_to_datetime_and_honours_a_recorded_offset():
@@ -392,10 +481,10 @@ def test_capture_time_falls_back_to_datetime_and_honours_a_recorded_offset():
     exif[306] = "2026:11:20 08:00:00"
     exif.get_ifd(0x8769)[36880] = "+09:00"  # OffsetTime, for DateTime
 
-    taken_at = photos.process(photo(exif=exif), stamp_lines=[]).taken_at
+    camera_time = photos.process(photo(exif=exif), stamp_lines=[]).camera_time
 
-    assert taken_at == datetime(2026, 11, 20, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    assert taken_at.tzinfo == ZoneInfo("Asia/Shanghai")
+    assert camera_time == datetime(2026, 11, 20, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert camera_time.tzinfo == ZoneInfo("Asia/Shanghai")
 
 
 def test_southern_and_western_positions_are_negative():
@@ -411,7 +500,7 @@ def test_southern_and_western_positions_are_negative():
 def test_photo_without_exif_has_no_time_or_place():
     result = photos.process(photo(), stamp_lines=[])
 
-    assert (result.taken_at, result.latitude, result.longitude) == (None, None, None)
+    assert (result.camera_time, result.latitude, result.longitude) == (None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -424,7 +513,7 @@ def test_photo_without_exif_has_no_time_or_place():
 def test_broken_exif_is_tolerated(exif):
     result = photos.process(photo(exif=exif), stamp_lines=STAMP)
 
-    assert (result.taken_at, result.latitude, result.longitude) == (None, None, None)
+    assert (result.camera_time, result.latitude, result.longitude) == (None, None, None)
     assert opened(result.preview).size == (400, 300)
 
 
@@ -438,7 +527,7 @@ def test_nonsense_exif_values_are_ignored():
 
     result = photos.process(photo(exif=exif), stamp_lines=[])
 
-    assert (result.taken_at, result.latitude, result.longitude) == (None, None, None)
+    assert (result.camera_time, result.latitude, result.longitude) == (None, None, None)
 
 
 # --------------------------------------------------------------------------
