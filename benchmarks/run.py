@@ -25,8 +25,11 @@ a ratio to a baseline measured in the same run:
   same template with the page's context already in memory;
   ``checklist_page_ratio`` is page / render.
 - ``pdf_record_ms``, ``pdf_latin_floor_ms``, ``pdf_ratio`` (aim: at most 2),
-  ``pdf_document_ms``, ``pdf_size_bytes`` (aim: at most 10 MB), ``pdf_pages`` and
-  ``pdf_peak_rss_mb``: the inspection record as PDF, see benchmarks/pdf_bench.py.
+  ``pdf_document_ms``, ``pdf_document_repeat_ms``, ``pdf_size_bytes`` (aim: at most
+  10 MB), ``pdf_pages`` and ``pdf_peak_rss_mb``: the inspection record as PDF;
+  ``public_pdf_first_ms``, ``public_pdf_repeat_ms`` and ``public_pdf_repeat_ratio`` (aim:
+  at most 0.1): a published result's public PDF, first and later downloads; see
+  benchmarks/pdf_bench.py.
 """
 
 import argparse
@@ -109,6 +112,7 @@ def django_ready():
         os.environ["DATABASE_URL"] = f"sqlite:///{_WORKDIR.name}/bench.sqlite3"
         os.environ["VAR_DIR"] = _WORKDIR.name
         os.environ["EVIDENCE_ROOT"] = f"{_WORKDIR.name}/evidence"
+        os.environ["DOCUMENTS_ROOT"] = f"{_WORKDIR.name}/documents"
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         import django
 

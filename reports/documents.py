@@ -8,10 +8,21 @@ document number (issued once, see inspections.services.document_number), and a Q
 code to the public page of the record or, while it is not public, to the log-in page
 for its staff page. Documents are official Chinese texts: they are rendered in the
 site's default language whatever the reader's. Only the document font, ``data:``
-images and the previews of the record's own photos are ever loaded: never the
-network, never another file, never an original photo.
+images and the previews of the record's own photos (their public copies, without the
+uploader's name, in a public document) are ever loaded: never the network, never
+another file, never an original photo.
+
+Rendering is the expensive part (about a second a document); building the HTML is
+cheap. So every PDF is kept in the "documents" storage and served again while what it
+shows is unchanged: a staff document (and a plan's announcements) under the hash of its
+HTML, a published result under its frozen version and the live counts it prints.
 """
 
+import hashlib
+import json
+import logging
+import os
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from functools import wraps
@@ -20,6 +31,8 @@ from urllib.parse import urlencode
 import segno
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,8 +40,8 @@ from django.utils.translation import gettext as _
 
 from checklists.models import Item
 from checklists.scoring import Outcome
+from inspections import access, selectors, services
 from inspections import photos as photos_module
-from inspections import selectors, services
 from inspections.models import (
     Hazard,
     Inspection,
@@ -42,6 +55,8 @@ from registry.models import Facility
 from registry.workdays import add_working_days
 
 from . import fonts
+
+logger = logging.getLogger(__name__)
 
 INSPECTION_KINDS = ("record", "notice", "reinspection")
 PLAN_KINDS = ("plan", "results")
@@ -149,24 +164,35 @@ def qr_code(target):
 # ---------------------------------------------------------------- rendering
 
 
-def _fetcher(photos=()):
+def _photo_file(photo, public):
+    """The storage name a document prints ``photo`` from: its staff preview (stamped
+    with the uploader's name), or for a public document its public copy (time and
+    facility only)."""
+    if public:
+        return photo.public_name
+    return photo.preview.name or None
+
+
+def _fetcher(photos=(), public=False):
     """WeasyPrint's URL fetcher for documents: the font file, ``data:`` URIs and the
-    previews of the photos the document lists; everything else is refused."""
+    previews (or public copies) of the photos the document lists; everything else is
+    refused."""
     from weasyprint import URLFetcher
     from weasyprint.urls import URLFetcherResponse
 
     font = fonts.font_path().as_uri()
-    previews = {str(photo.pk): photo for photo in photos}
+    listed = {str(photo.pk): photo for photo in photos}
 
     class DocumentFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith("data:") or url == font:
                 return super().fetch(url, headers)
             if url.startswith(PHOTO_SCHEME):
-                photo = previews.get(url[len(PHOTO_SCHEME) :])
-                if photo is not None and photo.preview:
-                    with photo.preview.open("rb") as preview:
-                        body = preview.read()
+                photo = listed.get(url[len(PHOTO_SCHEME) :])
+                name = _photo_file(photo, public) if photo is not None else None
+                if name:
+                    with photo.preview.storage.open(name, "rb") as image:
+                        body = image.read()
                     return URLFetcherResponse(url, body, {"Content-Type": "image/jpeg"})
             raise ValueError(f"Documents load nothing from {url}")
 
@@ -220,22 +246,106 @@ def render_html(template, context):
     )
 
 
-def html_to_pdf(html, photos=()):
-    """The PDF of a document's HTML; ``photos`` are those whose previews it shows."""
+def html_to_pdf(html, photos=(), *, public=False):
+    """The PDF of a document's HTML; ``photos`` are those whose previews (with
+    ``public``, public copies) it shows."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     # Importing WeasyPrint relaxed Pillow for every upload; our previews are whole.
     photos_module.refuse_truncated()
-    return HTML(string=html, url_fetcher=_fetcher(photos)).write_pdf(
+    return HTML(string=html, url_fetcher=_fetcher(photos, public)).write_pdf(
         font_config=FontConfiguration(), dpi=PRINT_DPI
     )
 
 
 @in_document_language
 def render_pdf(template, context, *, photos=()):
-    """The PDF bytes of ``template`` with ``context``."""
+    """The PDF bytes of ``template`` with ``context``, rendered now (never kept)."""
     return html_to_pdf(render_html(template, context), photos)
+
+
+# ---------------------------------------------------------------- kept PDFs
+
+
+def document_storage():
+    """Private storage of the rendered PDFs (see settings.STORAGES)."""
+    return storages["documents"]
+
+
+def _read_kept(storage, name):
+    try:
+        with storage.open(name, "rb") as kept:
+            return kept.read()
+    except FileNotFoundError:
+        return None
+
+
+def _write_atomically(storage, name, pdf):
+    """Write ``pdf`` as ``name`` so that no reader ever sees part of it."""
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        # Object storage: one upload is atomic and replaces the object (file_overwrite).
+        storage.save(name, ContentFile(pdf))
+        return
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    handle, part = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(pdf)
+        os.replace(part, path)
+    except BaseException:
+        if os.path.exists(part):
+            os.unlink(part)
+        raise
+
+
+def _keep(storage, name, pdf):
+    """Keep ``pdf`` as ``name`` and drop the other PDFs of its folder: they showed an
+    earlier state of the same document. Keeping is only a saving: when the storage
+    fails, the download still gets its PDF."""
+    folder, _slash, own = name.rpartition("/")
+    try:
+        _write_atomically(storage, name, pdf)
+        for other in storage.listdir(folder)[1]:
+            if other != own and other.endswith(".pdf"):
+                storage.delete(f"{folder}/{other}")
+    except OSError:
+        logger.warning("Cannot keep the rendered document %s", name, exc_info=True)
+
+
+def _kept_or_rendered(name, render):
+    storage = document_storage()
+    pdf = _read_kept(storage, name)
+    if pdf is None:
+        pdf = render()
+        _keep(storage, name, pdf)
+    return pdf
+
+
+def _font_stamp():
+    """Which build of the document font: a rebuilt font makes new PDFs."""
+    stat = fonts.font_path().stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _digest(*parts):
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+@in_document_language
+def kept_pdf(folder, template, context, *, photos=()):
+    """The PDF of ``template`` with ``context``: the one kept in ``folder`` when it was
+    rendered from the same HTML (and the same photos and font), else rendered now and
+    kept in its place. The HTML holds everything the document shows, so any change of
+    what it shows makes a new PDF, and nothing else does."""
+    html = render_html(template, context)
+    name = _digest(
+        html, _font_stamp(), *(f"{photo.pk}:{_photo_file(photo, False)}" for photo in photos)
+    )
+    return _kept_or_rendered(f"{folder}/{name}.pdf", lambda: html_to_pdf(html, photos))
 
 
 def _common(record, number, title):
@@ -339,7 +449,7 @@ def _record_context(inspection):
                         "photo": photo,
                         "label": entry.item.code if entry.item else entry.hazard.register_no,
                         "after": photo.purpose == Photo.Purpose.AFTER,
-                        "taken_at": _local(photo.taken_at or photo.uploaded_at),
+                        "received_at": _local(photo.uploaded_at),
                     }
                 )
                 refs.append(len(photos))
@@ -512,6 +622,13 @@ def _plan_context(plan):
     }
 
 
+def public_draw_rows(draw):
+    """A revealed draw's facilities by name and its teams by credential number only:
+    the public copy of a draw names no inspector."""
+    facilities, _inspectors = selectors.draw_names(draw)
+    return selectors.draw_rows(draw, (facilities, {}), current=True)
+
+
 def _draws_context(plan):
     """Each draw as the public plan page shows it: frozen commitments always, the
     selected facilities and teams once the draw is revealed."""
@@ -522,9 +639,7 @@ def _draws_context(plan):
             {
                 "draw": draw,
                 "revealed": revealed,
-                "rows": selectors.draw_rows(draw, selectors.draw_names(draw), current=True)
-                if revealed
-                else [],
+                "rows": public_draw_rows(draw) if revealed else [],
                 "record_url": absolute(reverse("reports:draw_json", args=[draw.pk]))
                 if revealed
                 else "",
@@ -537,18 +652,15 @@ def _results_rows(plan):
     """The plan's results the public knows of: published ones from their current
     version, withdrawn ones as withdrawn with the reason; nothing unpublished."""
     publications = (
-        Publication.objects.filter(
-            inspection__plan=plan,
-            current__isnull=False,
-            status__in=[Publication.Status.PUBLISHED, Publication.Status.WITHDRAWN],
-        )
+        access.public_results()
+        .filter(inspection__plan=plan)
         .select_related("current")
         .order_by("current__inspected_on", "pk")
     )
     rows = []
     for publication in publications:
         content = publication.current.content
-        withdrawn = publication.status == Publication.Status.WITHDRAWN
+        withdrawn = not access.shows_public_content(publication)
         row = {
             "publication": publication,
             "facility": content["facility"]["name"],
@@ -585,25 +697,48 @@ def _results_rows(plan):
 PUBLIC_RESULT_TEMPLATE = "reports/documents/result.html"
 
 
-@in_document_language
 def result_announcement_pdf(publication):
     """The public PDF of one result: its current version only, or the notice of its
-    withdrawal. Raises DocumentUnavailable for a result never published."""
+    withdrawal. Rendered once for each state of what it prints (the frozen version,
+    the withdrawal, the live hazard counts) and kept: later downloads read the file.
+    Raises DocumentUnavailable for a result never published."""
     if not publication.is_public:
         raise DocumentUnavailable
+    withdrawn = not access.shows_public_content(publication)
+    counts = None if withdrawn else selectors.result_hazard_counts(publication.inspection_id)
+    state = {
+        "withdrawn": [publication.withdrawn_at, publication.withdrawn_reason]
+        if withdrawn
+        else None,
+        "counts": counts,
+        "qr": settings.SITE_URL,
+    }
+    digest = _digest(json.dumps(state, sort_keys=True, default=str))
+    return _kept_or_rendered(
+        f"results/{publication.pk}/v{publication.current_id}-{digest}.pdf",
+        lambda: _render_result(publication, counts),
+    )
+
+
+def _public_photos(publication):
+    """The photos the current version shows, as their public copies print them; a
+    photo without its public copy is left out, never printed from the staff preview."""
+    photos = Photo.objects.filter(
+        pk__in=publication.current.content.get("photos") or [],
+        inspection_id=publication.inspection_id,
+    ).order_by("pk")
+    return [photo for photo in photos if photo.preview.storage.exists(photo.public_name)]
+
+
+@in_document_language
+def _render_result(publication, counts):
     number = services.document_number(
         kind=IssuedDocument.Kind.RESULT, inspection=publication.inspection, by=None
     )
     version = publication.current
     content = version.content
-    withdrawn = publication.status == Publication.Status.WITHDRAWN
-    photos = []
-    if not withdrawn:
-        photos = list(
-            Photo.objects.filter(
-                pk__in=content.get("photos") or [], inspection_id=publication.inspection_id
-            ).order_by("pk")
-        )
+    withdrawn = counts is None
+    photos = [] if withdrawn else _public_photos(publication)
     context = {
         # Translators: 抽查结果公示 (one result)
         **_common(publication, number, _("Announcement of a spot-check result")),
@@ -616,14 +751,10 @@ def result_announcement_pdf(publication):
         else None,
         "content": content,
         "labels": selectors.content_labels(content) if not withdrawn else {},
-        "count_rows": selectors.hazard_count_rows(
-            selectors.result_hazard_counts(publication.inspection_id)
-        )
-        if not withdrawn
-        else [],
+        "count_rows": [] if withdrawn else selectors.hazard_count_rows(counts),
         "photos": [f"{PHOTO_SCHEME}{photo.pk}" for photo in photos],
     }
-    return render_pdf(PUBLIC_RESULT_TEMPLATE, context, photos=photos)
+    return html_to_pdf(render_html(PUBLIC_RESULT_TEMPLATE, context), photos, public=True)
 
 
 # ---------------------------------------------------------------- entry points
@@ -659,9 +790,11 @@ def prepare_inspection_document(inspection, kind, *, by):
 
 
 def inspection_document(inspection, kind, *, by):
-    """The ``kind`` document of ``inspection`` as a PDF (see INSPECTION_KINDS)."""
+    """The ``kind`` document of ``inspection`` as a PDF (see INSPECTION_KINDS), kept
+    while what it shows is unchanged."""
     template, context, photos, number = prepare_inspection_document(inspection, kind, by=by)
-    return Rendered(kind, number, render_pdf(template, context, photos=photos))
+    pdf = kept_pdf(f"inspections/{inspection.pk}/{kind}", template, context, photos=photos)
+    return Rendered(kind, number, pdf)
 
 
 @in_document_language
@@ -669,6 +802,7 @@ def plan_document(plan, kind, *, by):
     """The ``kind`` announcement of an approved ``plan`` (see PLAN_KINDS)."""
     if kind not in plan_kinds(plan):
         raise DocumentUnavailable(kind)
+    folder = f"plans/{plan.pk}/{kind}"
     if kind == "plan":
         number = services.document_number(kind=IssuedDocument.Kind.PLAN, plan=plan, by=by)
         context = {
@@ -677,7 +811,7 @@ def plan_document(plan, kind, *, by):
             **_common(plan, number, _("Announcement of a spot-check plan and its draws")),
             "draws": _draws_context(plan),
         }
-        return Rendered(kind, number, render_pdf("reports/documents/plan.html", context))
+        return Rendered(kind, number, kept_pdf(folder, "reports/documents/plan.html", context))
     number = services.document_number(kind=IssuedDocument.Kind.RESULTS, plan=plan, by=by)
     rows = _results_rows(plan)
     published = [row for row in rows if not row["withdrawn"]]
@@ -692,4 +826,4 @@ def plan_document(plan, kind, *, by):
             (label, n) for label, n in Counter(row["category"] for row in published).most_common()
         ],
     }
-    return Rendered(kind, number, render_pdf("reports/documents/results.html", context))
+    return Rendered(kind, number, kept_pdf(folder, "reports/documents/results.html", context))

@@ -17,22 +17,23 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from inspections import access
 from inspections.models import Draw, Hazard, Photo, Plan, Publication, PublicationVersion
 from inspections.selectors import (
     content_labels,
-    draw_names,
     draw_record,
-    draw_rows,
     hazard_count_rows,
     result_hazard_counts,
     revealed_draws,
 )
 from registry.models import Facility, Region
+from registry.timefmt import iso
 
+from .documents import public_draw_rows
 from .exports import neutralise
+from .ratelimit import limited
 
 JSON = {"ensure_ascii": False, "indent": 2}
 RESULTS_PER_PAGE = 25
@@ -117,7 +118,7 @@ def plan_detail(request, pk):
             {
                 "draw": draw,
                 "revealed": revealed,
-                "rows": draw_rows(draw, draw_names(draw), current=True) if revealed else [],
+                "rows": public_draw_rows(draw) if revealed else [],
             }
         )
     return render(
@@ -131,6 +132,7 @@ def plan_detail(request, pk):
     )
 
 
+@limited
 def draw_list_json(request):
     draws = revealed_draws()
     return JsonResponse(
@@ -148,6 +150,7 @@ def draw_list_json(request):
     )
 
 
+@limited
 def draw_json(request, pk):
     """The draw record, once revealed; before that it does not exist for the public."""
     draw = Draw.objects.select_related("plan").filter(pk=pk).first()
@@ -164,10 +167,7 @@ def draw_json(request, pk):
 def _public():
     """Results the public may know of: published, or withdrawn (its notice stays).
     Pending, returned and never-published ones have no current version."""
-    return Publication.objects.filter(
-        current__isnull=False,
-        status__in=[Publication.Status.PUBLISHED, Publication.Status.WITHDRAWN],
-    )
+    return access.public_results()
 
 
 class ResultFilter(forms.Form):
@@ -320,7 +320,7 @@ def _result_context(publication, version):
 def result_detail(request, pk):
     """A published result (its current version), or the notice of its withdrawal."""
     publication = _public_result(pk)
-    if publication.status == Publication.Status.WITHDRAWN:
+    if not access.shows_public_content(publication):
         return render(request, "reports/public_result_withdrawn.html", {"publication": publication})
     return render(
         request,
@@ -332,7 +332,7 @@ def result_detail(request, pk):
 def result_version(request, pk, number):
     """An earlier (or the current) version of a published result, as it was published."""
     publication = _public_result(pk)
-    if publication.status == Publication.Status.WITHDRAWN:
+    if not access.shows_public_content(publication):
         return redirect("reports:result_detail", pk=publication.pk)
     version = get_object_or_404(PublicationVersion, publication=publication, number=number)
     if version.number > publication.current.number:
@@ -405,10 +405,6 @@ def _export_queryset(publications):
     )
 
 
-def _iso(moment):
-    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
-
-
 def _export_row(publication, base_url):
     version = publication.current
     content = version.content
@@ -418,7 +414,7 @@ def _export_row(publication, base_url):
         "version": version.number,
         "status": publication.status,
         "inspected_on": version.inspected_on.isoformat(),
-        "published_at": _iso(version.published_at),
+        "published_at": iso(version.published_at),
         "facility_name": facility.get("name"),
         "facility_credit_code": facility.get("credit_code"),
         "facility_type": facility.get("type"),
@@ -432,10 +428,10 @@ def _export_row(publication, base_url):
         "major_closed": publication.major_closed,
         "follow_up": content.get("follow_up"),
         "url": base_url + reverse("reports:result_detail", args=[publication.pk]),
-        "withdrawn_at": _iso(publication.withdrawn_at),
+        "withdrawn_at": iso(publication.withdrawn_at),
         "withdrawn_reason": publication.withdrawn_reason or None,
     }
-    if publication.status == Publication.Status.WITHDRAWN:
+    if not access.shows_public_content(publication):
         row = {key: (value if key in WITHDRAWN_KEEPS else None) for key, value in row.items()}
     return row
 
@@ -452,6 +448,7 @@ def _export(request):
     return (_export_row(p, base_url) for p in rows.iterator(chunk_size=500)), None
 
 
+@limited
 def results_csv(request):
     rows, error = _export(request)
     if error:
@@ -476,6 +473,7 @@ def results_csv(request):
     return response
 
 
+@limited
 def results_json(request):
     rows, error = _export(request)
     if error:

@@ -1,17 +1,16 @@
 """PDF downloads of the official documents: for staff, anything they may see
 (through inspections.access, 404 outside their scope); for the public, published
-results and approved plans only."""
+results and approved plans only, within the per-client download limit."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from inspections import access
-from inspections.models import Plan, Publication
+from inspections.models import Plan
 
 from . import documents
-
-STAFF = (access.Role.INSPECTOR, access.Role.LEAD, access.Role.AUDITOR)
+from .ratelimit import limited
 
 
 def _pdf(rendered_pdf, filename, *, public):
@@ -37,7 +36,7 @@ def inspection_document(request, pk, kind):
     return _pdf(rendered.pdf, rendered.filename, public=False)
 
 
-@access.role_required(*STAFF)
+@access.staff_required
 def plan_document(request, pk, kind):
     """A plan's announcements, for staff of its region (drafts have none)."""
     plan = access.plan_for_user(request.user, pk)
@@ -45,13 +44,11 @@ def plan_document(request, pk, kind):
     return _pdf(rendered.pdf, rendered.filename, public=False)
 
 
+@limited
 def public_result_pdf(request, pk):
     """One result as the public site shows it; nothing for a result never published."""
     publication = get_object_or_404(
-        Publication.objects.select_related("current", "inspection"),
-        pk=pk,
-        current__isnull=False,
-        status__in=[Publication.Status.PUBLISHED, Publication.Status.WITHDRAWN],
+        access.public_results().select_related("current", "inspection"), pk=pk
     )
     pdf = _or_404(documents.result_announcement_pdf, publication)
     return _pdf(pdf, f"result-{publication.pk}.pdf", public=True)
@@ -67,11 +64,13 @@ def _public_plan_pdf(pk, kind):
     return _pdf(rendered.pdf, rendered.filename, public=True)
 
 
+@limited
 def public_plan_announcement_pdf(request, pk):
     """抽查计划公示 of an approved plan: the plan and its revealed draws."""
     return _public_plan_pdf(pk, "plan")
 
 
+@limited
 def public_plan_results_pdf(request, pk):
     """抽查结果公示 of an approved plan: its published (and withdrawn) results."""
     return _public_plan_pdf(pk, "results")

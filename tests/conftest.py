@@ -25,6 +25,21 @@ def evidence_root(tmp_path, monkeypatch):
     return root
 
 
+@pytest.fixture(autouse=True)
+def documents_root(tmp_path, monkeypatch):
+    """Kept PDFs of a test go to its own temporary directory, and download counts
+    (the cache) start from zero."""
+    from django.core.cache import cache
+    from django.core.files.storage import storages
+
+    storage = storages["documents"]
+    root = tmp_path / "documents"
+    monkeypatch.setattr(storage, "base_location", str(root), raising=False)
+    monkeypatch.setattr(storage, "location", str(root), raising=False)
+    cache.clear()
+    return root
+
+
 def make_credit_code(region_code, serial):
     """A valid credit code for a private non-enterprise unit (52) in ``region_code``."""
     body = f"52{region_code[:6]}{serial:08d}X"[:17]

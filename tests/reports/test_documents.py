@@ -288,6 +288,7 @@ def test_the_results_announcement_shows_published_results_only(plan_results, dra
 
 
 def test_the_plan_announcement_shows_the_plan_and_its_drawn_facilities_and_teams(drawn, lead):
+    """Teams by credential number: a public document names no inspector."""
     rendered = documents.plan_document(drawn.plan, "plan", by=lead)
     assert rendered.number == f"430602-JH-{YEAR}-0001"
     text = squashed(rendered.pdf)
@@ -301,7 +302,8 @@ def test_the_plan_announcement_shows_the_plan_and_its_drawn_facilities_and_teams
     for inspection in drawn.inspections.all():
         assert inspection.facility.name in text
         for member in inspection.team.filter(active=True):
-            assert member.inspector.user.display_name in text
+            assert member.inspector.credential_no in text
+            assert member.inspector.user.display_name not in text
 
 
 def test_a_draft_plan_has_no_announcements(world, lead, published_template):
@@ -314,7 +316,9 @@ def test_a_draft_plan_has_no_announcements(world, lead, published_template):
 # ---------------------------------------------------------------- numbers
 
 
-def test_numbers_are_sequential_per_county_and_year_and_kept(record, waiting, world, lead):
+def test_numbers_are_sequential_per_county_and_year_and_kept(
+    record, waiting, world, lead, other_lead
+):
     first = services.document_number(kind="record", inspection=record, by=lead)
     assert first == f"430602-JL-{YEAR}-0001"
     assert services.document_number(kind="record", inspection=record, by=lead) == first
@@ -330,7 +334,7 @@ def test_numbers_are_sequential_per_county_and_year_and_kept(record, waiting, wo
         complaint="投诉",
         inspectors=[m.inspector for m in record.team.all()],
         templates=[record.checklists.get().version.template],
-        by=lead,
+        by=other_lead,
     )
     assert services.document_number(kind="record", inspection=far, by=None) == (
         f"430603-JL-{YEAR}-0001"
