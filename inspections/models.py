@@ -1,6 +1,8 @@
 """The domain of supervision: spot-check plans, their draws, and the inspections
 a draw creates."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,7 +15,8 @@ from viewflow import fsm
 
 from checklists.models import ChecklistTemplate, ChecklistVersion, Item
 from checklists.scoring import Result
-from registry.audited import AuditedManager
+from registry import limits
+from registry.audited import AuditedManager, AuditedQuerySet
 from registry.models import Category, Department, Facility, InspectorProfile, Region
 
 DEFAULT_RATIOS = {"A": 5, "B": 20, "C": 40, "D": 80}
@@ -150,6 +153,12 @@ class Plan(models.Model):
         errors = {}
         if self.window_start and self.window_end and self.window_end < self.window_start:
             errors["window_end"] = _("The window cannot end before it starts.")
+        elif (
+            self.window_start
+            and self.window_end
+            and self.window_end > limits.add_months(self.window_start, 12)
+        ):
+            errors["window_end"] = _("The window lasts at most a year.")
         if self.window_start and self.year and self.window_start.year != self.year:
             errors["window_start"] = _("The window must start in the plan's year.")
         unknown = set(self.scope_types or []) - set(Facility.Type.values)
@@ -201,6 +210,29 @@ class PlanTemplate(models.Model):
         return f"{self.plan} · {self.template}"
 
 
+class DrawQuerySet(AuditedQuerySet):
+    def revealed(self):
+        """Draws whose record (secret included) is public: the one definition of reveal,
+        behind ``Draw.is_revealed``, the public site, the documents and the API.
+
+        A draw that has run (or failed, or was voided) with notice is public at once.
+        Unannounced, it stays hidden while any of its inspections is neither started
+        nor cancelled, so no facility can tell it was drawn while a visit may still
+        come. Those not started are cancelled by a void, or at the end of the plan's
+        window (``plan_windows_close``; none may start after it). Reveal reads only
+        that state, never the date: should the sweep be late, the draw stays hidden a
+        little longer rather than show visits as pending that can no longer happen.
+        """
+        waiting = (
+            Inspection.objects.filter(draw=models.OuterRef("pk"), started_at=None)
+            .exclude(status=Inspection.Status.CANCELLED)
+            .order_by()
+        )
+        return self.exclude(status=Draw.Status.FROZEN).filter(
+            ~models.Q(plan__notice=Plan.Notice.UNANNOUNCED) | ~models.Exists(waiting)
+        )
+
+
 class Draw(models.Model):
     """One run of the publicly verifiable lottery for a plan (see inspections.drawing)."""
 
@@ -240,7 +272,7 @@ class Draw(models.Model):
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = _user_field(_("voided by"), null=True, blank=True)
 
-    objects = AuditedManager()
+    objects = models.Manager.from_queryset(DrawQuerySet)()
     history = HistoricalRecords(excluded_fields=["secret"])
 
     class Meta:
@@ -281,22 +313,9 @@ class Draw(models.Model):
             return None
         return self.void_reason or self.failure or None
 
-    def is_revealed(self, today=None):
-        """Whether the record (secret included) is public.
-
-        With notice, once drawn (or failed or voided). Unannounced, a draw that
-        assigned inspections stays hidden until all of them have started or the
-        window has ended, so no facility can tell it was drawn.
-        """
-        if self.status == self.Status.FROZEN:
-            return False
-        if not self.plan.unannounced or not self.assignments:
-            return True
-        today = today or timezone.localdate()
-        if today > self.plan.window_end:
-            return True
-        live = self.inspections.exclude(status=Inspection.Status.CANCELLED)
-        return not live.filter(started_at=None).exists()
+    def is_revealed(self):
+        """Whether the record (secret included) is public; see ``DrawQuerySet.revealed``."""
+        return Draw.objects.filter(pk=self.pk).revealed().exists()
 
 
 class Inspection(models.Model):
@@ -419,7 +438,13 @@ class Inspection(models.Model):
 
     @status.transition(source=Status.SCHEDULED, target=Status.CANCELLED)
     def cancel(self):
-        """Declared transition: the draw that created it was voided before it started."""
+        """Declared transition: not carried out, with ``cancelled_reason``: the draw that
+        created it was voided, or the plan's window ended, before it started."""
+
+    def may_start_on(self, day):
+        """A drawn inspection starts within its plan's window only; one a lead or the
+        facility opens (case, self, re-inspection) keeps no plan window."""
+        return self.plan_id is None or self.window_start <= day <= self.window_end
 
 
 class TeamMember(models.Model):
@@ -561,6 +586,10 @@ def evidence_storage():
     return storages["evidence"]
 
 
+# How far ahead of the server a camera's clock may run before its time is doubted.
+CAMERA_CLOCK_SLACK = timedelta(minutes=15)
+
+
 class Photo(models.Model):
     """An evidence photo: the original kept unchanged and private, with the
     derivatives that are the only thing ever served."""
@@ -615,7 +644,11 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(_("width"))
     height = models.PositiveIntegerField(_("height"))
     size = models.PositiveIntegerField(_("size (bytes)"))
-    taken_at = models.DateTimeField(_("taken at (EXIF)"), null=True, blank=True)
+    # What the camera's clock said (EXIF), kept as evidence but never trusted: the
+    # photo's time is ``uploaded_at``, when the server received it.
+    camera_time = models.DateTimeField(
+        _("time claimed by the camera (EXIF)"), null=True, blank=True
+    )
     latitude = models.DecimalField(
         _("latitude (EXIF)"), max_digits=9, decimal_places=6, null=True, blank=True
     )
@@ -635,6 +668,16 @@ class Photo(models.Model):
 
     def __str__(self):
         return f"{self.sha256[:12]} ({self.format})"
+
+    @property
+    def camera_time_doubtful(self):
+        """Whether the camera's claimed time cannot be when the photo was taken: after
+        it was received (beyond a clock running a little fast), or more than
+        ``PHOTO_CAMERA_TIME_MAX_AGE_DAYS`` before."""
+        if self.camera_time is None:
+            return False
+        earliest = self.uploaded_at - timedelta(days=settings.PHOTO_CAMERA_TIME_MAX_AGE_DAYS)
+        return not earliest <= self.camera_time <= self.uploaded_at + CAMERA_CLOCK_SLACK
 
     @property
     def public_name(self):
@@ -874,7 +917,7 @@ class SupervisionNote(models.Model):
         verbose_name_plural = _("progress notes")
 
     def __str__(self):
-        return f"{self.supervision} {self.written_at:%Y-%m-%d}"
+        return f"{self.supervision} {timezone.localdate(self.written_at):%Y-%m-%d}"
 
 
 class HazardAlarm(models.Model):

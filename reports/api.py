@@ -6,9 +6,8 @@ results once published (a withdrawn one keeps only its notice), and hazards as t
 register export (reports/exports.py) has them. Each page costs a fixed number of
 queries, whatever its size."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +15,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
+from inspections import access
 from inspections.models import Draw, Hazard, Inspection, Plan, PlanTemplate, Publication
 from inspections.selectors import draw_record, result_hazard_counts
 from registry.models import ApiToken, Facility, Region
@@ -43,33 +43,15 @@ def api_plans(token):
     return Plan.objects.filter(status=Plan.Status.APPROVED).filter(token_q(token, "region__path"))
 
 
-def revealed_q(today=None):
-    """``Draw.is_revealed`` as a filter, so that a page of draws is one query: run (or
-    failed, or voided); with notice at once; unannounced once every live inspection of
-    the draw has started or the window has ended."""
-    today = today or timezone.localdate()
-    waiting = (
-        Inspection.objects.filter(draw=OuterRef("pk"), started_at=None)
-        .exclude(status=Inspection.Status.CANCELLED)
-        .order_by()
-    )
-    return ~Q(status=Draw.Status.FROZEN) & (
-        ~Q(plan__notice=Plan.Notice.UNANNOUNCED) | Q(plan__window_end__lt=today) | ~Exists(waiting)
-    )
-
-
-def api_draws(token, today=None):
-    """Revealed draws of plans owned by a region of the token."""
-    return Draw.objects.filter(token_q(token, "plan__region__path")).filter(revealed_q(today))
+def api_draws(token):
+    """Revealed draws (``DrawQuerySet.revealed``) of plans owned by a region of the token."""
+    return Draw.objects.filter(token_q(token, "plan__region__path")).revealed()
 
 
 def api_results(token):
     """Published or withdrawn results of facilities in the token's regions; pending,
     returned and never-published results have no current version and never appear."""
-    return Publication.objects.filter(
-        current__isnull=False,
-        status__in=[Publication.Status.PUBLISHED, Publication.Status.WITHDRAWN],
-    ).filter(token_q(token, "inspection__facility__region__path"))
+    return access.public_results().filter(token_q(token, "inspection__facility__region__path"))
 
 
 def api_hazards(token):
@@ -137,7 +119,9 @@ class PlanFilter(filters.FilterSet):
 
 
 class DrawFilter(filters.FilterSet):
-    plan = filters.NumberFilter(field_name="plan", label=_("Plan id."))
+    # plan__id, not plan: the id's own lookup answers "no match" for a number beyond
+    # any id, where the foreign key's would hand it to the database (a 500 on SQLite).
+    plan = filters.NumberFilter(field_name="plan__id", label=_("Plan id."))
     year = filters.NumberFilter(field_name="plan__year", label=_("Plan year."))
     region = region_filter("plan__region__path")
 
@@ -193,6 +177,9 @@ class HazardFilter(filters.FilterSet):
         fields = ["region", "status", "severity", "updated_since"]
 
     def changed_since(self, queryset, name, value):
+        if value.year < 2000:
+            # Before any record: every hazard (and 0001-01-01 in UTC is no date at all).
+            return queryset
         # The history of the hazard is its change log: no separate timestamp to forget.
         changed = Hazard.history.filter(history_date__gte=value).values("id")
         return queryset.filter(pk__in=changed)
@@ -390,7 +377,7 @@ class ResultSerializer(serializers.Serializer):
         current = publication.current
         content = current.content
         facility = content.get("facility") or {}
-        withdrawn = publication.status == Publication.Status.WITHDRAWN
+        withdrawn = not access.shows_public_content(publication)
         counts = self.context.get("hazard_counts")
         if withdrawn:
             hazards = None
@@ -499,7 +486,7 @@ class PlanViewSet(ScopedViewSet):
     _(
         "Revealed draws of the token's plans, newest first, each with its full public record. "
         "A draw of unannounced inspections appears once every inspection has started or "
-        "the window has ended."
+        "was cancelled as not carried out at the window's end."
     ),
 )
 class DrawViewSet(ScopedViewSet):

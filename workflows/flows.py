@@ -4,6 +4,8 @@ Domain rules live in ``inspections.services``; a flow follows what the services
 did (``inspections.signals``) and keeps the process, its tasks and its timers.
 """
 
+from datetime import timedelta
+
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -83,3 +85,25 @@ class HazardFlow(flow.Flow):
 
     def fire_alarms(self, activation):
         services.hazard_alarms_fire(hazard=self._hazard(activation))
+
+
+class WindowFlow(flow.Flow):
+    """The end of plan windows: once an hour the dispatcher starts a short process
+    that cancels, as not carried out, every drawn inspection whose plan window ended
+    before it started (``services.plan_windows_close``); only then is an unannounced
+    draw revealed. A sweep rather than a timer per draw: it covers every plan,
+    including those drawn before this flow existed, and a sweep that fails is rolled
+    back and simply runs again on the next dispatch. Cancelling touches only
+    inspections still scheduled, so running twice does nothing twice.
+    """
+
+    process_title = _("End of plan windows")
+    process_description = _("Cancels drawn inspections not started within their plan's window.")
+    lock_impl = lock.select_for_update_lock
+
+    start = flow.StartTimer(interval=timedelta(hours=1)).Next(this.close)
+    close = flow.Function(this.close_windows).Next(this.end)
+    end = flow.End()
+
+    def close_windows(self, activation):
+        services.plan_windows_close()

@@ -354,16 +354,41 @@ def test_an_unannounced_draw_appears_once_every_inspection_has_started(client, p
     assert record["secret"] == Draw.objects.get(pk=hidden.pk).secret
 
 
-def test_the_draw_filter_agrees_with_is_revealed(plans):
-    later = date(plans["hidden_plan"].window_end.year + 1, 1, 1)
-    for today in (timezone.localdate(), later):
-        in_filter = set(Draw.objects.filter(api.revealed_q(today)).values_list("pk", flat=True))
-        expected = {d.pk for d in Draw.objects.all() if d.is_revealed(today=today)}
-        assert in_filter == expected
-    # After the window, the unannounced draw is revealed.
-    assert plans["hidden"].pk in Draw.objects.filter(api.revealed_q(later)).values_list(
-        "pk", flat=True
-    )
+def test_the_api_the_public_site_and_is_revealed_agree_on_every_draw(client, plans, keys):
+    """Draw reveal has one definition (``DrawQuerySet.revealed``): the API, the public
+    record, the public list, the public plan pages and ``Draw.is_revealed`` agree,
+    before the unannounced window, after it while visits are still scheduled, and
+    once the sweep has cancelled them."""
+    hidden = plans["hidden"]
+
+    def views():
+        draws = list(Draw.objects.select_related("plan"))
+        pages = {
+            plan_id: client.get(f"/public/plans/{plan_id}/").content.decode()
+            for plan_id in {d.plan_id for d in draws}
+        }
+        return {
+            "is_revealed": {d.pk for d in draws if d.is_revealed()},
+            "api": set(walk(client, keys["city"], "draws")),
+            "public list": {row["id"] for row in client.get("/public/draws.json").json()},
+            "public record": {
+                d.pk for d in draws if client.get(f"/public/draws/{d.pk}.json").status_code == 200
+            },
+            "plan page": {d.pk for d in draws if f"/public/draws/{d.pk}.json" in pages[d.plan_id]},
+        }
+
+    def agreed():
+        seen = views()
+        assert len({frozenset(ids) for ids in seen.values()}) == 1, seen
+        return seen["is_revealed"]
+
+    assert hidden.pk not in agreed()
+    after_window = datetime(hidden.plan.year + 1, 1, 1, 0, 30, tzinfo=SHANGHAI)
+    with time_machine.travel(after_window, tick=False):
+        assert hidden.pk not in agreed()
+        services.plan_windows_close()
+        assert hidden.pk in agreed()
+    assert plans["frozen"].pk not in agreed()
 
 
 def test_a_withdrawn_result_shows_only_its_notice(client, results, keys):

@@ -44,6 +44,17 @@ def inspection(facility, *, kind="case", status="finished", finished_at=None, pl
 
 
 def publish(made, by, category):
+    if category != "none_found":
+        # A "problem found" category needs a hazard of the inspection behind it (DOMAIN.md
+        # §8): one long closed, which falls outside every period these tests look at.
+        make_hazard(
+            made.facility,
+            by,
+            status="closed",
+            inspection=made,
+            found_on=date(2020, 1, 6),
+            closed_at=local(2020, 1, 8, 10),
+        )
     return services.publication_publish(publication=made.publication, by=by, category=category)
 
 

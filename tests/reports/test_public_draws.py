@@ -2,8 +2,11 @@
 
 import hashlib
 import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from inspections import services
@@ -15,6 +18,7 @@ KEYS = {
     "public_entropy_source", "seed", "candidates_sha256", "parameters", "strata", "inspectors",
     "exclusions", "selected", "assignments", "substitutions", "status", "void_reason",
 }  # fmt: skip
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_a_frozen_draw_shows_only_its_commitment(plan, lead, client):
@@ -83,12 +87,26 @@ def test_an_unannounced_draw_stays_hidden_until_every_inspection_has_started(una
     assert client.get(url).status_code == 200
 
 
-def test_an_unannounced_draw_is_public_once_its_window_has_ended(unannounced):
-    from datetime import timedelta
-
-    end = unannounced.plan.window_end
-    assert not unannounced.is_revealed(today=end)
-    assert unannounced.is_revealed(today=end + timedelta(days=1))
+def test_it_keeps_an_unannounced_draw_hidden_after_its_window_until_the_sweep(unannounced, client):
+    url = f"/public/draws/{unannounced.pk}.json"
+    plan_page = f"/public/plans/{unannounced.plan_id}/"
+    started, *missed = list(unannounced.inspections.order_by("pk"))
+    member = started.team.filter(active=True).select_related("inspector__user").first()
+    with time_machine.travel(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI), tick=False):
+        services.inspection_start(inspection=started, by=member.inspector.user)
+    # The window ended on 31 December; the sweep has not run yet.
+    with time_machine.travel(datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI), tick=False):
+        assert not unannounced.is_revealed()
+        assert client.get(url).status_code == 404
+        services.plan_windows_close()
+        assert unannounced.is_revealed()
+        assert client.get(url).status_code == 200
+        page = client.get(plan_page).content.decode()
+    # The public sees which visits were not carried out, and why.
+    assert page.count("未实施") == len(missed)
+    assert "计划的检查期已于 2026-12-31 结束，检查未能开始。" in page
+    for inspection in missed:
+        assert inspection.facility.name in page
 
 
 def test_a_manager_cannot_tell_their_facility_was_drawn_unannounced(
@@ -109,6 +127,7 @@ def test_a_manager_cannot_tell_their_facility_was_drawn_unannounced(
     response = as_user(manager).get(f"/inspections/inspections/{facility_inspection.pk}/")
     assert response.status_code == 404
     facility_inspection.started_at = timezone.now()
+    facility_inspection.status = Inspection.Status.IN_PROGRESS
     facility_inspection.save()
     assert (
         as_user(manager).get(f"/inspections/inspections/{facility_inspection.pk}/").status_code
