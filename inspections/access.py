@@ -9,18 +9,34 @@ from django.db.models import Q
 from django.http import Http404
 
 from registry.access import (  # noqa: F401  (re-exported)
+    EVERYONE,
     REGION_ROLES,
+    STAFF,
     Role,
+    active_leads,
+    auditor_required,
+    can_lead,
+    can_read_history,
+    can_read_staff_pages,
+    can_see_conflicts,
+    can_use_app,
     facilities_for,
     facility_for_user,
     has_role,
     inspector_for_user,
     inspectors_for,
     is_admin,
+    is_inspector,
+    is_lead,
+    is_manager,
+    lead_required,
+    manager_required,
+    member_required,
     region_for_user,
     region_q,
     regions_for,
     role_required,
+    staff_required,
 )
 
 from .models import Draw, Hazard, Inspection, Photo, Plan, Publication
@@ -57,13 +73,20 @@ def draw_for_user(user, pk):
         raise Http404 from None
 
 
+def undisclosed_inspections():
+    """Unannounced inspections still waiting to happen. The facility must not be
+    able to tell it was drawn (or complained about), so its managers do not see
+    them, nor do auditors, whose pages and history browser are not part of the
+    visit; both see them once the visit starts (or is called off)."""
+    return Inspection.objects.filter(unannounced=True, status=Inspection.Status.SCHEDULED)
+
+
 def inspections_for(user):
     """Inspections the user may see.
 
-    Inspectors see those they are on the team of; leads and auditors
-    those of facilities in their regions; managers their facilities' inspections,
-    except unannounced ones that have not started: a manager must not be able to
-    tell that their facility was drawn.
+    Inspectors see those they are on the team of; leads those of facilities in
+    their regions; auditors the same but the undisclosed ones; managers their
+    facilities' inspections but the undisclosed ones.
     """
     if is_admin(user):
         return Inspection.objects.all()
@@ -72,12 +95,15 @@ def inspections_for(user):
     if user.role == Role.INSPECTOR:
         # Only active members: an inspector replaced (e.g. for a conflict) loses access.
         return Inspection.objects.filter(team__inspector__user=user, team__active=True).distinct()
-    if user.role in (Role.LEAD, Role.AUDITOR):
+    undisclosed = undisclosed_inspections().values("pk")
+    if user.role == Role.LEAD:
         return Inspection.objects.filter(region_q(user, "facility__region"))
-    if user.role == Role.MANAGER:
-        return Inspection.objects.filter(facility__managers=user).exclude(
-            unannounced=True, started_at=None
+    if user.role == Role.AUDITOR:
+        return Inspection.objects.filter(region_q(user, "facility__region")).exclude(
+            pk__in=undisclosed
         )
+    if user.role == Role.MANAGER:
+        return Inspection.objects.filter(facility__managers=user).exclude(pk__in=undisclosed)
     return Inspection.objects.none()
 
 
@@ -86,6 +112,16 @@ def inspection_for_user(user, pk):
         return inspections_for(user).select_related("facility", "plan").get(pk=pk)
     except (Inspection.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def has_field_work(user):
+    """Inspectors and facility managers have visits to do; their list leads with them."""
+    return is_inspector(user) or is_manager(user)
+
+
+def may_see_case_source(user):
+    """Who complained (a case inspection's source) is not the facility's business."""
+    return user.is_authenticated and not is_manager(user)
 
 
 def can_work_on(inspection, user):
@@ -186,3 +222,18 @@ def publication_for_user(user, pk):
         )
     except (Publication.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def public_results():
+    """Results the public may know of (site, PDFs, open data, API): published ones,
+    and withdrawn ones, which keep only their notice (``shows_public_content``).
+    Pending, returned and never-published ones have no current version."""
+    return Publication.objects.filter(
+        current__isnull=False,
+        status__in=[Publication.Status.PUBLISHED, Publication.Status.WITHDRAWN],
+    )
+
+
+def shows_public_content(publication):
+    """A withdrawn result shows the public its notice, never its content or category."""
+    return publication.status == Publication.Status.PUBLISHED

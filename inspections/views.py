@@ -14,8 +14,6 @@ from .forms import PlanForm, RunForm, SubstituteForm, VoidForm
 from .models import Draw
 from .selectors import draw_names, draw_rows
 
-Role = access.Role
-STAFF = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
 PAGE_SIZE = 25
 
 
@@ -33,6 +31,21 @@ def _flash(request, error):
         messages.error(request, message)
 
 
+def _flash_invalid(request, form, fallback):
+    """A refused form on a page that redirects: text over its limit is named with its
+    field and limit (registry.limits), a refusal of the whole form (e.g. too many
+    photos) is shown as it is; any other error reads ``fallback``."""
+    too_long = [
+        message
+        for errors in form.errors.as_data().values()
+        for error in errors
+        if error.code == "max_length"
+        for message in error.messages
+    ]
+    for message in too_long + list(form.non_field_errors()) or [fallback]:
+        messages.error(request, message)
+
+
 def _call(request, service, success, **kwargs):
     """Call one service as the user; its refusal or ``success`` becomes a message on
     the next page. Returns whether it succeeded."""
@@ -45,7 +58,7 @@ def _call(request, service, success, **kwargs):
     return True
 
 
-@access.role_required(*STAFF)
+@access.staff_required
 def plan_list(request):
     plans = (
         access.plans_for(request.user)
@@ -56,7 +69,7 @@ def plan_list(request):
     return render(
         request,
         "inspections/plan_list.html",
-        {"page": _page(request, plans), "can_edit": access.has_role(request.user, Role.LEAD)},
+        {"page": _page(request, plans), "can_edit": access.can_lead(request.user)},
     )
 
 
@@ -88,7 +101,7 @@ def _save_plan(request, form, plan=None):
         return None
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def plan_create(request):
     form = _plan_form(request)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +112,7 @@ def plan_create(request):
     return render(request, "inspections/plan_form.html", {"form": form})
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def plan_edit(request, pk):
     plan = access.plan_for_user(request.user, pk)
     if not plan.is_draft:
@@ -113,7 +126,7 @@ def plan_edit(request, pk):
     return render(request, "inspections/plan_form.html", {"form": form, "plan": plan})
 
 
-@access.role_required(*STAFF)
+@access.staff_required
 def plan_detail(request, pk):
     plan = access.plan_for_user(request.user, pk)
     draws = plan.draws.all()
@@ -124,13 +137,13 @@ def plan_detail(request, pk):
             "plan": plan,
             "checklists": plan.checklists.select_related("template", "version"),
             "draws": draws,
-            "can_edit": access.has_role(request.user, Role.LEAD),
+            "can_edit": access.can_lead(request.user),
             "can_freeze": not plan.is_draft and not any(d.is_open for d in draws),
         },
     )
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def plan_approve(request, pk):
     plan = access.plan_for_user(request.user, pk)
     if request.method == "POST":
@@ -145,7 +158,7 @@ def plan_approve(request, pk):
     return render(request, "inspections/plan_approve.html", {"plan": plan})
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def draw_freeze(request, pk):
     plan = access.plan_for_user(request.user, pk)
     if request.method == "POST":
@@ -195,10 +208,10 @@ def _draw_context(draw):
     }
 
 
-@access.role_required(*STAFF)
+@access.staff_required
 def draw_detail(request, pk):
     draw = access.draw_for_user(request.user, pk)
-    lead = access.has_role(request.user, Role.LEAD)
+    lead = access.can_lead(request.user)
     context = {
         "draw": draw,
         "plan": draw.plan,
@@ -210,7 +223,7 @@ def draw_detail(request, pk):
     return render(request, "inspections/draw_detail.html", context)
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 @require_POST
 def draw_run(request, pk):
     draw = access.draw_for_user(request.user, pk)
@@ -245,7 +258,7 @@ def draw_run(request, pk):
     )
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def draw_void(request, pk):
     draw = access.draw_for_user(request.user, pk)
     form = VoidForm(request.POST or None)
@@ -260,7 +273,7 @@ def draw_void(request, pk):
     return render(request, "inspections/draw_void.html", {"draw": draw, "form": form})
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def draw_substitute(request, pk):
     draw = access.draw_for_user(request.user, pk)
     code = request.GET.get("facility") or request.POST.get("facility", "")

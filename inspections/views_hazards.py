@@ -10,44 +10,60 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import access, hazard_filters, services
+from registry import limits
+from registry.limits import LimitedCharField
+
+from . import access, hazard_filters, policy, services
 from .forms import DATE
 from .models import Extension, Hazard, RectificationNotice
-from .views import _flash, _page
+from .services.hazards import RECTIFICATION_PHOTOS, too_many_photos
+from .views import _flash, _flash_invalid, _page
 from .views_supervision import supervision_context
-
-Role = access.Role
 
 
 class RectifyForm(forms.Form):
-    description = forms.CharField(
-        label=gettext_lazy("What was done"), widget=forms.Textarea(attrs={"rows": 3})
+    description = LimitedCharField(
+        label=gettext_lazy("What was done"),
+        limit=limits.TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    interim_measures = forms.CharField(
+    interim_measures = LimitedCharField(
         label=gettext_lazy("Interim measures (required for a major hazard)"),
+        limit=limits.TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
+    photo_limit = RECTIFICATION_PHOTOS  # the page's file input ("photos") says so
+
+    def clean(self):
+        refusal = too_many_photos(len(self.files.getlist("photos")))
+        if refusal is not None:
+            raise refusal
+        return super().clean()
 
 
 class ExtensionForm(forms.Form):
     requested_due = forms.DateField(label=gettext_lazy("New due date"), widget=DATE)
-    reasons = forms.CharField(
-        label=gettext_lazy("Reasons"), widget=forms.Textarea(attrs={"rows": 2})
+    reasons = LimitedCharField(
+        label=gettext_lazy("Reasons"), limit=limits.TEXT, widget=forms.Textarea(attrs={"rows": 2})
     )
-    interim_measures = forms.CharField(
-        label=gettext_lazy("Interim measures"), widget=forms.Textarea(attrs={"rows": 2})
+    interim_measures = LimitedCharField(
+        label=gettext_lazy("Interim measures"),
+        limit=limits.TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class DecisionForm(forms.Form):
-    reason = forms.CharField(
+    """Shown for the decisions; their views read ``reason`` and the service bounds it."""
+
+    reason = LimitedCharField(
         label=gettext_lazy("Reason (required to reject or refuse)"),
+        limit=limits.TEXT,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
@@ -105,8 +121,6 @@ def hazard_list(request):
 def hazard_detail(request, pk):
     hazard = access.hazard_for_user(request.user, pk)
     user = request.user
-    manages = access.manages(hazard.facility, user)
-    today = timezone.localdate()
     pending_extension = hazard.extensions.filter(status=Extension.Status.PENDING).first()
     return render(
         request,
@@ -118,23 +132,20 @@ def hazard_detail(request, pk):
             ).prefetch_related("photos"),
             "extensions": hazard.extensions.select_related("requested_by", "decided_by"),
             "photos": hazard.answer.photos.all() if hazard.answer_id else [],
-            "can_rectify": manages
-            and hazard.status in (Hazard.Status.RECTIFYING, Hazard.Status.OVERDUE),
-            "must_acknowledge": manages and hazard.notice_id and not hazard.notice.acknowledged_at,
-            "can_extend": manages
-            and hazard.status in (Hazard.Status.REGISTERED, Hazard.Status.RECTIFYING)
-            and today <= hazard.due_on
-            and pending_extension is None,
-            "can_verify": hazard.status == Hazard.Status.AWAITING
-            and access.can_verify(hazard, user),
+            "can_rectify": policy.allowed(policy.rectify_refusal, user, hazard),
+            "must_acknowledge": hazard.notice_id
+            and not hazard.notice.acknowledged_at
+            and policy.allowed(policy.acknowledge_refusal, user, hazard.notice),
+            "can_extend": policy.allowed(policy.extension_request_refusal, user, hazard),
+            "can_verify": policy.allowed(policy.verify_refusal, user, hazard),
             "pending_extension": pending_extension,
             "can_decide": pending_extension is not None
-            and user.role == Role.LEAD
-            and access.can_verify(hazard, user),
+            and policy.allowed(policy.extension_decide_refusal, user, pending_extension),
             "rectify_form": RectifyForm(),
             "extension_form": ExtensionForm(),
             "decision_form": DecisionForm(),
-            "can_open_reinspection": user.role == Role.LEAD and hazard.inspection_id,
+            "can_open_reinspection": hazard.inspection_id is not None
+            and policy.allowed(policy.reinspection_open_refusal, user, hazard.inspection),
             **supervision_context(hazard, user),
         },
     )
@@ -146,7 +157,7 @@ def hazard_rectify(request, pk):
     hazard = access.hazard_for_user(request.user, pk)
     if not access.manages(hazard.facility, request.user):
         raise PermissionDenied
-    form = RectifyForm(request.POST)
+    form = RectifyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.rectification_submit(
@@ -160,7 +171,7 @@ def hazard_rectify(request, pk):
         else:
             messages.success(request, _("The rectification was sent for verification."))
     else:
-        messages.error(request, _("Describe what was done."))
+        _flash_invalid(request, form, _("Describe what was done."))
     return redirect("inspections:hazard_detail", pk=hazard.pk)
 
 
@@ -202,7 +213,7 @@ def extension_request(request, pk):
         else:
             messages.success(request, _("The extension request was sent to the bureau."))
     else:
-        messages.error(request, _("Give the new date, the reasons and the interim measures."))
+        _flash_invalid(request, form, _("Give the new date, the reasons and the interim measures."))
     return redirect("inspections:hazard_detail", pk=hazard.pk)
 
 
@@ -211,7 +222,7 @@ def extension_request(request, pk):
 def extension_decide(request, pk):
     hazard = access.hazard_for_user(request.user, pk)
     extension = hazard.extensions.filter(status=Extension.Status.PENDING).first()
-    if extension is None or request.user.role != Role.LEAD:
+    if extension is None or not access.is_lead(request.user):
         raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
     try:
@@ -252,7 +263,7 @@ def notice_detail(request, pk):
         {
             "notice": notice,
             "hazards": notice.hazards.order_by("register_no"),
-            "can_acknowledge": access.manages(notice.facility, request.user)
-            and not notice.acknowledged_at,
+            "can_acknowledge": not notice.acknowledged_at
+            and policy.allowed(policy.acknowledge_refusal, request.user, notice),
         },
     )

@@ -19,14 +19,13 @@ from django.views.decorators.http import require_POST
 
 from checklists.models import Item
 from checklists.scoring import Outcome, outcome
+from registry import limits
 from registry.workdays import working_days_left
 
-from . import access, inspection_filters, selectors, services
+from . import access, inspection_filters, policy, selectors, services
 from .forms import CaseForm, ReinspectionForm, ScheduleForm, SelfForm, SignForm
 from .models import Hazard, Inspection, Photo, Recheck
-from .views import _errors, _flash, _page
-
-Role = access.Role
+from .views import _errors, _flash, _flash_invalid, _page
 
 
 def _wants_json(request):
@@ -71,7 +70,7 @@ def my_inspections(request):
     week_end = today + timedelta(days=6 - today.weekday())
     mine = access.inspections_for(request.user).select_related("facility", "plan")
     active = mine.filter(status__in=[Inspection.Status.SCHEDULED, Inspection.Status.IN_PROGRESS])
-    if request.user.role not in (Role.INSPECTOR, Role.MANAGER):
+    if not access.has_field_work(request.user):
         active = active.none()
     buckets = {"today": [], "overdue": [], "week": [], "later": []}
     for inspection in active.order_by("planned_date", "window_start", "pk")[:200]:
@@ -101,8 +100,8 @@ def my_inspections(request):
             "page": _page(request, listed.order_by("-window_start", "facility__name", "-pk")),
             "query": query.urlencode(),
             "chosen": chosen,
-            "can_open_case": access.has_role(request.user, Role.LEAD),
-            "can_self_inspect": request.user.role == Role.MANAGER,
+            "can_open_case": access.can_lead(request.user),
+            "can_self_inspect": access.is_manager(request.user),
         },
     )
 
@@ -130,18 +129,17 @@ def inspection_detail(request, pk):
             "team": inspection.team.select_related("inspector__user", "inspector__department"),
             "checklists": inspection.checklists.select_related("version__template"),
             "can_work": can_work,
+            "may_start_today": inspection.may_start_on(timezone.localdate()),
             # Who complained is not the facility's business.
-            "show_source": request.user.role != Role.MANAGER,
+            "show_source": access.may_see_case_source(request.user),
             "schedule_form": ScheduleForm(initial={"planned_date": inspection.planned_date}),
             "hazards": hazards,
             "open_hazards": selectors.recheck_hazards(inspection)
             if inspection.status != Inspection.Status.FINISHED
             else Hazard.objects.none(),
-            "can_reinspect": access.has_role(request.user, Role.LEAD)
-            and inspection.status == Inspection.Status.FINISHED
-            and Hazard.objects.filter(
-                facility=inspection.facility, status__in=Hazard.OPEN
-            ).exists(),
+            "can_reinspect": policy.allowed(
+                policy.reinspection_open_refusal, request.user, inspection
+            ),
         },
     )
 
@@ -204,6 +202,7 @@ def checklist_context(inspection, user):
         "answered": sum(1 for e in required if e.answer is not None),
         "editable": can_work and inspection.status == Inspection.Status.IN_PROGRESS,
         "recheck_choices": Recheck.choices,
+        "limits": {"note": limits.TEXT, "line": limits.LINE},
     }
 
 
@@ -319,6 +318,7 @@ def photo_add(request, pk):
                     "purpose": photo.purpose,
                     "thumbnail": reverse("inspections:photo", args=[photo.pk, "thumb"]),
                     "preview": reverse("inspections:photo", args=[photo.pk, "preview"]),
+                    "camera_time_doubtful": photo.camera_time_doubtful,
                 }
             )
         messages.success(request, _("Photo saved."))
@@ -420,7 +420,7 @@ def sign(request, pk):
             else:
                 messages.success(request, _("The facility's signature was recorded."))
     else:
-        messages.error(request, _("The signature could not be saved. Try again."))
+        _flash_invalid(request, form, _("The signature could not be saved. Try again."))
     return redirect("inspections:finish", pk=inspection.pk)
 
 
@@ -432,7 +432,7 @@ def _team_choices(user):
     return profiles.order_by("department__name", "user__username")
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def case_open(request):
     form = CaseForm(
         request.POST or None,
@@ -456,7 +456,7 @@ def case_open(request):
     )
 
 
-@access.role_required(Role.MANAGER)
+@access.manager_required
 def self_open(request):
     form = SelfForm(
         request.POST or None, facilities=access.facilities_for(request.user).order_by("name")
@@ -473,7 +473,7 @@ def self_open(request):
     )
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def reinspection_open(request, pk):
     source = access.inspection_for_user(request.user, pk)
     form = ReinspectionForm(request.POST or None, inspectors=_team_choices(request.user))

@@ -4,7 +4,6 @@ publishing, returning, revising, correcting and withdrawing. Thin: parse, scope,
 call one service."""
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from registry import limits
+from registry.limits import LimitedCharField
 from registry.workdays import working_days_left
 
 from . import access, selectors, services
@@ -24,9 +25,8 @@ from .services.publications import (
     public_content,
     public_photo_choices,
 )
-from .views import _call
+from .views import _call, _flash_invalid
 
-Role = access.Role
 # Results this close to the 20-working-day limit are flagged as nearing it.
 NEARING_WORKING_DAYS = 5
 STATES = {
@@ -45,10 +45,10 @@ class ProposalForm(forms.Form):
     category = forms.ChoiceField(
         label=gettext_lazy("Result category"), choices=Publication.Category.choices
     )
-    follow_up = forms.CharField(
+    follow_up = LimitedCharField(
         label=gettext_lazy("Follow-up handling"),
         required=False,
-        max_length=2000,
+        limit=limits.TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -71,16 +71,16 @@ class PublishForm(ProposalForm):
 
 
 class CorrectForm(PublishForm):
-    reason = forms.CharField(
+    reason = LimitedCharField(
         label=gettext_lazy("What the correction corrects"),
-        max_length=500,
+        limit=limits.SHORT,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    reason = LimitedCharField(
+        label=gettext_lazy("Reason"), limit=limits.SHORT, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -92,7 +92,7 @@ class WithdrawForm(ReasonForm):
     )
 
 
-@access.role_required(Role.LEAD, Role.AUDITOR, Role.INSPECTOR)
+@access.staff_required
 def publication_list(request):
     """Results by how close they are to the 20-working-day limit, latest first last."""
     state = request.GET.get("state", "waiting")
@@ -239,7 +239,7 @@ def publication_return(request, pk):
     publication = _reviewed(request, pk)
     form = ReasonForm(request.POST, prefix="return")
     if not form.is_valid():
-        messages.error(request, _("Say why the result is returned."))
+        _flash_invalid(request, form, _("Say why the result is returned."))
         return _back(publication)
     _run(
         request,
@@ -259,7 +259,7 @@ def publication_resubmit(request, pk):
         raise PermissionDenied
     form = ProposalForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose one of the result categories."))
+        _flash_invalid(request, form, _("Choose one of the result categories."))
         return _back(publication)
     _run(
         request,
@@ -292,7 +292,7 @@ def publication_withdraw(request, pk):
     publication = _reviewed(request, pk)
     form = WithdrawForm(request.POST, prefix="withdraw")
     if not form.is_valid():
-        messages.error(request, _("Say why the result is withdrawn, and confirm."))
+        _flash_invalid(request, form, _("Say why the result is withdrawn, and confirm."))
         return _back(publication)
     _run(
         request,

@@ -11,32 +11,33 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import access, services
-from .forms import DATE
-from .models import Hazard, Rectification, Supervision
-from .views import _call, _flash
+from registry import limits
+from registry.limits import LimitedCharField
 
-Role = access.Role
+from . import access, policy, services
+from .forms import DATE
+from .models import Supervision
+from .views import _call, _flash, _flash_invalid
+
+
+def _text(label, limit, rows=None):
+    widget = forms.Textarea(attrs={"rows": rows}) if rows else None
+    return LimitedCharField(label=label, limit=limit, widget=widget)
 
 
 class PlanForm(forms.ModelForm):
     """The five in place (五落实)."""
 
+    measures = _text(gettext_lazy("Measures"), limits.TEXT, rows=3)
+    responsible_person = _text(gettext_lazy("Responsible person"), limits.NAME)
+    funds = _text(gettext_lazy("Funds (amount and source)"), limits.LINE)
+    contingency_plan = _text(gettext_lazy("Contingency plan"), limits.TEXT, rows=3)
+
     class Meta:
         model = Supervision
         fields = ["measures", "responsible_person", "funds", "plan_deadline", "contingency_plan"]
-        widgets = {
-            "measures": forms.Textarea(attrs={"rows": 3}),
-            "contingency_plan": forms.Textarea(attrs={"rows": 3}),
-            "plan_deadline": DATE,
-        }
-        labels = {
-            "measures": gettext_lazy("Measures"),
-            "responsible_person": gettext_lazy("Responsible person"),
-            "funds": gettext_lazy("Funds (amount and source)"),
-            "plan_deadline": gettext_lazy("Deadline"),
-            "contingency_plan": gettext_lazy("Contingency plan"),
-        }
+        widgets = {"plan_deadline": DATE}
+        labels = {"plan_deadline": gettext_lazy("Deadline")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,9 +46,7 @@ class PlanForm(forms.ModelForm):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(
-        label=gettext_lazy("Progress this month"), widget=forms.Textarea(attrs={"rows": 2})
-    )
+    text = _text(gettext_lazy("Progress this month"), limits.TEXT, rows=2)
 
 
 def supervision_context(hazard, user):
@@ -55,20 +54,13 @@ def supervision_context(hazard, user):
     supervision = Supervision.objects.filter(hazard=hazard).select_related("lead").first()
     if supervision is None:
         return {}
-    manages = access.manages(hazard.facility, user)
-    lead = user.role == Role.LEAD and access.can_verify(hazard, user)
-    verified = (
-        hazard.status == Hazard.Status.AWAITING
-        and not hazard.rectifications.filter(decision=Rectification.Decision.PENDING).exists()
-    )
-    active = hazard.is_open and not supervision.signed_off_at
     return {
         "supervision": supervision,
         "supervision_notes": supervision.notes.select_related("written_by"),
-        "awaiting_sign_off": verified,
-        "can_file_plan": manages and active,
-        "can_write_note": (manages or lead) and active,
-        "can_sign_off": lead and verified,
+        "awaiting_sign_off": policy.awaiting_sign_off(hazard),
+        "can_file_plan": policy.allowed(policy.plan_file_refusal, user, supervision),
+        "can_write_note": policy.allowed(policy.note_add_refusal, user, supervision),
+        "can_sign_off": policy.allowed(policy.sign_off_refusal, user, supervision),
         "plan_form": PlanForm(instance=supervision),
         "note_form": NoteForm(),
     }
@@ -95,8 +87,9 @@ def plan_file(request, pk):
     # A copy: the service reads the stored plan afresh and keeps its history.
     form = PlanForm(request.POST, instance=Supervision.objects.get(pk=supervision.pk))
     if not form.is_valid():
-        messages.error(
+        _flash_invalid(
             request,
+            form,
             _("Fill in all five: measures, responsible person, funds, deadline, contingency plan."),
         )
         return _back(hazard)
@@ -114,19 +107,19 @@ def plan_file(request, pk):
 @require_POST
 def note_add(request, pk):
     hazard, supervision = _supervision_of(request, pk)
-    if not (access.manages(hazard.facility, request.user) or request.user.role == Role.LEAD):
+    if not (access.manages(hazard.facility, request.user) or access.is_lead(request.user)):
         raise PermissionDenied
     form = NoteForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Write what has progressed."))
-        services.supervision_note_add(
-            supervision=supervision, text=form.cleaned_data["text"], by=request.user
-        )
-    except ValidationError as error:
-        _flash(request, error)
-    else:
-        messages.success(request, _("The progress note was added."))
+    if not form.is_valid():
+        _flash_invalid(request, form, _("Write what has progressed."))
+        return _back(hazard)
+    _call(
+        request,
+        services.supervision_note_add,
+        _("The progress note was added."),
+        supervision=supervision,
+        text=form.cleaned_data["text"],
+    )
     return _back(hazard)
 
 
@@ -134,7 +127,7 @@ def note_add(request, pk):
 @require_POST
 def sign_off(request, pk):
     hazard, supervision = _supervision_of(request, pk)
-    if request.user.role != Role.LEAD:
+    if not access.is_lead(request.user):
         raise PermissionDenied
     approve = request.POST.get("decision") == "approve"
     try:

@@ -18,6 +18,11 @@ from .models import Facility, InspectorProfile, Region, User
 Role = User.Role
 REGION_ROLES = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
 
+# Named groups of roles: views and the other policy modules name a group or ask a
+# predicate below; nothing outside the policy layer compares a user's role.
+STAFF = REGION_ROLES
+EVERYONE = (*STAFF, Role.MANAGER)
+
 
 def is_admin(user):
     return user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN)
@@ -25,6 +30,48 @@ def is_admin(user):
 
 def has_role(user, *roles):
     return user.is_authenticated and (is_admin(user) or user.role in roles)
+
+
+def is_lead(user):
+    """A bureau lead acting in the domain (decides, signs off, publishes).
+    Administrators run the site; they are not actors of the supervision itself."""
+    return user.is_authenticated and user.role == Role.LEAD
+
+
+def is_inspector(user):
+    return user.is_authenticated and user.role == Role.INSPECTOR
+
+
+def is_manager(user):
+    return user.is_authenticated and user.role == Role.MANAGER
+
+
+def can_lead(user):
+    """Whether the user may use the bureau lead's pages (administrators too)."""
+    return has_role(user, Role.LEAD)
+
+
+def can_use_app(user):
+    """Every role with work here: staff and facility managers."""
+    return has_role(user, *EVERYONE)
+
+
+def can_read_staff_pages(user):
+    return has_role(user, *STAFF)
+
+
+def can_see_conflicts(user):
+    """Declared conflicts of interest are for the bureau and its auditors."""
+    return has_role(user, Role.LEAD, Role.AUDITOR)
+
+
+def can_read_history(user):
+    return has_role(user, Role.AUDITOR)
+
+
+def active_leads():
+    """Every active bureau lead account (callers narrow it to a region)."""
+    return User.objects.filter(role=Role.LEAD, is_active=True)
 
 
 def role_required(*roles):
@@ -114,3 +161,11 @@ def inspector_for_user(user, pk):
 def region_for_user(user, code):
     """A region by code, if it is within the user's scope (for imports and filters)."""
     return regions_for(user).filter(code=code).first()
+
+
+# Page decorators by group, so views never name a role.
+staff_required = role_required(*STAFF)
+member_required = role_required(*EVERYONE)
+lead_required = role_required(Role.LEAD)
+auditor_required = role_required(Role.AUDITOR)
+manager_required = role_required(Role.MANAGER)

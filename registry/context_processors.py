@@ -1,30 +1,24 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .access import has_role
-from .models import User
+from . import access
 
-Role = User.Role
-
-# (label, url name, roles allowed); administrators see every entry.
-EVERYONE = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR, Role.MANAGER)
-STAFF = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
-
+# (label, url name, who sees it: a predicate of the access module, or None for everyone).
 NAVIGATION = [
     (_("Home"), "home", None),
-    (_("Inspections"), "inspections:inspection_list", EVERYONE),
-    (_("Hazard register"), "inspections:hazard_list", EVERYONE),
-    (_("Spot-check plans"), "inspections:plan_list", STAFF),
-    (_("Results for publication"), "inspections:publication_list", STAFF),
-    (_("Facilities"), "registry:facility_list", EVERYONE),
-    (_("Inspectors"), "registry:inspector_list", STAFF),
-    (_("Checklists"), "checklists:template_list", EVERYONE),
-    (_("Import"), "registry:import_facilities", (Role.LEAD,)),
-    (_("Export the hazard register"), "reports_staff:hazard_export", (Role.LEAD,)),
-    (_("Hazard dashboard"), "reports_staff:hazard_dashboard", (Role.LEAD,)),
-    (_("Supervision overview"), "reports_staff:overview", (Role.LEAD,)),
-    (_("Working days"), "registry:calendar", EVERYONE),
-    (_("Change history"), "audit:history", (Role.AUDITOR,)),
+    (_("Inspections"), "inspections:inspection_list", access.can_use_app),
+    (_("Hazard register"), "inspections:hazard_list", access.can_use_app),
+    (_("Spot-check plans"), "inspections:plan_list", access.can_read_staff_pages),
+    (_("Results for publication"), "inspections:publication_list", access.can_read_staff_pages),
+    (_("Facilities"), "registry:facility_list", access.can_use_app),
+    (_("Inspectors"), "registry:inspector_list", access.can_read_staff_pages),
+    (_("Checklists"), "checklists:template_list", access.can_use_app),
+    (_("Import"), "registry:import_facilities", access.can_lead),
+    (_("Export the hazard register"), "reports_staff:hazard_export", access.can_lead),
+    (_("Hazard dashboard"), "reports_staff:hazard_dashboard", access.can_lead),
+    (_("Supervision overview"), "reports_staff:overview", access.can_lead),
+    (_("Working days"), "registry:calendar", access.can_use_app),
+    (_("Change history"), "audit:history", access.can_read_history),
     (_("Messages"), "inspections:notifications", None),
     (_("Public site"), "reports:index", None),
 ]
@@ -36,8 +30,8 @@ def navigation(request):
         return {"nav_items": []}
     items = [
         {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
-        for label, name, roles in NAVIGATION
-        if roles is None or has_role(user, *roles)
+        for label, name, allowed in NAVIGATION
+        if allowed is None or allowed(user)
     ]
     # The reverse relation from inspections' notifications: registry imports nothing from there.
     unread = user.notifications.filter(read_at=None).count()

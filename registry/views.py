@@ -1,5 +1,4 @@
 import calendar as pycalendar
-from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -7,14 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, services
 from .forms import CalendarYearForm, FacilityFilterForm, FacilityForm
-from .models import CalendarDay, CalendarYear, Facility, User
+from .models import CalendarDay, CalendarYear, Facility
 from .workdays import years_official
 
-Role = User.Role
 PAGE_SIZE = 25
 
 
@@ -36,12 +35,12 @@ def home(request):
         ),
         "inspector_count": access.inspectors_for(user).filter(active=True).count(),
         "regions": user.regions.all() if not access.is_admin(user) else None,
-        "managed": facilities if user.role == Role.MANAGER else None,
+        "managed": facilities if access.is_manager(user) else None,
     }
     return render(request, "registry/home.html", context)
 
 
-@access.role_required(Role.INSPECTOR, Role.LEAD, Role.AUDITOR, Role.MANAGER)
+@access.member_required
 def facility_list(request):
     form = FacilityFilterForm(request.GET or None)
     facilities = access.facilities_for(request.user).select_related("region")
@@ -69,7 +68,7 @@ def facility_list(request):
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "can_edit": access.has_role(request.user, Role.LEAD),
+            "can_edit": access.can_lead(request.user),
         },
     )
 
@@ -77,7 +76,7 @@ def facility_list(request):
 @login_required
 def facility_detail(request, pk):
     facility = access.facility_for_user(request.user, pk)
-    show_conflicts = access.has_role(request.user, Role.LEAD, Role.AUDITOR)
+    show_conflicts = access.can_see_conflicts(request.user)
     return render(
         request,
         "registry/facility_detail.html",
@@ -87,12 +86,12 @@ def facility_detail(request, pk):
             "conflicts": (
                 facility.conflicts.select_related("inspector__user") if show_conflicts else None
             ),
-            "can_edit": access.has_role(request.user, Role.LEAD),
+            "can_edit": access.can_lead(request.user),
         },
     )
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def facility_edit(request, pk):
     facility = access.facility_for_user(request.user, pk)
     form = FacilityForm(
@@ -109,7 +108,7 @@ def facility_edit(request, pk):
     return render(request, "registry/facility_form.html", {"form": form, "facility": facility})
 
 
-@access.role_required(Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
+@access.staff_required
 def inspector_list(request):
     inspectors = access.inspectors_for(request.user).select_related("user", "department", "region")
     q = request.GET.get("q", "").strip()
@@ -126,7 +125,7 @@ def inspector_list(request):
     )
 
 
-@access.role_required(Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
+@access.staff_required
 def inspector_detail(request, pk):
     inspector = access.inspector_for_user(request.user, pk)
     # Conflicts name facilities; show only those inside the viewer's own scope.
@@ -143,7 +142,7 @@ def inspector_detail(request, pk):
 @login_required
 def calendar(request):
     form = CalendarYearForm(request.GET or None)
-    year = form.cleaned_data["year"] if form.is_valid() else date.today().year
+    year = form.cleaned_data["year"] if form.is_valid() else timezone.localdate().year
     exceptions = {
         day.date: day for day in CalendarDay.objects.filter(date__year=year).order_by("date")
     }

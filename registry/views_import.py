@@ -17,9 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import access, imports
-from .models import User
 
-Role = User.Role
 SESSION_KEY = "registry-import-{kind}"
 ERRORS_SHOWN = 1000
 PAGE_SIZE = 50
@@ -68,7 +66,7 @@ def _upload_page(request, kind, form, errors=None):
     )
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def upload(request, kind):
     kind = _kind(kind)
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -100,7 +98,7 @@ def _pending(request, kind):
     return pending, imports.plan(kind, table, request.user)
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def preview(request, kind):
     kind = _kind(kind)
     pending, checked = _pending(request, kind)
@@ -118,7 +116,7 @@ def preview(request, kind):
     )
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 @require_POST
 def confirm(request, kind):
     kind = _kind(kind)
@@ -143,7 +141,7 @@ def confirm(request, kind):
     return redirect(RESULT_URLS[kind])
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 @require_POST
 def cancel(request, kind):
     kind = _kind(kind)
@@ -152,7 +150,7 @@ def cancel(request, kind):
     return redirect(f"registry:import_{kind}")
 
 
-@access.role_required(Role.LEAD)
+@access.lead_required
 def template(request, kind):
     kind = _kind(kind)
     response = HttpResponse(

@@ -15,7 +15,7 @@ def _region_label(choice):
     return choice.region.name if choice.region else _("All my regions")
 
 
-@access.role_required(access.Role.LEAD)
+@access.lead_required
 def overview_page(request):
     """Every section as a chart beside a table of the same numbers, each number a link
     to the list behind it."""
@@ -55,7 +55,7 @@ def overview_page(request):
     )
 
 
-@access.role_required(access.Role.LEAD)
+@access.lead_required
 def overview_xlsx(request):
     """The whole overview as an Excel workbook, one sheet per section."""
     choice = overview.choose(request.user, request.GET)

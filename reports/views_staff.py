@@ -34,7 +34,7 @@ class ExportForm(forms.Form):
         self.fields["region"].queryset = regions
 
 
-@access.role_required(access.Role.LEAD)
+@access.lead_required
 def hazard_export(request):
     """The register of the lead's regions as a file; the form when nothing is chosen."""
     form = ExportForm(
@@ -57,7 +57,7 @@ def hazard_export(request):
     return render(request, "reports/hazard_export.html", {"form": form})
 
 
-@access.role_required(access.Role.LEAD)
+@access.lead_required
 def hazard_dashboard(request):
     """Per child region (or facility) of the lead's regions: open, overdue, closed in
     the month, the on-time closure rate and major hazards, each linked to its list."""

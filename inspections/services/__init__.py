@@ -1,7 +1,7 @@
 """Every write of the supervision domain (see ARCHITECTURE.md "Services for writes")."""
 
 from .alarms import hazard_alarms_fire, hazard_next_alarm
-from .common import iso, next_number, notifications_read, notify
+from .common import next_number, notifications_read, notify
 from .documents import document_number
 from .draws import (
     PLAN_M2M,
@@ -12,6 +12,7 @@ from .draws import (
     plan_approve,
     plan_candidates,
     plan_save,
+    plan_windows_close,
 )
 from .hazards import (
     extension_decide,
@@ -70,7 +71,6 @@ __all__ = [
     "inspection_schedule",
     "inspection_sign",
     "inspection_start",
-    "iso",
     "member_confirm",
     "next_number",
     "notifications_read",
@@ -88,6 +88,7 @@ __all__ = [
     "plan_approve",
     "plan_candidates",
     "plan_save",
+    "plan_windows_close",
     "rectification_submit",
     "rectification_verify",
     "reinspection_open",

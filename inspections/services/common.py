@@ -16,10 +16,6 @@ def _user(by):
     return by if getattr(by, "pk", None) else None
 
 
-def iso(moment):
-    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
-
-
 def next_number(*, series, year, by):
     """The next number of ``series`` in ``year``: gap-free and never issued twice,
     because the counter row is locked until the caller's transaction commits."""
@@ -50,19 +46,21 @@ def removing_files_on_failure(write, **kwargs):
         raise
 
 
-def photo_store(*, processed, folder, saved, by, **links):
-    """Store a processed photo (original, preview, thumbnail) and its row. Each file
-    written is appended to ``saved`` so the caller can remove them if the write fails."""
+def photo_store(*, processed, folder, saved, by, received_at, **links):
+    """Store a processed photo (original, preview, thumbnail) and its row, received
+    at ``received_at`` (the server's time, which its stamp shows). Each file written
+    is appended to ``saved`` so the caller can remove them if the write fails."""
     photo = Photo(
         sha256=processed.sha256,
         format=processed.format,
         width=processed.width,
         height=processed.height,
         size=len(processed.original),
-        taken_at=processed.taken_at,
+        camera_time=processed.camera_time,
         latitude=processed.latitude,
         longitude=processed.longitude,
         uploaded_by=by,
+        uploaded_at=received_at,
         **links,
     )
     stem = f"{folder}/{processed.sha256[:16]}"
@@ -83,10 +81,15 @@ def emit_hazard(hazard, event, by):
 
 # ---------------------------------------------------------------- notifications
 
+NOTIFICATION_CHARS = Notification._meta.get_field("text").max_length
+
 
 def notify(*, user, text, url="", by=None):
-    """Tell one user something: on their home page, and by e-mail when they have an address."""
-    notification = save_with_history(Notification(user=user, text=text, url=url), by=by)
+    """Tell one user something: on their home page, and by e-mail when they have an address.
+    The home page shows a notification's first 500 characters (a quoted reason may
+    be longer; the linked page has all of it); the e-mail has the whole text."""
+    shown = text if len(text) <= NOTIFICATION_CHARS else text[: NOTIFICATION_CHARS - 1] + "…"
+    notification = save_with_history(Notification(user=user, text=shown, url=url), by=by)
     if user.email:
         # After commit: a rolled-back change must not have e-mailed anyone.
         transaction.on_commit(

@@ -11,12 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import limits
 from registry.access import paths_q
 from registry.audited import save_with_history
 from registry.models import ConflictOfInterest, Facility, InspectorProfile
 from registry.services import set_members
+from registry.timefmt import iso
 
-from .. import drawing
+from .. import drawing, policy
 from ..models import (
     Draw,
     Inspection,
@@ -26,7 +28,7 @@ from ..models import (
     TeamMember,
 )
 from ..signals import inspection_changed
-from .common import _user, iso, notify, notify_managers
+from .common import _user, notify, notify_managers
 
 PLAN_M2M = ("joining_departments", "scope_regions", "pool_departments", "pool_regions")
 
@@ -43,8 +45,10 @@ def plan_save(*, values, m2m, checklists, by, plan=None):
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         if not plan.is_draft:
             raise ValidationError(_("An approved plan cannot be changed."))
+    policy.require(policy.plan_manage_refusal(by, plan))
     for name, value in values.items():
         setattr(plan, name, value)
+    policy.require(policy.plan_manage_refusal(by, plan))
     if not checklists:
         raise ValidationError(_("Choose at least one checklist."))
     plan.full_clean()
@@ -69,8 +73,15 @@ def plan_save(*, values, m2m, checklists, by, plan=None):
 def plan_approve(*, plan, by):
     """Approve and publish a draft: the plan is locked and its checklist versions pinned."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    policy.require(policy.plan_manage_refusal(by, plan))
     if not plan.is_draft:
         raise ValidationError(_("This plan is already approved."))
+    if plan.window_end < timezone.localdate():
+        # Its inspections could never start: they would only be cancelled as not carried out.
+        raise ValidationError(
+            _("The plan's window ended on %(date)s; change the window before approving it.")
+            % {"date": plan.window_end.isoformat()}
+        )
     problems = []
     entries = list(plan.checklists.select_related("template"))
     if not entries:
@@ -171,6 +182,7 @@ def plan_candidates(plan):
 def draw_freeze(*, plan, by):
     """Lock the candidates, commit to a fresh secret, and publish the commitment."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    policy.require(policy.plan_manage_refusal(by, plan))
     if plan.is_draft:
         raise ValidationError(_("Approve the plan before freezing a draw."))
     if plan.draws.filter(status__in=[Draw.Status.FROZEN, Draw.Status.VALID]).exists():
@@ -209,9 +221,11 @@ def _facility_label(draw, code):
 def draw_run(*, draw, public_entropy, source, by):
     """Enter the public value and draw. A failed draw is recorded and assigns nothing."""
     draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
+    policy.require(policy.plan_manage_refusal(by, draw.plan))
     if draw.status != Draw.Status.FROZEN:
         raise ValidationError(_("This draw has already been run or voided."))
-    public_entropy, source = (public_entropy or "").strip(), (source or "").strip()
+    public_entropy = limits.text(public_entropy, limit=limits.SHORT, label=_("Public random value"))
+    source = limits.text(source, limit=limits.SHORT, label=_("Where it was published"))
     if not public_entropy:
         raise ValidationError(_("Enter the public random value."))
     if not source:
@@ -306,8 +320,10 @@ def _create_inspections(draw, by):
 @transaction.atomic
 def draw_void(*, draw, reason, by):
     """Void a frozen or valid draw with a written reason; it stays public, marked void."""
-    draw = Draw.objects.select_for_update().get(pk=draw.pk)
-    reason = (reason or "").strip()
+    draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
+    policy.require(policy.plan_manage_refusal(by, draw.plan))
+    # Kept as each cancelled inspection's reason too (a 500-character column).
+    reason = limits.text(reason, limit=limits.SHORT, label=_("Reason"))
     if not reason:
         raise ValidationError(_("Write why the draw is voided."))
     if draw.status not in (Draw.Status.FROZEN, Draw.Status.VALID):
@@ -325,36 +341,76 @@ def draw_void(*, draw, reason, by):
     for inspection in inspections:
         if inspection.status == Inspection.Status.CANCELLED:
             continue
-        inspection.cancel()
-        inspection.cancelled_reason = reason
-        save_with_history(inspection, by=by, reason=reason)
-        inspection_changed.send(sender=Inspection, inspection=inspection, event="cancelled", by=by)
-        if inspection.notified_at:
-            notify_managers(
-                facility=inspection.facility,
-                text=_("The announced inspection of %(facility)s on %(date)s is cancelled.")
-                % {
-                    "facility": inspection.facility.name,
-                    "date": inspection.planned_date.isoformat(),
-                },
-                by=by,
-            )
-        for member in inspection.team.filter(active=True).select_related("inspector__user"):
-            notify(
-                user=member.inspector.user,
-                text=_("The inspection of %(facility)s was cancelled: the draw was voided.")
-                % {"facility": inspection.facility.name},
-                url=inspection.get_absolute_url(),
-                by=by,
-            )
+        _cancel(
+            inspection,
+            reason=reason,
+            by=by,
+            team_text=_("The inspection of %(facility)s was cancelled: the draw was voided."),
+        )
     return draw
+
+
+def _cancel(inspection, *, reason, by, team_text):
+    """Cancel an inspection not yet started, keeping why; tell its team, and the
+    facility when it was told the date."""
+    inspection.cancel()
+    inspection.cancelled_reason = reason
+    save_with_history(inspection, by=by, reason=reason)
+    inspection_changed.send(sender=Inspection, inspection=inspection, event="cancelled", by=by)
+    if inspection.notified_at:
+        notify_managers(
+            facility=inspection.facility,
+            text=_("The announced inspection of %(facility)s on %(date)s is cancelled.")
+            % {
+                "facility": inspection.facility.name,
+                "date": inspection.planned_date.isoformat(),
+            },
+            by=by,
+        )
+    for member in inspection.team.filter(active=True).select_related("inspector__user"):
+        notify(
+            user=member.inspector.user,
+            text=team_text % {"facility": inspection.facility.name},
+            url=inspection.get_absolute_url(),
+            by=by,
+        )
+
+
+@transaction.atomic
+def plan_windows_close(*, today=None, by=None):
+    """Cancel, as not carried out, every drawn inspection whose plan window ended
+    before it started; the reason is recorded and shown to the public. Run by the
+    dispatcher (``workflows.flows.WindowFlow``) with ``by=None``: the system. Safe to
+    run any number of times: only inspections still scheduled are touched. Returns
+    the inspections cancelled."""
+    today = today or timezone.localdate()
+    expired = (
+        Inspection.objects.select_for_update()
+        .select_related("facility")
+        .filter(plan__isnull=False, status=Inspection.Status.SCHEDULED, window_end__lt=today)
+        .order_by("pk")
+    )
+    cancelled = []
+    for inspection in expired:
+        _cancel(
+            inspection,
+            reason=_("The plan's window ended on %(date)s before the inspection started.")
+            % {"date": inspection.window_end.isoformat()},
+            by=by,
+            team_text=_(
+                "The inspection of %(facility)s was not carried out: the plan's window ended."
+            ),
+        )
+        cancelled.append(inspection)
+    return cancelled
 
 
 @transaction.atomic
 def draw_substitute(*, draw, facility_code, out_code, reason, by):
     """Replace an unavailable inspector with the next eligible one of the facility's sequence."""
-    draw = Draw.objects.select_for_update().get(pk=draw.pk)
-    reason = (reason or "").strip()
+    draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
+    policy.require(policy.plan_manage_refusal(by, draw.plan))
+    reason = limits.text(reason, limit=limits.SHORT, label=_("Reason"))
     if draw.status != Draw.Status.VALID:
         raise ValidationError(_("Only a valid draw's teams can change."))
     if not reason:

@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import limits
 from registry.audited import save_with_history
-from registry.models import CalendarYear, User
+from registry.models import CalendarYear
+from registry.timefmt import for_people
 from registry.workdays import add_working_days
 
-from .. import photos
-from ..access import can_verify, manages
+from .. import photos, policy
+from ..access import active_leads
 from ..models import (
     Extension,
     Hazard,
@@ -68,8 +70,7 @@ def notice_issue(*, inspection, hazards, by):
 def notice_acknowledge(*, notice, by):
     """The facility's manager acknowledges the notice: its hazards are being rectified."""
     notice = RectificationNotice.objects.select_for_update().get(pk=notice.pk)
-    if not manages(notice.facility, by):
-        raise ValidationError(_("Only a manager of the facility acknowledges its notice."))
+    policy.require(policy.acknowledge_refusal(by, notice))
     if notice.acknowledged_at:
         return notice
     notice.acknowledged_at = timezone.now()
@@ -85,38 +86,76 @@ def _locked(hazard):
     return Hazard.objects.select_for_update().select_related("facility").get(pk=hazard.pk)
 
 
+# After photos one rectification takes: each may cost a second and a few hundred
+# MB to process, all within one request.
+RECTIFICATION_PHOTOS = 10
+
+
+def too_many_photos(count):
+    """The refusal of ``count`` after photos, or None when they are few enough."""
+    if count <= RECTIFICATION_PHOTOS:
+        return None
+    return ValidationError(
+        _("Send at most %(limit)d photos with one rectification, not %(count)d.")
+        % {"limit": RECTIFICATION_PHOTOS, "count": count},
+        code="too_many_photos",
+    )
+
+
 def rectification_submit(*, hazard, description, by, uploads, interim_measures=""):
-    """The facility reports a fix with after photos: awaiting verification. The
-    photos are checked and processed before anything is stored."""
-    processed = [
-        photos.process(photos.read_upload(upload), stamp_lines=_stamp(hazard, by))
-        for upload in uploads
-    ]
+    """The facility reports a fix with after photos: awaiting verification. Every
+    photo's header is checked before any photo is decoded, so one bad photo refuses
+    the submission before the heavy work; all are processed before anything is
+    stored, stamped with the time the server received them."""
+    description = limits.text(description, limit=limits.TEXT, label=_("What was done"))
+    interim_measures = limits.text(interim_measures, limit=limits.TEXT, label=_("Interim measures"))
+    uploads = list(uploads)
+    refusal = too_many_photos(len(uploads))
+    if refusal is not None:
+        raise refusal
+    originals = _numbered(photos.read_upload, uploads)
+    _numbered(photos.check, originals)
+    received = timezone.now()
+    stamp = _stamp(hazard, by, received)
+    processed = _numbered(lambda data: photos.process(data, stamp_lines=stamp), originals)
     return removing_files_on_failure(
         _rectification_save,
         hazard=hazard,
         description=description,
         interim_measures=interim_measures,
         processed=processed,
+        received=received,
         by=by,
     )
 
 
-def _stamp(hazard, by):
+def _numbered(work, items):
+    """``work`` done on each item; a refused photo is named by its place."""
+    results = []
+    for number, item in enumerate(items, 1):
+        try:
+            results.append(work(item))
+        except photos.PhotoRefused as refused:
+            raise photos.PhotoRefused(
+                _("Photo %(number)d: %(reason)s")
+                % {"number": number, "reason": " ".join(refused.messages)},
+                code=refused.code,
+            ) from None
+    return results
+
+
+def _stamp(hazard, by, received):
     return [
-        timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        for_people(received),
         hazard.facility.name,
         f"{hazard.register_no} {by.display_name}",
     ]
 
 
 @transaction.atomic
-def _rectification_save(*, hazard, description, interim_measures, processed, by, saved):
+def _rectification_save(*, hazard, description, interim_measures, processed, received, by, saved):
     hazard = _locked(hazard)
-    if not manages(hazard.facility, by):
-        raise ValidationError(_("Only a manager of the facility reports its rectification."))
-    if hazard.status not in (Hazard.Status.RECTIFYING, Hazard.Status.OVERDUE):
-        raise ValidationError(_("This hazard is not waiting for a rectification."))
+    policy.require(policy.rectify_refusal(by, hazard))
     description, interim_measures = description.strip(), interim_measures.strip()
     if not description:
         raise ValidationError(_("Describe what was done."))
@@ -124,8 +163,6 @@ def _rectification_save(*, hazard, description, interim_measures, processed, by,
         raise ValidationError(_("A major hazard needs the interim measures taken meanwhile."))
     if not processed:
         raise ValidationError(_("Add at least one photo taken after the fix."))
-    if hazard.severity == Hazard.Severity.MAJOR and not hazard.supervision.plan_filed_at:
-        raise ValidationError(_("File the five-in-place plan of this major hazard first."))
     rectification = save_with_history(
         Rectification(
             hazard=hazard,
@@ -145,6 +182,7 @@ def _rectification_save(*, hazard, description, interim_measures, processed, by,
             hazard=hazard,
             rectification=rectification,
             purpose=Photo.Purpose.AFTER,
+            received_at=received,
         )
     hazard.submit()
     save_with_history(hazard, by=by)
@@ -158,16 +196,13 @@ def rectification_verify(*, hazard, accept, by, reason=""):
     lead of the county: a facility never closes its own hazard. An accepted fix of a
     major hazard still waits for the supervising bureau's sign-off."""
     hazard = _locked(hazard)
-    if not can_verify(hazard, by):
-        raise ValidationError(_("Only an inspector or bureau lead of the county verifies a fix."))
+    policy.require(policy.verify_refusal(by, hazard))
     rectification = (
         hazard.rectifications.select_for_update()
         .filter(decision=Rectification.Decision.PENDING)
-        .first()
+        .get()
     )
-    if hazard.status != Hazard.Status.AWAITING or rectification is None:
-        raise ValidationError(_("No rectification of this hazard is awaiting verification."))
-    reason = reason.strip()
+    reason = limits.text(reason, limit=limits.TEXT, label=_("Reason"))
     if not accept and not reason:
         raise ValidationError(_("Give the reason for rejecting the rectification."))
     rectification.decision = (
@@ -211,28 +246,29 @@ def rectification_verify(*, hazard, accept, by, reason=""):
 def extension_request(*, hazard, requested_due, reasons, interim_measures, by):
     """The facility asks for a later due date, before the current one has passed."""
     hazard = _locked(hazard)
-    if not manages(hazard.facility, by):
-        raise ValidationError(_("Only a manager of the facility asks for an extension."))
-    if not hazard.is_open or hazard.status == Hazard.Status.AWAITING:
-        raise ValidationError(_("This hazard is not being rectified."))
-    if timezone.localdate() > hazard.due_on:
-        raise ValidationError(
-            _("The due date %(date)s has passed: an extension must be asked for before it.")
-            % {"date": hazard.due_on.isoformat()}
-        )
+    policy.require(policy.extension_request_refusal(by, hazard))
     if requested_due <= hazard.due_on:
         raise ValidationError(_("Ask for a date after the current due date."))
-    if hazard.extensions.filter(status=Extension.Status.PENDING).exists():
-        raise ValidationError(_("An extension request for this hazard is already waiting."))
-    if not reasons.strip() or not interim_measures.strip():
+    furthest = limits.add_months(hazard.due_on, limits.EXTENSION_MONTHS)
+    if requested_due > furthest:
+        raise ValidationError(
+            _(
+                "An extension moves the due date by at most %(months)d months: "
+                "ask for %(date)s or earlier."
+            )
+            % {"months": limits.EXTENSION_MONTHS, "date": furthest.isoformat()}
+        )
+    reasons = limits.text(reasons, limit=limits.TEXT, label=_("Reasons"))
+    interim_measures = limits.text(interim_measures, limit=limits.TEXT, label=_("Interim measures"))
+    if not reasons or not interim_measures:
         raise ValidationError(_("Give the reasons and the interim measures."))
     return save_with_history(
         Extension(
             hazard=hazard,
             previous_due=hazard.due_on,
             requested_due=requested_due,
-            reasons=reasons.strip(),
-            interim_measures=interim_measures.strip(),
+            reasons=reasons,
+            interim_measures=interim_measures,
             requested_by=by,
         ),
         by=by,
@@ -245,16 +281,14 @@ def extension_decide(*, extension, approve, by, reason=""):
     history) or refuses with a reason."""
     extension = Extension.objects.select_for_update().select_related("hazard").get(pk=extension.pk)
     hazard = _locked(extension.hazard)
-    if not (by.role == "lead" and can_verify(hazard, by)):
-        raise ValidationError(_("Only a bureau lead of the county decides on an extension."))
-    if extension.status != Extension.Status.PENDING:
-        raise ValidationError(_("This extension request was already decided."))
-    if not approve and not reason.strip():
+    policy.require(policy.extension_decide_refusal(by, extension))
+    reason = limits.text(reason, limit=limits.TEXT, label=_("Reason"))
+    if not approve and not reason:
         raise ValidationError(_("Give the reason for refusing the extension."))
     extension.status = Extension.Status.APPROVED if approve else Extension.Status.REFUSED
     extension.decided_by = by
     extension.decided_at = timezone.now()
-    extension.decision_reason = reason.strip()
+    extension.decision_reason = reason
     save_with_history(extension, by=by)
     if approve:
         hazard.due_on = extension.requested_due
@@ -286,11 +320,7 @@ def _covering(path):
 
 def leads_covering(facility):
     """Active bureau leads whose regions contain ``facility``."""
-    return (
-        User.objects.filter(role=User.Role.LEAD, is_active=True)
-        .filter(_covering(facility.region.path))
-        .distinct()
-    )
+    return active_leads().filter(_covering(facility.region.path)).distinct()
 
 
 # ---------------------------------------------------------------- supervision (挂牌督办)
@@ -300,7 +330,7 @@ def supervision_open(*, hazard, by):
     """Put a newly registered major hazard under supervision: the lead nearest the
     facility supervises; the facility files its plan within the configured working days."""
     lead = (
-        User.objects.filter(role=User.Role.LEAD, is_active=True)
+        active_leads()
         .filter(_covering(hazard.facility.region.path))
         .annotate(depth=Max(Length("regions__path")))
         .order_by("-depth", "pk")
@@ -353,15 +383,16 @@ def supervision_plan_file(
     responsible person, funds, deadline and contingency plan."""
     supervision = _supervision_locked(supervision)
     hazard = supervision.hazard
-    if not manages(hazard.facility, by):
-        raise ValidationError(_("Only a manager of the facility files its plan."))
-    if not hazard.is_open:
-        raise ValidationError(_("This hazard is closed."))
+    policy.require(policy.plan_file_refusal(by, supervision))
     fields = {
-        "measures": measures.strip(),
-        "responsible_person": responsible_person.strip(),
-        "funds": funds.strip(),
-        "contingency_plan": contingency_plan.strip(),
+        "measures": limits.text(measures, limit=limits.TEXT, label=_("Measures")),
+        "responsible_person": limits.text(
+            responsible_person, limit=limits.NAME, label=_("Responsible person")
+        ),
+        "funds": limits.text(funds, limit=limits.LINE, label=_("Funds (amount and source)")),
+        "contingency_plan": limits.text(
+            contingency_plan, limit=limits.TEXT, label=_("Contingency plan")
+        ),
     }
     if not all(fields.values()) or plan_deadline is None:
         raise ValidationError(
@@ -395,23 +426,17 @@ def supervision_plan_file(
     return supervision
 
 
-def _may_supervise(hazard, user):
-    return user.role == User.Role.LEAD and can_verify(hazard, user)
-
-
 @transaction.atomic
 def supervision_note_add(*, supervision, text, by):
     """A monthly progress note, by the facility or a bureau lead of the county."""
     supervision = _supervision_locked(supervision)
     hazard = supervision.hazard
-    if not (manages(hazard.facility, by) or _may_supervise(hazard, by)):
-        raise ValidationError(_("Only the facility or a bureau lead of the county writes here."))
-    if supervision.signed_off_at:
-        raise ValidationError(_("This supervision is signed off."))
-    if not text.strip():
+    policy.require(policy.note_add_refusal(by, supervision))
+    text = limits.text(text, limit=limits.TEXT, label=_("Progress this month"))
+    if not text:
         raise ValidationError(_("Write what has progressed."))
     note = save_with_history(
-        SupervisionNote(supervision=supervision, text=text.strip(), written_by=by), by=by
+        SupervisionNote(supervision=supervision, text=text, written_by=by), by=by
     )
     emit_hazard(hazard, "changed", by)
     return note
@@ -423,16 +448,8 @@ def supervision_sign_off(*, supervision, approve, by, note=""):
     back to rectification with a reason."""
     supervision = _supervision_locked(supervision)
     hazard = _locked(supervision.hazard)
-    if not _may_supervise(hazard, by):
-        raise ValidationError(_("Only a bureau lead of the county signs off a major hazard."))
-    verified = (
-        hazard.status == Hazard.Status.AWAITING
-        and not hazard.rectifications.filter(decision=Rectification.Decision.PENDING).exists()
-        and hazard.rectifications.filter(decision=Rectification.Decision.ACCEPTED).exists()
-    )
-    if not verified:
-        raise ValidationError(_("Only a hazard whose fix was verified can be signed off."))
-    note = note.strip()
+    policy.require(policy.sign_off_refusal(by, supervision))
+    note = limits.text(note, limit=limits.TEXT, label=_("Reason"))
     if approve:
         hazard.accept()
         hazard.closed_at = timezone.now()
@@ -471,10 +488,7 @@ def reinspection_request(*, hazard, by):
     """A verifier asks the county's bureau leads to open an on-site re-inspection
     (复查) of a submitted fix instead of judging it from the photos."""
     hazard = _locked(hazard)
-    if not can_verify(hazard, by):
-        raise ValidationError(_("Only an inspector or bureau lead of the county verifies a fix."))
-    if hazard.status != Hazard.Status.AWAITING or hazard.inspection_id is None:
-        raise ValidationError(_("No rectification of this hazard is awaiting verification."))
+    policy.require(policy.reinspection_request_refusal(by, hazard))
     text = _("%(name)s asks for an on-site re-inspection of hazard %(number)s at %(facility)s.") % {
         "name": by.display_name,
         "number": hazard.register_no,

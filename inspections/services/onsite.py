@@ -5,6 +5,7 @@ which scores the record and registers its hazards."""
 import base64
 import binascii
 import io
+import math
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -16,11 +17,13 @@ from PIL import Image, UnidentifiedImageError
 
 from checklists.models import Item
 from checklists.scoring import Outcome, Result, joint_score, outcome
+from registry import limits
 from registry.audited import save_with_history
 from registry.models import ConflictOfInterest
+from registry.timefmt import for_people
 from registry.workdays import add_working_days
 
-from .. import photos, selectors
+from .. import photos, policy, selectors
 from ..access import can_work_on
 from ..models import (
     Answer,
@@ -145,7 +148,9 @@ def _open(*, facility, kind, versions, inspectors, by, **fields):
 def case_open(*, facility, complaint, inspectors, templates, by):
     """A case-triggered inspection (个案检查) from a complaint or lead: unannounced,
     the team may go at once."""
-    if not complaint.strip():
+    policy.require(policy.case_open_refusal(by, facility))
+    complaint = limits.text(complaint, limit=limits.TEXT, label=_("Complaint or lead"))
+    if not complaint:
         raise ValidationError(_("Describe the complaint or lead."))
     _check_team(facility, inspectors)
     return _open(
@@ -155,15 +160,15 @@ def case_open(*, facility, complaint, inspectors, templates, by):
         inspectors=inspectors,
         by=by,
         unannounced=True,
-        source_note=complaint.strip(),
+        source_note=complaint,
     )
 
 
 @transaction.atomic
 def reinspection_open(*, source, inspectors, by):
     """A re-inspection (复查) of the facility's open hazards, following ``source``."""
-    if not Hazard.objects.filter(facility=source.facility, status__in=Hazard.OPEN).exists():
-        raise ValidationError(_("The facility has no open hazard to re-check."))
+    source = Inspection.objects.select_related("facility").get(pk=source.pk)
+    policy.require(policy.reinspection_open_refusal(by, source))
     _check_team(source.facility, inspectors)
     return _open(
         facility=source.facility,
@@ -179,6 +184,7 @@ def reinspection_open(*, source, inspectors, by):
 def self_open(*, facility, templates, by):
     """A self-inspection (自查): the manager answers the checklists on their own
     facility; it is under way at once."""
+    policy.require(policy.self_open_refusal(by, facility))
     inspection = _open(
         facility=facility,
         kind=Inspection.Kind.SELF,
@@ -236,13 +242,24 @@ def inspection_schedule(*, inspection, planned_date, by):
 
 
 def _coordinate(value, limit):
-    if value in (None, ""):
-        return None
+    """A latitude or longitude the phone sent, or None for anything else (empty,
+    text, NaN, infinity, out of range): the location is kept when it can be."""
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+        number = Decimal(str(value).strip())
     except InvalidOperation:
         return None
-    return number if -limit <= number <= limit else None
+    if not number.is_finite() or not -limit <= number <= limit:
+        return None
+    return number.quantize(Decimal("0.000001"))
+
+
+def _accuracy(value):
+    """The location's accuracy in whole metres (0 to 100 km), or None."""
+    try:
+        metres = float(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0, min(int(metres), 100_000)) if math.isfinite(metres) else None
 
 
 @transaction.atomic
@@ -261,9 +278,13 @@ def inspection_start(*, inspection, by, latitude=None, longitude=None, accuracy=
                 _("The facility was told %(date)s; start on that day.")
                 % {"date": inspection.planned_date.isoformat()}
             )
-    elif today < inspection.window_start:
+    if not inspection.may_start_on(today):
         raise ValidationError(
-            _("The window opens on %(date)s.") % {"date": inspection.window_start.isoformat()}
+            _("This inspection can only start within its plan's window, %(start)s to %(end)s.")
+            % {
+                "start": inspection.window_start.isoformat(),
+                "end": inspection.window_end.isoformat(),
+            }
         )
     inspection.start()
     inspection.started_at = timezone.now()
@@ -271,10 +292,7 @@ def inspection_start(*, inspection, by, latitude=None, longitude=None, accuracy=
     inspection.start_latitude = _coordinate(latitude, 90)
     inspection.start_longitude = _coordinate(longitude, 180)
     if inspection.start_latitude is not None and inspection.start_longitude is not None:
-        try:
-            inspection.start_accuracy = max(0, min(int(float(accuracy)), 100_000))
-        except (TypeError, ValueError):
-            inspection.start_accuracy = None
+        inspection.start_accuracy = _accuracy(accuracy)
     else:
         inspection.start_latitude = inspection.start_longitude = None
     save_with_history(inspection, by=by)
@@ -332,7 +350,7 @@ def _valid_value(item, value):
         c.get("value") for c in item.choices
     }:
         raise ValidationError(_("Choose one of the listed answers."))
-    return value[:200]
+    return limits.text(value, limit=limits.LINE, label=_("Answer"))
 
 
 def _clear_confirmations(inspection, by):
@@ -368,6 +386,8 @@ def answer_save(
     _require_in_progress(inspection)
     item, hazard = _target(inspection, key)
     value = _valid_value(item, value)
+    note = limits.text(note, limit=limits.TEXT, label=_("Note"))
+    location = limits.text(location, limit=limits.LINE, label=_("Exact location"))
     failed = item is not None and outcome(item, value) == Outcome.FAILED
     makes_hazard = failed and item.hazard != Item.Hazard.NONE
     if makes_hazard and deadline_days not in (None, ""):
@@ -404,8 +424,8 @@ def answer_save(
     if answer is None:
         answer = Answer(inspection=inspection, revision=0, **lookup)
     answer.value = value
-    answer.note = (note or "").strip()
-    answer.location = (location or "").strip()[:200] if failed or hazard else ""
+    answer.note = note
+    answer.location = location if failed or hazard else ""
     answer.deadline_days = deadline_days
     answer.corrected = corrected
     answer.revision += 1
@@ -416,26 +436,35 @@ def answer_save(
     return answer
 
 
-def _stamp_lines(inspection, by):
+def _stamp_lines(inspection, by, received):
     return [
-        timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        for_people(received),
         inspection.facility.name,
         by.display_name,
     ]
 
 
 def photo_add(*, inspection, key, upload, by, purpose=Photo.Purpose.EVIDENCE):
-    """Attach a photo to an answer. The upload is checked by content and processed
+    """Attach a photo to an answer, stamped with the time the server received it
+    (never the camera's claim). The upload is checked by content and processed
     before anything is stored or locked; a refused file leaves nothing behind, and
     the files go again if the database write fails."""
-    processed = photos.process(photos.read_upload(upload), stamp_lines=_stamp_lines(inspection, by))
+    data = photos.read_upload(upload)
+    received = timezone.now()
+    processed = photos.process(data, stamp_lines=_stamp_lines(inspection, by, received))
     return removing_files_on_failure(
-        _photo_save, inspection=inspection, key=key, processed=processed, purpose=purpose, by=by
+        _photo_save,
+        inspection=inspection,
+        key=key,
+        processed=processed,
+        purpose=purpose,
+        received=received,
+        by=by,
     )
 
 
 @transaction.atomic
-def _photo_save(*, inspection, key, processed, purpose, by, saved):
+def _photo_save(*, inspection, key, processed, purpose, received, by, saved):
     inspection = _locked(inspection)
     _require_worker(inspection, by)
     _require_in_progress(inspection)
@@ -455,6 +484,7 @@ def _photo_save(*, inspection, key, processed, purpose, by, saved):
         inspection=inspection,
         answer=answer,
         purpose=purpose,
+        received_at=received,
     )
     _clear_confirmations(inspection, by)
     return photo
@@ -509,7 +539,11 @@ def inspection_sign(*, inspection, by, signer_name="", typed="", drawn="", refus
     _require_in_progress(inspection)
     if inspection.is_self or not can_work_on(inspection, by):
         raise ValidationError(_("Only the inspection team records the facility's signature."))
-    signer_name, typed, note = signer_name.strip(), typed.strip(), note.strip()
+    signer_name = limits.text(
+        signer_name, limit=limits.NAME, label=_("Name of the facility's representative")
+    )
+    typed = limits.text(typed, limit=limits.NAME, label=_("Typed signature"))
+    note = limits.text(note, limit=limits.SHORT, label=_("Circumstances of the refusal"))
     if refused:
         if not note:
             raise ValidationError(_("Record who refused to sign and what was said."))
@@ -520,11 +554,11 @@ def inspection_sign(*, inspection, by, signer_name="", typed="", drawn="", refus
         drawn = _signature_png(drawn)
         if not typed and not drawn:
             raise ValidationError(_("Draw or type the signature."))
-    inspection.signer_name = signer_name[:100]
-    inspection.signature_text = typed[:100]
+    inspection.signer_name = signer_name
+    inspection.signature_text = typed
     inspection.signature_image = drawn
     inspection.signature_refused = bool(refused)
-    inspection.signature_note = note[:500]
+    inspection.signature_note = note
     inspection.signed_at = timezone.now()
     save_with_history(inspection, by=by)
     return inspection
@@ -670,6 +704,14 @@ def inspection_finish(*, inspection, by):
         values = {i.code: answers[i.pk].value for i in items if i.pk in answers}
         scored.append((checklist.version, items, values))
     per_template, combined = joint_score(scored)
+    # Each failed item that makes a hazard is registered below.
+    to_register = [
+        (checklist, item, answers[item.pk])
+        for checklist, items in parts
+        for item in items
+        if item.hazard != Item.Hazard.NONE
+        and outcome(item, answers[item.pk].value) == Outcome.FAILED
+    ]
     scored_weight = sum(s.scored_weight for _v, s in per_template)
     passed_weight = sum(s.passed_weight for _v, s in per_template)
     if inspection.kind == Inspection.Kind.REINSPECTION:
@@ -688,6 +730,9 @@ def inspection_finish(*, inspection, by):
         if scored_weight
         else Decimal(100)
     )
+    if to_register and combined == Result.PASS:
+        # DOMAIN.md §8: an inspection that registered hazards never reads a plain 合格.
+        combined = Result.BASIC
     inspection.result = combined
     inspection.finish()
     inspection.finished_at = timezone.now()
@@ -695,33 +740,29 @@ def inspection_finish(*, inspection, by):
     save_with_history(inspection, by=by)
     found_on = timezone.localdate(inspection.started_at)
     to_fix = []
-    for checklist, items in parts:
+    for checklist, item, answer in to_register:
         template = checklist.version.template
-        for item in items:
-            answer = answers.get(item.pk)
-            if item.hazard == Item.Hazard.NONE or outcome(item, answer.value) != Outcome.FAILED:
-                continue
-            hazard = hazard_register(
-                facility=inspection.facility,
-                inspection=inspection,
-                answer=answer,
-                item=item,
-                severity=item.hazard,
-                source=_hazard_source(inspection),
-                self_reported=inspection.is_self,
-                description=answer.note or item.question,
-                location=answer.location,
-                department=template.department,
-                category=template.category,
-                found_on=found_on,
-                deadline_days=item.deadline_days
-                if answer.deadline_days is None
-                else answer.deadline_days,
-                corrected_on_spot=answer.corrected,
-                by=by,
-            )
-            if hazard.status == Hazard.Status.REGISTERED:
-                to_fix.append(hazard)
+        hazard = hazard_register(
+            facility=inspection.facility,
+            inspection=inspection,
+            answer=answer,
+            item=item,
+            severity=item.hazard,
+            source=_hazard_source(inspection),
+            self_reported=inspection.is_self,
+            description=answer.note or item.question,
+            location=answer.location,
+            department=template.department,
+            category=template.category,
+            found_on=found_on,
+            deadline_days=item.deadline_days
+            if answer.deadline_days is None
+            else answer.deadline_days,
+            corrected_on_spot=answer.corrected,
+            by=by,
+        )
+        if hazard.status == Hazard.Status.REGISTERED:
+            to_fix.append(hazard)
     if to_fix:
         notice_issue(inspection=inspection, hazards=to_fix, by=by)
     if not inspection.is_self:

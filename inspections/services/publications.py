@@ -6,41 +6,60 @@ from collections import Counter, OrderedDict
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklists.scoring import Outcome, outcome
+from registry import limits
 from registry.audited import save_with_history
-from registry.models import User
+from registry.timefmt import for_people
 from registry.workdays import add_working_days
 
 from .. import photos, selectors
-from ..access import facilities_for
+from ..access import facilities_for, is_lead
 from ..models import Hazard, Inspection, Photo, Publication, PublicationVersion
 from .common import _user, notify, notify_managers
 from .hazards import leads_covering
 
 # DOMAIN.md §2: results reach the public within 20 working days of the inspection.
 PUBLISH_WITHIN_WORKING_DAYS = 20
-REASON_MAX = 500
 
 
 def may_review(publication, user):
     """A bureau lead whose regions cover the facility reviews and publishes."""
-    if not user.is_authenticated or user.role != User.Role.LEAD:
+    if not is_lead(user):
         return False
     return facilities_for(user).filter(pk=publication.inspection.facility_id).exists()
 
 
-def proposed_category(inspection):
-    """No hazard: nothing found; all corrected on site (closed at finishing): found and
-    corrected; anything left to fix: rectification ordered."""
-    hazards = list(inspection.hazards.values_list("status", flat=True))
+def categories_allowed(inspection):
+    """The result categories the inspection's hazards allow (DOMAIN.md §8), the
+    proposed one first. The hazards are those it registered, and for a re-inspection
+    those it re-checked. None: only 未发现问题. All closed (on the spot, or fixed and
+    verified since): 发现问题已整改. Any not closed on the spot: rectification was
+    ordered (发现问题责令整改), which stays true once they are fixed. 移送处罚 needs
+    problems found; the system records no enforcement case to check beyond that."""
+    hazards = list(
+        Hazard.objects.filter(Q(inspection=inspection) | Q(rechecks__inspection=inspection))
+        .distinct()
+        .values_list("status", "corrected_on_spot")
+    )
+    Category = Publication.Category
     if not hazards:
-        return Publication.Category.NONE_FOUND
-    if all(status == Hazard.Status.CLOSED for status in hazards):
-        return Publication.Category.CORRECTED
-    return Publication.Category.ORDERED
+        return [Category.NONE_FOUND]
+    allowed = []
+    if all(status == Hazard.Status.CLOSED for status, _on_spot in hazards):
+        allowed.append(Category.CORRECTED)
+    if not all(on_spot for _status, on_spot in hazards):
+        allowed.append(Category.ORDERED)
+    return [*allowed, Category.PENALTY]
+
+
+def proposed_category(inspection):
+    """No hazard: nothing found; all closed: found and corrected; anything left to
+    fix: rectification ordered."""
+    return categories_allowed(inspection)[0]
 
 
 @transaction.atomic
@@ -82,18 +101,29 @@ def _require_lead(publication, by):
 
 
 def _reason(reason, message):
-    reason = (reason or "").strip()
+    reason = limits.text(reason, limit=limits.SHORT, label=_("Reason"))
     if not reason:
         raise ValidationError(message)
-    if len(reason) > REASON_MAX:
-        raise ValidationError(_("Keep the reason within %(n)s characters.") % {"n": REASON_MAX})
     return reason
 
 
-def _category(value, fallback):
+def _follow_up(text):
+    return limits.text(text, limit=limits.TEXT, label=_("Follow-up handling"))
+
+
+def _category(value, fallback, inspection):
     value = value or fallback
     if value not in Publication.Category.values:
         raise ValidationError(_("Choose one of the result categories."))
+    allowed = categories_allowed(inspection)
+    if value not in allowed:
+        raise ValidationError(
+            _("“%(category)s” contradicts the inspection's hazards, which allow: %(allowed)s.")
+            % {
+                "category": Publication.Category(value).label,
+                "allowed": " / ".join(str(Publication.Category(c).label) for c in allowed),
+            }
+        )
     return value
 
 
@@ -120,14 +150,15 @@ def _photos(publication, photos, no_person_confirmed):
 
 def _public_copy(photo):
     """The public copy of a chosen photo, from the original: the staff preview is
-    stamped with the inspector's name, which the public site does not show."""
+    stamped with the inspector's name, which the public site does not show. Stamped
+    with the time the server received the photo, as the preview is: the camera's
+    clock is not trusted."""
     storage = photo.preview.storage
     if storage.exists(photo.public_name):
         return
     with photo.original.open("rb") as original:
         data = original.read()
-    moment = photo.taken_at or photo.uploaded_at
-    stamp = [timezone.localtime(moment).strftime("%Y-%m-%d %H:%M"), photo.facility.name]
+    stamp = [for_people(photo.uploaded_at), photo.facility.name]
     storage.save(photo.public_name, ContentFile(photos.process(data, stamp_lines=stamp).preview))
 
 
@@ -235,8 +266,8 @@ def publication_publish(
     _require_lead(publication, by)
     if publication.status not in (Publication.Status.PENDING, Publication.Status.RETURNED):
         raise ValidationError(_("This result is already published."))
-    category = _category(category, publication.category)
-    follow_up = (publication.follow_up if follow_up is None else follow_up).strip()
+    category = _category(category, publication.category, publication.inspection)
+    follow_up = _follow_up(publication.follow_up if follow_up is None else follow_up)
     photos = _photos(publication, photos, no_person_confirmed)
     publication.publish()
     _new_version(publication, by=by, category=category, follow_up=follow_up, photos=photos)
@@ -288,8 +319,8 @@ def publication_resubmit(*, publication, by, category, follow_up):
         raise ValidationError(_("Only the inspection's team revises this result."))
     if publication.status != Publication.Status.RETURNED:
         raise ValidationError(_("Only a returned result can be submitted again."))
-    publication.category = _category(category, publication.category)
-    publication.follow_up = (follow_up or "").strip()
+    publication.category = _category(category, publication.category, publication.inspection)
+    publication.follow_up = _follow_up(follow_up)
     publication.resubmit()
     save_with_history(publication, by=by)
     for lead in leads_covering(publication.inspection.facility):
@@ -322,8 +353,8 @@ def publication_correct(
         raise ValidationError(_("Only a published result can be corrected."))
     reason = _reason(reason, _("Say what the correction corrects."))
     current = publication.current
-    category = _category(category, current.category)
-    follow_up = (current.content.get("follow_up", "") if follow_up is None else follow_up).strip()
+    category = _category(category, current.category, publication.inspection)
+    follow_up = _follow_up(current.content.get("follow_up", "") if follow_up is None else follow_up)
     if photos is None:
         photos, no_person_confirmed = current.content.get("photos", []), True
     photos = _photos(publication, photos, no_person_confirmed)

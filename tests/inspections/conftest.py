@@ -217,6 +217,19 @@ def make_hazard(facility, by, *, severity="general", status="registered", depart
     return hazard
 
 
+def _county_lead(facility):
+    """A bureau lead of ``facility``'s county: case inspections are the bureau's decision."""
+    from registry.models import User
+
+    lead, created = User.objects.get_or_create(
+        username=f"case-lead-{facility.region.code}",
+        defaults={"role": User.Role.LEAD, "full_name": "立案负责人"},
+    )
+    if created:
+        lead.regions.set([facility.region])
+    return lead
+
+
 def finish_case(facility, template, team, *, fail=("S-01",), on=None):
     """A finished case inspection of ``facility``, started on ``on`` (a date, 10:00 in
     Shanghai), with a failed, photographed item for each code in ``fail``: its result
@@ -241,7 +254,7 @@ def finish_case(facility, template, team, *, fail=("S-01",), on=None):
             complaint="群众来电反映安全问题。",
             inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
             templates=[template],
-            by=inspector,
+            by=_county_lead(facility),
         )
         inspection = services.inspection_start(inspection=inspection, by=inspector)
         answer_all_passing(inspection, inspector)
