@@ -4,10 +4,12 @@ Every audit view reaches ``ChangeLog`` through ``changes_for``. A change is read
 by the auditors of a region it was recorded in (``audit.places``); a change of
 an object of no region (the checklist library, the calendar) by every auditor.
 Changes about an inspection nobody outside the bureau may know of yet (see
-``inspections.access.undisclosed_inspections``) stay hidden until it is.
+``inspections.access.undisclosed_inspections``), and changes of a draw that
+names facilities of such visits (``undisclosed_draws``), stay hidden until it is.
 """
 
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from inspections import access
@@ -25,8 +27,12 @@ def changes_for(user):
         return ChangeLog.objects.none()
     placed = ChangeRegion.objects.filter(change=OuterRef("pk"))
     mine = placed.filter(region__in=access.regions_for(user))
-    return ChangeLog.objects.filter(~Exists(placed) | Exists(mine)).exclude(
-        inspection__in=access.undisclosed_inspections()
+    # ChangeLog.object_id is text (it names objects of every model).
+    hidden_draws = access.undisclosed_draws().annotate(key=Cast("pk", CharField())).values("key")
+    return (
+        ChangeLog.objects.filter(~Exists(placed) | Exists(mine))
+        .exclude(inspection__in=access.undisclosed_inspections())
+        .exclude(model="inspections.draw", object_id__in=hidden_draws)
     )
 
 

@@ -58,12 +58,27 @@ def plan_for_user(user, pk):
         raise Http404 from None
 
 
+def undisclosed_draws():
+    """Draws of unannounced plans that name facilities before any visit can be known:
+    drawn (not merely frozen: a frozen draw names no one) and not yet revealed."""
+    return (
+        Draw.objects.filter(plan__notice=Plan.Notice.UNANNOUNCED)
+        .exclude(status=Draw.Status.FROZEN)
+        .exclude(pk__in=Draw.objects.revealed().values("pk"))
+    )
+
+
 def draws_for(user):
+    """Draws of plans in the user's regions; auditors, outside the visit like the
+    facility, see an unannounced draw only once it is revealed."""
     if is_admin(user):
         return Draw.objects.all()
-    if user.is_authenticated and user.role in REGION_ROLES:
-        return Draw.objects.filter(region_q(user, "plan__region"))
-    return Draw.objects.none()
+    if not user.is_authenticated or user.role not in REGION_ROLES:
+        return Draw.objects.none()
+    draws = Draw.objects.filter(region_q(user, "plan__region"))
+    if user.role == Role.AUDITOR:
+        draws = draws.exclude(pk__in=undisclosed_draws().values("pk"))
+    return draws
 
 
 def draw_for_user(user, pk):

@@ -4,13 +4,37 @@ Scope tests need two of everything: a county and another county, a facility and
 another facility, so that "outside my scope" is always a real object.
 """
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.test import Client
 
 from registry.creditcode import check_character
 from registry.models import Department, Facility, InspectorProfile, Region, User
 
 PASSWORD = "Test-pass-2026"
+
+
+# The suite's world is dated: plans are for December 2026, deadlines are counted on
+# that year's holiday calendar, and a plan whose window has ended can no longer be
+# approved. Every test but the browser tests starts at this instant (the clock then
+# runs on), so the suite passes whatever day it is run. It is early on 1 December in
+# Shanghai and still 30 November in UTC: dates that cross midnight are exercised.
+# Tests that need another moment travel there themselves.
+SUITE_START = datetime(2026, 12, 1, 6, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def suite_clock(request):
+    # The browser keeps the real clock (cookie expiry), so the browser tests do too:
+    # their data (seed_demo) is dated from the real today.
+    if request.node.get_closest_marker("e2e"):
+        yield None
+        return
+    with time_machine.travel(SUITE_START, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

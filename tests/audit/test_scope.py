@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps as live_apps
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import ChangeLog, ChangeRegion
 from audit.places import RULES, SHARED
@@ -172,6 +173,40 @@ def test_an_unannounced_inspection_is_hidden_from_auditors_until_it_starts(
     assert client.get(reverse("audit:change", args=[min(about)])).status_code == 200
     assert COMPLAINT in csv_text(client)
     assert client.get(reverse("inspections:inspection_detail", args=[case.pk])).status_code == 200
+
+
+def test_an_unannounced_draw_is_hidden_from_auditors_until_it_is_revealed(
+    world, lead, published_template, county_facilities, pool, auditor, as_user
+):
+    """The draw names the facilities to be visited: its page and its recorded changes
+    stay hidden from auditors, like the inspections, until no visit can still come."""
+    from tests.inspections.conftest import make_plan
+
+    plan = inspection_services.plan_approve(
+        plan=make_plan(world, lead, published_template, notice="unannounced"), by=lead
+    )
+    draw = inspection_services.draw_freeze(plan=plan, by=lead)
+    client = as_user(auditor)
+    page = reverse("inspections:draw_detail", args=[draw.pk])
+    assert client.get(page).status_code == 200, "a frozen draw names no facility"
+    draw = inspection_services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
+    about = set(
+        ChangeLog.objects.filter(model="inspections.draw", object_id=str(draw.pk)).values_list(
+            "pk", flat=True
+        )
+    )
+    assert about
+    assert client.get(page).status_code == 404
+    assert not listed(client) & about
+    assert as_user(lead).get(page).status_code == 200
+
+    # Every visit under way: no facility can be surprised any more.
+    for inspection in draw.inspections.all():
+        inspection.started_at = timezone.now()
+        inspection.status = inspection.Status.IN_PROGRESS
+        inspection.save()
+    assert client.get(page).status_code == 200
+    assert about <= listed(client)
 
 
 def test_administrators_read_an_undisclosed_inspections_changes(case, admin_user, as_user):

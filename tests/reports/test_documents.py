@@ -21,11 +21,12 @@ from inspections import services
 from inspections.models import IssuedDocument, Recheck
 from registry.workdays import add_working_days
 from reports import documents
+from tests.conftest import SUITE_START
 from tests.inspections.conftest import item_key, make_plan
 from tests.inspections.test_onsite import answer, answer_all_passing, jpeg, sign_and_confirm
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-YEAR = timezone.localdate().year
+YEAR = SUITE_START.year  # the year of the suite clock (tests/conftest.py)
 
 
 def pages(pdf):
