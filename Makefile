@@ -13,6 +13,9 @@ INSTALLED := $(VENV)/.requirements-installed
 # The Chinese face the PDF documents embed, extracted from fonts-noto-cjk (README "Document font").
 DOC_FONT := $(or $(DOCUMENT_FONT),var/fonts/NotoSansSC-Documents.otf)
 
+# Test processes (pytest-xdist): one per core; each has its own test database.
+TEST_WORKERS ?= auto
+
 .PHONY: help run test test-sqlite test-postgres lint clean distclean system-packages venv messages fonts
 
 help:
@@ -26,11 +29,11 @@ run: system-packages venv messages fonts
 test: test-sqlite test-postgres
 
 test-sqlite: system-packages venv messages fonts
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # Browser tests run in the SQLite pass only: they test pages, not the database.
 test-postgres: system-packages venv messages fonts
-	scripts/with-postgres.sh $(VENV)/bin/pytest -m "not e2e"
+	scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not e2e"
 
 lint: venv
 	$(VENV)/bin/ruff check .
