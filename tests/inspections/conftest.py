@@ -105,6 +105,16 @@ def drawn(plan, lead):
     )
 
 
+@pytest.fixture
+def unannounced(world, lead, published_template, county_facilities, pool):
+    """A drawn unannounced plan: hidden from the public while a visit can still start."""
+    plan = services.plan_approve(
+        plan=make_plan(world, lead, published_template, notice="unannounced"), by=lead
+    )
+    draw = services.draw_freeze(plan=plan, by=lead)
+    return services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
+
+
 def make_template(code, items, *, title="现场检查表", category="fire", department="fire_rescue"):
     """A published template with ``items`` ([(code, question, extra values)]) in one section."""
     template = checklist_services.template_create(

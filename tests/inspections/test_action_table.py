@@ -15,21 +15,14 @@ from django.db import transaction
 
 from inspections import services
 from inspections.models import Extension, Hazard
+from tests.registry.test_scope import ANON, ROLES
 
 from .conftest import make_plan
 from .test_hazards import file_plan, photo, submit
 
 PLAN_REFUSAL = "只有计划所属辖区的民政局负责人可以管理该计划及其抽取"
-PERSONAS = (
-    "inspector",
-    "inspector2",
-    "manager",
-    "other_manager",
-    "lead",
-    "other_lead",
-    "auditor",
-    "admin_user",
-)
+# Every persona of the URL table but the anonymous visitor (services need a user).
+PERSONAS = [role for role in ROLES if role != ANON]
 
 
 @pytest.fixture

@@ -26,15 +26,6 @@ IN_WINDOW = datetime(2026, 12, 10, 10, tzinfo=SHANGHAI)
 AFTER_WINDOW = datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def unannounced(world, lead, published_template, county_facilities, pool):
-    plan = services.plan_approve(
-        plan=make_plan(world, lead, published_template, notice="unannounced"), by=lead
-    )
-    draw = services.draw_freeze(plan=plan, by=lead)
-    return services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
-
-
 def member_of(inspection):
     return inspection.team.filter(active=True).select_related("inspector__user")[0].inspector.user
 

@@ -9,4 +9,5 @@ from tests.inspections.conftest import (  # noqa: F401
     pool,
     published_template,
     started,
+    unannounced,
 )

@@ -5,7 +5,6 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from django.utils import timezone
 
@@ -58,15 +57,6 @@ def test_a_drawn_plan_with_notice_is_public_at_once(drawn, plan, client):
     page = client.get(f"/public/plans/{plan.pk}/").content.decode()
     first = Inspection.objects.filter(draw=drawn).first()
     assert first.facility.name in page and "verify_draw.py" in page
-
-
-@pytest.fixture
-def unannounced(world, lead, published_template, county_facilities, pool):
-    plan = services.plan_approve(
-        plan=make_plan(world, lead, published_template, notice="unannounced"), by=lead
-    )
-    draw = services.draw_freeze(plan=plan, by=lead)
-    return services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
 
 
 def test_an_unannounced_draw_stays_hidden_until_every_inspection_has_started(unannounced, client):
