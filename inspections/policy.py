@@ -51,6 +51,29 @@ def plan_manage_refusal(user, plan):
     return None
 
 
+# ---------------------------------------------------------------- results (一公开)
+
+
+def review_refusal(user, publication):
+    """A bureau lead whose regions cover the facility reviews, publishes, corrects
+    and withdraws results."""
+    if not (
+        access.is_lead(user)
+        and access.facilities_for(user).filter(pk=publication.inspection.facility_id).exists()
+    ):
+        return _("Only a bureau lead of the county reviews results.")
+    return None
+
+
+def resubmit_refusal(user, publication):
+    """The inspection's team (or a reviewer) revises a returned result."""
+    if review_refusal(user, publication) is None:
+        return None
+    if not publication.inspection.team.filter(active=True, inspector__user=user).exists():
+        return _("Only the inspection's team revises this result.")
+    return None
+
+
 # ---------------------------------------------------------------- the facility's side
 
 

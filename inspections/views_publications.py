@@ -17,11 +17,9 @@ from registry import limits
 from registry.limits import LimitedCharField
 from registry.workdays import working_days_left
 
-from . import access, selectors, services
+from . import access, policy, selectors, services
 from .models import Publication
 from .services.publications import (
-    may_resubmit,
-    may_review,
     public_content,
     public_photo_choices,
 )
@@ -127,7 +125,7 @@ def publication_list(request):
 def _context(publication, user, **forms_):
     inspection = publication.inspection
     waiting = publication.status in STATES["waiting"]
-    reviewer = may_review(publication, user)
+    reviewer = policy.allowed(policy.review_refusal, user, publication)
     preview = (
         public_content(
             inspection,
@@ -157,7 +155,7 @@ def _context(publication, user, **forms_):
         "can_publish": reviewer and waiting,
         "can_return": reviewer and publication.status == Publication.Status.PENDING,
         "can_resubmit": publication.status == Publication.Status.RETURNED
-        and may_resubmit(publication, user),
+        and policy.allowed(policy.resubmit_refusal, user, publication),
         "can_correct": reviewer and publication.status == Publication.Status.PUBLISHED,
         "photo_choices": public_photo_choices(publication),
         "publish_form": forms_.get("publish_form")
@@ -188,7 +186,7 @@ def _run(request, publication, action, success, **kwargs):
 
 def _reviewed(request, pk):
     publication = access.publication_for_user(request.user, pk)
-    if not may_review(publication, request.user):
+    if not policy.allowed(policy.review_refusal, request.user, publication):
         raise PermissionDenied
     return publication
 
@@ -255,7 +253,7 @@ def publication_return(request, pk):
 @require_POST
 def publication_resubmit(request, pk):
     publication = access.publication_for_user(request.user, pk)
-    if not may_resubmit(publication, request.user):
+    if not policy.allowed(policy.resubmit_refusal, request.user, publication):
         raise PermissionDenied
     form = ProposalForm(request.POST)
     if not form.is_valid():

@@ -16,21 +16,13 @@ from registry.audited import save_with_history
 from registry.timefmt import for_people
 from registry.workdays import add_working_days
 
-from .. import photos, selectors
-from ..access import facilities_for, is_lead
+from .. import photos, policy, selectors
 from ..models import Hazard, Inspection, Photo, Publication, PublicationVersion
 from .common import _user, notify, notify_managers
 from .hazards import leads_covering
 
 # DOMAIN.md §2: results reach the public within 20 working days of the inspection.
 PUBLISH_WITHIN_WORKING_DAYS = 20
-
-
-def may_review(publication, user):
-    """A bureau lead whose regions cover the facility reviews and publishes."""
-    if not is_lead(user):
-        return False
-    return facilities_for(user).filter(pk=publication.inspection.facility_id).exists()
 
 
 def categories_allowed(inspection):
@@ -96,8 +88,7 @@ def _locked(publication):
 
 
 def _require_lead(publication, by):
-    if not may_review(publication, by):
-        raise ValidationError(_("Only a bureau lead of the county reviews results."))
+    policy.require(policy.review_refusal(by, publication))
 
 
 def _reason(reason, message):
@@ -304,19 +295,11 @@ def publication_return(*, publication, by, reason):
     return publication
 
 
-def may_resubmit(publication, user):
-    """The inspection's team (or a lead of the county) revises a returned result."""
-    if may_review(publication, user):
-        return True
-    return publication.inspection.team.filter(active=True, inspector__user=user).exists()
-
-
 @transaction.atomic
 def publication_resubmit(*, publication, by, category, follow_up):
     """The team revises the proposed category and follow-up and asks again."""
     publication = _locked(publication)
-    if not may_resubmit(publication, by):
-        raise ValidationError(_("Only the inspection's team revises this result."))
+    policy.require(policy.resubmit_refusal(by, publication))
     if publication.status != Publication.Status.RETURNED:
         raise ValidationError(_("Only a returned result can be submitted again."))
     publication.category = _category(category, publication.category, publication.inspection)

@@ -20,6 +20,8 @@ from tests.registry.test_scope import ANON, ROLES
 from .conftest import make_plan
 from .test_hazards import file_plan, photo, submit
 
+TEAM_REFUSAL = "只有该次检查的检查组可以修改此结果"
+REVIEW_REFUSAL = "只有本辖区民政局负责人可以审核结果"
 PLAN_REFUSAL = "只有计划所属辖区的民政局负责人可以管理该计划及其抽取"
 # Every persona of the URL table but the anonymous visitor (services need a user).
 PERSONAS = [role for role in ROLES if role != ANON]
@@ -152,6 +154,29 @@ def _void_draw(state, user):
     services.draw_void(draw=state["drawn"], reason="期号录入错误", by=user)
 
 
+def _publish(state, user):
+    services.publication_publish(publication=state["finished"].publication, by=user)
+
+
+def _return_result(state, user):
+    services.publication_return(
+        publication=state["finished"].publication, by=user, reason="整改情况描述不完整"
+    )
+
+
+def _resubmit(state, user):
+    services.publication_resubmit(
+        publication=state["returned"], by=user, category="ordered", follow_up="到期复查"
+    )
+
+
+@pytest.fixture
+def returned(finished, lead):
+    return services.publication_return(
+        publication=finished.publication, by=lead, reason="整改情况描述不完整"
+    )
+
+
 @pytest.fixture
 def draft_plan(world, lead, published_template, county_facilities, pool):
     return make_plan(world, lead, published_template)
@@ -197,6 +222,14 @@ TABLE = [
     (_open_reinspection, ["finished"], {"lead"}, "只有本辖区民政局负责人可以安排复查"),
     (_self_inspect, ["onsite_template"], {"manager"}, "只有本机构负责人可以对本机构开展自查"),
     (_start, ["case"], {"inspector", "inspector2"}, "只有检查组成员可以进行此操作"),
+    (_publish, ["finished"], {"lead"}, REVIEW_REFUSAL),
+    (_return_result, ["finished"], {"lead"}, REVIEW_REFUSAL),
+    (
+        _resubmit,
+        ["returned"],
+        {"inspector", "inspector2", "lead"},
+        "只有该次检查的检查组可以修改此结果",
+    ),
     (_approve_plan, ["draft_plan"], {"lead", "admin_user"}, PLAN_REFUSAL),
     (_freeze_draw, ["plan"], {"lead", "admin_user"}, PLAN_REFUSAL),
     (_void_draw, ["drawn"], {"lead", "admin_user"}, PLAN_REFUSAL),
