@@ -110,7 +110,7 @@ def test_a_sweep_that_fails_runs_again_on_the_next_dispatch(unannounced, monkeyp
 
     with time_machine.travel(AFTER_WINDOW, tick=False):
         monkeypatch.setattr(services, "plan_windows_close", broken)
-        with pytest.raises(OperationalError):
+        with pytest.raises(OperationalError, match="database is locked"):
             call_command("workflow_timers", stdout=StringIO())
         assert not unannounced.inspections.filter(status=Inspection.Status.CANCELLED).exists()
         monkeypatch.setattr(services, "plan_windows_close", real)

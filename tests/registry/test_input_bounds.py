@@ -164,7 +164,7 @@ def test_a_filing_date_out_of_range_is_refused_on_the_form(world, filed_on):
 def test_a_filing_date_before_1949_is_refused_in_the_import(world, file_of):
     rows = good_facilities()[:1]
     rows[0][-1] = "1900-01-01"
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="发现 1 处错误，未导入任何数据"):
         run("facilities", file_of("old.csv", csv_bytes(FACILITY_HEADERS, rows)))
     checked = imports.plan_facilities(imports.read_table(csv_bytes(FACILITY_HEADERS, rows)))
     assert [str(e) for e in checked.errors] == ["第 2 行，备案日期：备案日期不能早于 1949-10-01。"]
