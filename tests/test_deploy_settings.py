@@ -19,8 +19,9 @@ def run_manage(*args, **env):
     )
 
 
-def test_production_settings_pass_check_deploy():
-    result = run_manage(
+def check_deploy(**env):
+    """``check --deploy`` with the production environment, plus ``env``."""
+    return run_manage(
         "check",
         "--deploy",
         "--fail-level",
@@ -28,7 +29,12 @@ def test_production_settings_pass_check_deploy():
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="k" * 20 + "Z9x!q$w2#e4r%t6y&u8i*o0p(a1s)d3f",
         DJANGO_ALLOWED_HOSTS="example.org",
+        **env,
     )
+
+
+def test_production_settings_pass_check_deploy():
+    result = check_deploy()
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -39,17 +45,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_behind_the_proxy_passes_check_deploy():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="k" * 20 + "Z9x!q$w2#e4r%t6y&u8i*o0p(a1s)d3f",
-        DJANGO_ALLOWED_HOSTS="example.org",
-        DJANGO_BEHIND_PROXY="1",
-        DJANGO_TRUSTED_PROXY_COUNT="2",
-    )
+    result = check_deploy(DJANGO_BEHIND_PROXY="1", DJANGO_TRUSTED_PROXY_COUNT="2")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
