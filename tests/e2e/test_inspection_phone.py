@@ -91,9 +91,7 @@ def test_two_inspectors_run_an_unannounced_inspection_on_their_phones(
     # Answer every checklist item as it passes; the page saves each answer on its
     # own. The facility's open hazards come first, to re-check: optional on a case
     # inspection, and left alone here. One tap at a time, each waiting for its
-    # "已保存", as a person would: the live server's threads share the one
-    # connection of the in-memory SQLite test database, and posts overlapping there
-    # fail ("cannot open savepoint") or lose a write: an artefact of the test set-up.
+    # "已保存", as a person would.
     rechecks = page.locator("article.item-card[data-entry][id^=h]")
     assert rechecks.count() == 2
     cards = page.locator("article.item-card[data-entry][id^=i]")
