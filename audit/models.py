@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from inspections.models import Inspection
+from inspections.onsite.models import Inspection
 from registry.models import Region
 
 

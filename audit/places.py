@@ -132,7 +132,7 @@ class Places:
 
 
 def _series_region(places, record):
-    # Numbered series are named "<kind>:<county code>" (inspections.services.common).
+    # Numbered series are named "<kind>:<county code>" (inspections.common).
     _kind, _sep, code = record.name.rpartition(":")
     return places.region_coded(code) if code else NOWHERE
 

@@ -11,7 +11,7 @@ def _setup():
     from PIL import Image
 
     from checklists import services as checklist_services
-    from inspections import services
+    from inspections.onsite import services
     from registry.creditcode import check_character
     from registry.models import Department, Facility, InspectorProfile, Region, User
 
@@ -96,8 +96,8 @@ def bench_checklist(runs, best_of):
     from django.template.loader import get_template
     from django.test import Client
 
-    from inspections import views_onsite
-    from inspections.models import Inspection
+    from inspections.onsite import views as views_onsite
+    from inspections.onsite.models import Inspection
 
     logging.getLogger("axes").setLevel(logging.WARNING)
     inspection, inspector = _setup()
@@ -109,7 +109,7 @@ def bench_checklist(runs, best_of):
     request = response.wsgi_request
     loaded = Inspection.objects.select_related("facility", "plan").get(pk=inspection.pk)
     context = views_onsite.checklist_context(loaded, inspector)
-    template = get_template("inspections/checklist.html")
+    template = get_template("inspections/onsite/checklist.html")
 
     def page():
         assert client.get(url).status_code == 200

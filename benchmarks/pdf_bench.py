@@ -51,7 +51,7 @@ def _setup():
 
     from benchmarks.photo_bench import phone_photo
     from checklists import services as checklist_services
-    from inspections import services
+    from inspections.onsite import services as onsite_services
     from registry.creditcode import check_character
     from registry.models import Department, Facility, InspectorProfile, Region, User
 
@@ -101,7 +101,7 @@ def _setup():
             },
         )
     checklist_services.version_publish(version=version)
-    inspection = services.case_open(
+    inspection = onsite_services.case_open(
         facility=facility,
         complaint="群众来电反映安全问题。",
         inspectors=team,
@@ -109,12 +109,12 @@ def _setup():
         by=lead,
     )
     first = team[0].user
-    inspection = services.inspection_start(inspection=inspection, by=first)
+    inspection = onsite_services.inspection_start(inspection=inspection, by=first)
     failing = set(range(0, ITEMS, ITEMS // PHOTOS)[:PHOTOS])
     for n, item in enumerate(version.items.order_by("code")):
         key = f"i{item.pk}"
         failed = n in failing
-        services.answer_save(
+        onsite_services.answer_save(
             inspection=inspection,
             key=key,
             value="fail" if failed else "pass",
@@ -125,16 +125,18 @@ def _setup():
         )
         if failed:
             photo = phone_photo(size=(2000, 1500), seed=n)
-            services.photo_add(
+            onsite_services.photo_add(
                 inspection=inspection,
                 key=key,
                 upload=SimpleUploadedFile("p.jpg", photo, content_type="image/jpeg"),
                 by=first,
             )
-    services.inspection_sign(inspection=inspection, by=first, signer_name="王玥", typed="王玥")
+    onsite_services.inspection_sign(
+        inspection=inspection, by=first, signer_name="王玥", typed="王玥"
+    )
     for profile in team:
-        services.member_confirm(inspection=inspection, by=profile.user)
-    return services.inspection_finish(inspection=inspection, by=first), lead
+        onsite_services.member_confirm(inspection=inspection, by=profile.user)
+    return onsite_services.inspection_finish(inspection=inspection, by=first), lead
 
 
 def bench_pdf(runs, best_of):
@@ -189,10 +191,10 @@ def _public_pdf(inspection, lead, runs, best_of):
     from django.test import Client, override_settings
     from django.urls import reverse
 
-    from inspections import services
+    from inspections.publication import services as publication_services
 
     photos = list(inspection.photos.order_by("pk")[:PUBLIC_PHOTOS])
-    publication = services.publication_publish(
+    publication = publication_services.publication_publish(
         publication=inspection.publication,
         by=lead,
         follow_up="责令限期整改，复查合格。",
@@ -251,7 +253,7 @@ def _render_once(inspection_pk, user_pk):
     import django
 
     django.setup()
-    from inspections.models import Inspection
+    from inspections.onsite.models import Inspection
     from registry.models import User
     from reports import documents
 

@@ -48,7 +48,7 @@ def bench_photo(runs, best_of):
     django.setup()
     from PIL import Image
 
-    from inspections import photos
+    from inspections.onsite import photos
 
     data = phone_photo()
 

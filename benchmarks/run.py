@@ -16,7 +16,7 @@ a ratio to a baseline measured in the same run:
   12-megapixel phone-like JPEG (4000x3000, quality 90, EXIF Orientation 6) —
   no ingest can do less than read the photo once.
 - ``photo_ingest_ms``: milliseconds for the whole ingest of the same bytes:
-  ``inspections.photos.process`` (checks, hash, EXIF, rotated and stamped
+  ``inspections.onsite.photos.process`` (checks, hash, EXIF, rotated and stamped
   preview and thumbnail) plus writing original, preview and thumbnail to disk;
   ``photo_ingest_ratio`` is ingest / floor. Aim: at most 1.5.
 - ``checklist_page_ms``: milliseconds for the whole request of the checklist page
@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inspections import drawing  # noqa: E402  (pure Python, no Django)
+from inspections.planning import drawing  # noqa: E402  (pure Python, no Django)
 
 NATIONAL_FACILITIES = 400_000
 NATIONAL_INSPECTORS = 20_000
@@ -131,7 +131,7 @@ def _county(runs):
     from datetime import date
 
     from checklists import services as checklist_services
-    from inspections import services
+    from inspections.planning import services
     from registry.creditcode import check_character
     from registry.models import Department, Facility, InspectorProfile, Region, User
 

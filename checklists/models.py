@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from viewflow import fsm
 
-from registry import limits
-from registry.audited import AuditedManager
+from core import limits
+from core.audited import AuditedManager
 from registry.models import Category as InspectionCategory
 from registry.models import Department, Region
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry.audited import save_with_history
+from core.audited import save_with_history
 
 from . import policy
 from .models import ChecklistTemplate, ChecklistVersion, Item, PublishedVersionError, Section

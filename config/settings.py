@@ -52,12 +52,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "registry",
     "checklists",
     "inspections",
     "workflows",
     "reports",
     "audit",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -89,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "registry.context_processors.navigation",
+                "portal.navigation.navigation",
             ],
         },
     },
@@ -140,8 +142,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registry/lockout.html"
 AXES_VERBOSE = False
-# The client's address behind the reverse proxy too (registry/clientip.py).
-AXES_CLIENT_IP_CALLABLE = "registry.clientip.client_ip"
+# The client's address behind the reverse proxy too (core/clientip.py).
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 
 # Reverse proxy (docs/deployment.md): with DJANGO_BEHIND_PROXY=1 the client's address
 # is read from X-Forwarded-For, written by the DJANGO_TRUSTED_PROXY_COUNT proxies in

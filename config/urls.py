@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from registry import views as registry_views
+from portal import views as portal_views
 from registry import views_account as account
 
 urlpatterns = [
-    path("", registry_views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(template_name="registry/login.html"),
@@ -40,6 +40,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("portal.urls")),
     path("registry/", include("registry.urls")),
     path("checklists/", include("checklists.urls")),
     path("inspections/", include("inspections.urls")),

@@ -8,6 +8,10 @@ inspections and later rooms import this module only.
 from django.db.models import Q
 from django.http import Http404
 
+from inspections.hazards.models import Hazard
+from inspections.onsite.models import Inspection, Photo
+from inspections.planning.models import Draw, Plan
+from inspections.publication.models import Publication
 from registry.access import (  # noqa: F401  (re-exported)
     EVERYONE,
     REGION_ROLES,
@@ -38,8 +42,6 @@ from registry.access import (  # noqa: F401  (re-exported)
     role_required,
     staff_required,
 )
-
-from .models import Draw, Hazard, Inspection, Photo, Plan, Publication
 
 
 def plans_for(user):

@@ -3,16 +3,10 @@ which keep the draw protocol and history intact."""
 
 from django.contrib import admin
 
-from .models import (
-    Draw,
-    EvidenceAccess,
-    Hazard,
-    Inspection,
-    Photo,
-    Plan,
-    Publication,
-    PublicationVersion,
-)
+from inspections.hazards.models import Hazard
+from inspections.onsite.models import EvidenceAccess, Inspection, Photo
+from inspections.planning.models import Draw, Plan
+from inspections.publication.models import Publication, PublicationVersion
 
 
 class ReadOnly(admin.ModelAdmin):

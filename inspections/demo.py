@@ -11,12 +11,17 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from checklists.models import ChecklistTemplate, Item
-from registry.audited import save_with_history
+from core.audited import save_with_history
+from inspections.hazards import alarms as alarms
+from inspections.hazards import services as hazard_services
+from inspections.onsite import selectors
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Inspection, Photo
+from inspections.planning import services as planning_services
+from inspections.planning.models import Draw, Plan
+from inspections.publication import services as publication_services
 from registry.models import Department, Facility, Region, User
 from registry.workdays import add_working_days
-
-from . import selectors, services
-from .models import Draw, Inspection, Photo, Plan
 
 PLAN_NAME = "岳阳楼区{year}年养老机构安全“双随机、一公开”抽查"
 
@@ -39,7 +44,7 @@ def _seed_plan(log):
     if start > end:  # the last days of December: the window starts sooner
         start = end - timedelta(days=3)
     templates = {t.code: t for t in ChecklistTemplate.objects.all()}
-    plan = services.plan_save(
+    plan = planning_services.plan_save(
         values={
             "name": name,
             "region": county,
@@ -63,21 +68,21 @@ def _seed_plan(log):
         },
         by=lead,
     )
-    plan = services.plan_approve(plan=plan, by=lead)
-    first = services.draw_freeze(plan=plan, by=lead)
-    first = services.draw_run(
+    plan = planning_services.plan_approve(plan=plan, by=lead)
+    first = planning_services.draw_freeze(plan=plan, by=lead)
+    first = planning_services.draw_run(
         draw=first,
         public_entropy="05 11 16 23 28 32 + 04",
         source="中国福利彩票双色球开奖公告（演示数据，期号录入有误）",
         by=lead,
     )
-    services.draw_void(
+    planning_services.draw_void(
         draw=first,
         reason="录入的双色球期号不是冻结之后的第一期，经局务会研究作废，重新冻结抽取。",
         by=lead,
     )
-    second = services.draw_freeze(plan=plan, by=lead)
-    second = services.draw_run(
+    second = planning_services.draw_freeze(plan=plan, by=lead)
+    second = planning_services.draw_run(
         draw=second,
         public_entropy="02 09 14 21 26 30 + 12",
         source="中国福利彩票双色球开奖公告（演示数据）",
@@ -125,7 +130,7 @@ def _answer_all(inspection, by, *, failures=None, stop_after=None):
             key = f"i{item.pk}"
             failed = item.code in failures and item.answer_type == Item.AnswerType.PASS_FAIL
             note, location, corrected = failures.get(item.code, ("", "", False))
-            services.answer_save(
+            onsite_services.answer_save(
                 inspection=inspection,
                 key=key,
                 value="fail" if failed else _passing(item),
@@ -136,11 +141,11 @@ def _answer_all(inspection, by, *, failures=None, stop_after=None):
                 by=by,
             )
             if (failed and item.photo_on_fail) or (not failed and item.photo_on_pass):
-                services.photo_add(
+                onsite_services.photo_add(
                     inspection=inspection, key=key, upload=_photo(item.code, (160, 60, 50)), by=by
                 )
             if failed and corrected:
-                services.photo_add(
+                onsite_services.photo_add(
                     inspection=inspection,
                     key=key,
                     upload=_photo(item.code + " after", (60, 140, 70)),
@@ -150,10 +155,12 @@ def _answer_all(inspection, by, *, failures=None, stop_after=None):
 
 
 def _sign_and_finish(inspection, first, second):
-    services.inspection_sign(inspection=inspection, by=first, signer_name="刘建华", typed="刘建华")
-    services.member_confirm(inspection=inspection, by=first)
-    services.member_confirm(inspection=inspection, by=second)
-    return services.inspection_finish(inspection=inspection, by=first)
+    onsite_services.inspection_sign(
+        inspection=inspection, by=first, signer_name="刘建华", typed="刘建华"
+    )
+    onsite_services.member_confirm(inspection=inspection, by=first)
+    onsite_services.member_confirm(inspection=inspection, by=second)
+    return onsite_services.inspection_finish(inspection=inspection, by=first)
 
 
 def _seed_inspections(log):
@@ -175,7 +182,7 @@ def _seed_inspections(log):
     )
 
     def case(facility, codes):
-        return services.case_open(
+        return onsite_services.case_open(
             facility=facility,
             complaint=COMPLAINT.format(name=facility.name),
             inspectors=team,
@@ -184,7 +191,7 @@ def _seed_inspections(log):
         )
 
     # Finished at the manager's facility: two hazards, one corrected on the spot.
-    official = services.inspection_start(
+    official = onsite_services.inspection_start(
         inspection=case(home, ["std-fire", "std-service"]), by=first
     )
     _answer_all(
@@ -198,16 +205,16 @@ def _seed_inspections(log):
     )
     _sign_and_finish(official, first, second)
     # Finished elsewhere, compliant.
-    clean = services.inspection_start(inspection=case(others[0], ["std-service"]), by=second)
+    clean = onsite_services.inspection_start(inspection=case(others[0], ["std-service"]), by=second)
     _answer_all(clean, second)
     _sign_and_finish(clean, second, first)
     # On site now, half answered.
-    on_site = services.inspection_start(inspection=case(others[1], ["std-fire"]), by=first)
+    on_site = onsite_services.inspection_start(inspection=case(others[1], ["std-fire"]), by=first)
     _answer_all(on_site, first, stop_after=10)
     # The manager's own self-inspection, which sees no problem at night shifts.
-    own = services.self_open(facility=home, templates=[templates["std-service"]], by=manager)
+    own = onsite_services.self_open(facility=home, templates=[templates["std-service"]], by=manager)
     _answer_all(own, manager)
-    services.inspection_finish(inspection=own, by=manager)
+    onsite_services.inspection_finish(inspection=own, by=manager)
     # Waiting for the team: unannounced, so the manager does not see it yet.
     waiting = case(home, ["std-service"])
     log(
@@ -232,29 +239,31 @@ def _seed_publications(log, case, lead, first, second, *, clean, official, earli
     """一公开 in every state: the compliant result published and then corrected, one
     published and withdrawn, the manager's awaiting review, and the loop's inspection
     (40 days ago) awaiting review past its 20-working-day limit."""
-    services.publication_publish(
+    publication_services.publication_publish(
         publication=clean.publication,
         by=lead,
         follow_up="未发现问题，纳入日常监管。",
     )
-    services.publication_correct(
+    publication_services.publication_correct(
         publication=clean.publication,
         by=lead,
         reason="后续处理表述有误，更正为实际安排。",
         follow_up="未发现问题，下一年度按信用风险分类随机抽查。",
     )
-    mistaken = services.inspection_start(inspection=case(elsewhere, ["std-service"]), by=second)
+    mistaken = onsite_services.inspection_start(
+        inspection=case(elsewhere, ["std-service"]), by=second
+    )
     _answer_all(mistaken, second)
     _sign_and_finish(mistaken, second, first)
-    services.publication_publish(publication=mistaken.publication, by=lead)
-    services.publication_withdraw(
+    publication_services.publication_publish(publication=mistaken.publication, by=lead)
+    publication_services.publication_withdraw(
         publication=mistaken.publication,
         by=lead,
         reason="与同日另一检查记录重复，撤回本条。",
     )
     publication = earlier.publication
     limit = add_working_days(
-        timezone.localdate(earlier.finished_at), services.PUBLISH_WITHIN_WORKING_DAYS
+        timezone.localdate(earlier.finished_at), publication_services.PUBLISH_WITHIN_WORKING_DAYS
     )
     publication.due_on, publication.due_provisional = limit.date, limit.provisional
     save_with_history(publication, by=lead, reason="demo: dated back")
@@ -270,7 +279,7 @@ def _seed_loop(log, case, lead, first, second):
     overdue, a major hazard under supervision with its plan and a progress note)."""
     manager = User.objects.get(username="demo-manager2")
     facility = Facility.objects.filter(managers=manager).first()
-    earlier = services.inspection_start(inspection=case(facility, ["std-fire"]), by=first)
+    earlier = onsite_services.inspection_start(inspection=case(facility, ["std-fire"]), by=first)
     _answer_all(
         earlier,
         first,
@@ -290,12 +299,12 @@ def _seed_loop(log, case, lead, first, second):
     earlier.finished_at = back + timedelta(hours=2)
     save_with_history(earlier, by=first, reason="demo: dated back")
     hazards = {h.item_code: h for h in earlier.hazards.all()}
-    services.notice_acknowledge(notice=earlier.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=earlier.notice, by=manager)
     for hazard in hazards.values():
         hazard.refresh_from_db()
 
     def fix(code, text):
-        return services.rectification_submit(
+        return hazard_services.rectification_submit(
             hazard=hazards[code],
             description=text,
             interim_measures="整改期间专人值守" if code == "FIRE-02" else "",
@@ -304,17 +313,17 @@ def _seed_loop(log, case, lead, first, second):
         )
 
     def extension(code, days, approve, reason=""):
-        request = services.extension_request(
+        request = hazard_services.extension_request(
             hazard=hazards[code],
             requested_due=hazards[code].due_on + timedelta(days=days),
             reasons="检测机构排期已满，最早下月进场",
             interim_measures="每日巡查并记录消防设施状态",
             by=manager,
         )
-        services.extension_decide(extension=request, approve=approve, reason=reason, by=lead)
+        hazard_services.extension_decide(extension=request, approve=approve, reason=reason, by=lead)
         hazards[code].refresh_from_db()
 
-    services.supervision_plan_file(
+    hazard_services.supervision_plan_file(
         supervision=hazards["FIRE-02"].supervision,
         measures="拆除彩钢板房，老年人迁入主楼二层",
         responsible_person="赵敏（院长）",
@@ -323,21 +332,21 @@ def _seed_loop(log, case, lead, first, second):
         contingency_plan="迁出前夜间双人值守，配备灭火器和应急照明",
         by=manager,
     )
-    services.supervision_note_add(
+    hazard_services.supervision_note_add(
         supervision=hazards["FIRE-02"].supervision,
         text="主楼二层改造已完成招标，6 名老年人中 2 名已迁入。",
         by=manager,
     )
     extension("FIRE-15", 20, approve=True)
     fix("FIRE-15", "已委托检测机构，先行提交维保记录")
-    services.rectification_verify(
+    hazard_services.rectification_verify(
         hazard=hazards["FIRE-15"], accept=False, reason="未提供年度检测报告", by=first
     )
     extension("FIRE-05", 30, approve=False, reason="防火分隔缺陷须在原期限内封堵")
     fix("FIRE-05", "已用防火砖封堵墙洞并粘贴防火封堵标识")
     fix("FIRE-27", "已于本月组织夜间疏散演练，附演练照片和签到表")
-    services.rectification_verify(hazard=hazards["FIRE-27"], accept=True, by=second)
+    hazard_services.rectification_verify(hazard=hazards["FIRE-27"], accept=True, by=second)
     for hazard in hazards.values():
-        services.hazard_alarms_fire(hazard=hazard)
+        alarms.hazard_alarms_fire(hazard=hazard)
     log(f"inspections: {facility.name} hazards through the whole loop (inspection {earlier.pk})")
     return earlier

@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access
-from .models import Extension, Hazard, Inspection, Rectification
+from inspections import access
+from inspections.hazards.models import Extension, Hazard, Rectification
+from inspections.onsite.models import Inspection
 
 RECTIFIABLE = (Hazard.Status.RECTIFYING, Hazard.Status.OVERDUE)
 

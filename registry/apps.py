@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = _("Directories")
-
-    def ready(self):
-        from . import lookups  # noqa: F401  (registers the bounded integer ``in``)

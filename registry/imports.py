@@ -26,7 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, limits, services
+from core import limits
+
+from . import access, services
 from .creditcode import credit_code_error, normalize
 from .models import Category, Department, Facility, InspectorProfile, Region, User
 

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import limits
-from .audited import AuditedManager, AuditedUserManager
+from core import limits
+from core.audited import AuditedManager, AuditedUserManager
+
 from .creditcode import validate_credit_code
 
 division_code_validator = RegexValidator(

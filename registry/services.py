@@ -8,7 +8,8 @@ import chinese_calendar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .audited import save_with_history
+from core.audited import save_with_history
+
 from .models import (
     CalendarDay,
     CalendarYear,

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import limits
-from .audited import save_with_history
+from core import limits
+from core.audited import save_with_history
+
 from .models import ApiToken, Region
 from .services import set_members
 

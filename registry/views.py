@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,25 +19,6 @@ PAGE_SIZE = 25
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-@login_required
-def home(request):
-    user = request.user
-    facilities = access.facilities_for(user)
-    context = {
-        "facility_count": facilities.filter(active=True).count(),
-        "by_class": dict(
-            facilities.filter(active=True)
-            .values_list("risk_class")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ),
-        "inspector_count": access.inspectors_for(user).filter(active=True).count(),
-        "regions": user.regions.all() if not access.is_admin(user) else None,
-        "managed": facilities if access.is_manager(user) else None,
-    }
-    return render(request, "registry/home.html", context)
 
 
 @access.member_required

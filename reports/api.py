@@ -16,8 +16,12 @@ from rest_framework import serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
 from inspections import access
-from inspections.models import Draw, Hazard, Inspection, Plan, PlanTemplate, Publication
-from inspections.selectors import draw_record, result_hazard_counts
+from inspections.hazards.models import Hazard
+from inspections.onsite.models import Inspection
+from inspections.planning.models import Draw, Plan, PlanTemplate
+from inspections.planning.selectors import draw_record
+from inspections.publication.models import Publication
+from inspections.publication.selectors import result_hazard_counts
 from registry.models import ApiToken, Facility, Region
 
 from . import exports

@@ -9,8 +9,9 @@ from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Value,
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 
-from inspections import access, hazard_filters
-from inspections.models import Hazard
+from inspections import access
+from inspections.hazards import filters as hazard_filters
+from inspections.hazards.models import Hazard
 from registry.models import Facility, Region
 
 COUNTS = ("open", "overdue", "closed", "on_time", "major")

@@ -4,7 +4,7 @@ results announcement (抽查结果公示) and its plan and draw announcement (�
 plus the public PDF of one published result.
 
 Each document is an HTML template rendered by WeasyPrint: A4, numbered pages, its
-document number (issued once, see inspections.services.document_number), and a QR
+document number (issued once, see inspections.publication.documents.document_number), and a QR
 code to the public page of the record or, while it is not public, to the log-in page
 for its staff page. Documents are official Chinese texts: they are rendered in the
 site's default language whatever the reader's. Only the document font, ``data:``
@@ -40,17 +40,16 @@ from django.utils.translation import gettext as _
 
 from checklists.models import Item
 from checklists.scoring import Outcome
-from inspections import access, selectors, services
-from inspections import photos as photos_module
-from inspections.models import (
-    Hazard,
-    Inspection,
-    IssuedDocument,
-    Photo,
-    Plan,
-    Publication,
-    Recheck,
-)
+from inspections import access
+from inspections.hazards.models import Hazard
+from inspections.onsite import photos as photos_module
+from inspections.onsite import selectors as onsite_selectors
+from inspections.onsite.models import Inspection, Photo, Recheck
+from inspections.planning import selectors as planning_selectors
+from inspections.planning.models import Plan
+from inspections.publication import documents as services
+from inspections.publication import selectors as publication_selectors
+from inspections.publication.models import IssuedDocument, Publication
 from registry.models import Facility
 from registry.workdays import add_working_days
 
@@ -436,7 +435,7 @@ def _due(hazard):
 def _record_context(inspection):
     team = _team(inspection)
     photos, rows, parts = [], [], []
-    for part in selectors.checklist_parts(inspection):
+    for part in onsite_selectors.checklist_parts(inspection):
         lines = []
         for entry in part.entries:
             answer = entry.answer
@@ -625,8 +624,8 @@ def _plan_context(plan):
 def public_draw_rows(draw):
     """A revealed draw's facilities by name and its teams by credential number only:
     the public copy of a draw names no inspector."""
-    facilities, _inspectors = selectors.draw_names(draw)
-    return selectors.draw_rows(draw, (facilities, {}), current=True)
+    facilities, _inspectors = planning_selectors.draw_names(draw)
+    return planning_selectors.draw_rows(draw, (facilities, {}), current=True)
 
 
 def _draws_context(plan):
@@ -676,8 +675,8 @@ def _results_rows(plan):
                 else None,
             )
         else:
-            labels = selectors.content_labels(content)
-            counts = selectors.result_hazard_counts(publication.inspection_id)
+            labels = publication_selectors.content_labels(content)
+            counts = publication_selectors.result_hazard_counts(publication.inspection_id)
             row.update(
                 region=content["facility"].get("region_name", ""),
                 category=labels["category"],
@@ -705,7 +704,9 @@ def result_announcement_pdf(publication):
     if not publication.is_public:
         raise DocumentUnavailable
     withdrawn = not access.shows_public_content(publication)
-    counts = None if withdrawn else selectors.result_hazard_counts(publication.inspection_id)
+    counts = (
+        None if withdrawn else publication_selectors.result_hazard_counts(publication.inspection_id)
+    )
     state = {
         "withdrawn": [publication.withdrawn_at, publication.withdrawn_reason]
         if withdrawn
@@ -750,8 +751,8 @@ def _render_result(publication, counts):
         if publication.withdrawn_at
         else None,
         "content": content,
-        "labels": selectors.content_labels(content) if not withdrawn else {},
-        "count_rows": [] if withdrawn else selectors.hazard_count_rows(counts),
+        "labels": publication_selectors.content_labels(content) if not withdrawn else {},
+        "count_rows": [] if withdrawn else publication_selectors.hazard_count_rows(counts),
         "photos": [f"{PHOTO_SCHEME}{photo.pk}" for photo in photos],
     }
     return html_to_pdf(render_html(PUBLIC_RESULT_TEMPLATE, context), photos, public=True)

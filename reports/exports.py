@@ -8,8 +8,8 @@ import json
 
 from django.db.models import Count, Q
 
-from inspections.models import Extension, Hazard
-from registry.timefmt import local_date
+from core.timefmt import local_date
+from inspections.hazards.models import Extension, Hazard
 
 COLUMNS = [
     "register_no",

@@ -21,8 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from inspections import access, hazard_filters, inspection_filters
-from inspections.models import Hazard, Inspection, Publication
+from inspections import access
+from inspections.hazards import filters as hazard_filters
+from inspections.hazards.models import Hazard
+from inspections.onsite import filters as inspection_filters
+from inspections.onsite.models import Inspection
+from inspections.publication.models import Publication
 from registry.models import Category
 
 from .exports import neutralise

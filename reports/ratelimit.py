@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
-from registry.clientip import client_ip
+from core.clientip import client_ip
 
 
 def _count(address, window):

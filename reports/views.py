@@ -19,17 +19,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.timefmt import iso
 from inspections import access
-from inspections.models import Draw, Hazard, Photo, Plan, Publication, PublicationVersion
-from inspections.selectors import (
+from inspections.hazards.models import Hazard
+from inspections.onsite.models import Photo
+from inspections.planning.models import Draw, Plan
+from inspections.planning.selectors import draw_record, revealed_draws
+from inspections.publication.models import Publication, PublicationVersion
+from inspections.publication.selectors import (
     content_labels,
-    draw_record,
     hazard_count_rows,
     result_hazard_counts,
-    revealed_draws,
 )
 from registry.models import Facility, Region
-from registry.timefmt import iso
 
 from .documents import public_draw_rows
 from .exports import neutralise

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from inspections import access
-from inspections.models import Plan
+from inspections.planning.models import Plan
 
 from . import documents
 from .ratelimit import limited

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from inspections import access, hazard_filters
-from inspections.models import Hazard
+from inspections import access
+from inspections.hazards import filters as hazard_filters
+from inspections.hazards.models import Hazard
 
 from . import dashboard, exports
 

@@ -4,7 +4,7 @@ would bypass the record are refused."""
 import pytest
 from django.apps import apps
 
-from registry.audited import AuditedQuerySet, UnauditedWriteError
+from core.audited import AuditedQuerySet, UnauditedWriteError
 from registry.models import Facility, Region
 
 DOMAIN_APPS = ("registry", "checklists", "inspections")
@@ -54,7 +54,7 @@ def test_every_many_to_many_field_records_its_changes(model, field):
 @pytest.mark.parametrize("model", list(domain_models()), ids=lambda m: m._meta.label)
 def test_every_domain_model_refuses_unaudited_queryset_writes(model):
     assert isinstance(model._default_manager.all(), AuditedQuerySet), (
-        f"{model._meta.label}'s default manager must use registry.audited.AuditedQuerySet"
+        f"{model._meta.label}'s default manager must use core.audited.AuditedQuerySet"
     )
 
 

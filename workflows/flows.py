@@ -1,6 +1,6 @@
 """The processes that move supervision work between people (viewflow).
 
-Domain rules live in ``inspections.services``; a flow follows what the services
+Domain rules live in the services of ``inspections``; a flow follows what the services
 did (``inspections.signals``) and keeps the process, its tasks and its timers.
 """
 
@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from inspections import services
-from inspections.models import Hazard
+from inspections.hazards import alarms as alarms
+from inspections.hazards.models import Hazard
+from inspections.planning import services as planning_services
 
 
 class InspectionFlow(flow.Flow):
@@ -78,19 +79,19 @@ class HazardFlow(flow.Flow):
         return not self._hazard(activation).is_open
 
     def has_alarm(self, activation):
-        return services.hazard_next_alarm(self._hazard(activation)) is not None
+        return alarms.hazard_next_alarm(self._hazard(activation)) is not None
 
     def alarm_moment(self, activation):
-        return services.hazard_next_alarm(self._hazard(activation)).at
+        return alarms.hazard_next_alarm(self._hazard(activation)).at
 
     def fire_alarms(self, activation):
-        services.hazard_alarms_fire(hazard=self._hazard(activation))
+        alarms.hazard_alarms_fire(hazard=self._hazard(activation))
 
 
 class WindowFlow(flow.Flow):
     """The end of plan windows: once an hour the dispatcher starts a short process
     that cancels, as not carried out, every drawn inspection whose plan window ended
-    before it started (``services.plan_windows_close``); only then is an unannounced
+    before it started (``planning_services.plan_windows_close``); only then is an unannounced
     draw revealed. A sweep rather than a timer per draw: it covers every plan,
     including those drawn before this flow existed, and a sweep that fails is rolled
     back and simply runs again on the next dispatch. Cancelling touches only
@@ -106,4 +107,4 @@ class WindowFlow(flow.Flow):
     end = flow.End()
 
     def close_windows(self, activation):
-        services.plan_windows_close()
+        planning_services.plan_windows_close()

@@ -6,8 +6,9 @@ from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from inspections import services
-from inspections.models import Hazard, Inspection
+from inspections.hazards import alarms
+from inspections.hazards.models import Hazard
+from inspections.onsite.models import Inspection
 from inspections.signals import hazard_changed, inspection_changed
 
 from .flows import HazardFlow, InspectionFlow
@@ -77,7 +78,7 @@ def follow_hazard(sender, hazard, event, **kwargs):
     if task is not None:
         HazardFlow.idle.run(task)
         return
-    alarm = services.hazard_next_alarm(hazard)
+    alarm = alarms.hazard_next_alarm(hazard)
     with HazardFlow.lock(process.pk):
         timer = Task.objects.filter(
             process=process, flow_task=HazardFlow.wait, status=STATUS.SCHEDULED

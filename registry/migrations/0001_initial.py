@@ -4,7 +4,7 @@ import django.contrib.auth.validators
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import registry.audited
+import core.audited
 import registry.creditcode
 import simple_history.models
 from django.conf import settings
@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'users',
             },
             managers=[
-                ('objects', registry.audited.AuditedUserManager()),
+                ('objects', core.audited.AuditedUserManager()),
             ],
         ),
         migrations.CreateModel(

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from audit.models import ChangeLog
-from inspections import services as inspection_services
+from inspections.planning import services as inspection_services
 from registry import services
 from registry.models import Department, User
 from tests.audit.conftest import csv_rows

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from audit.models import ChangeLog, ChangeRegion
 from audit.places import RULES, SHARED
-from inspections import services as inspection_services
+from inspections.onsite import services as onsite_services
+from inspections.planning import services as planning_services
 from registry import services
 from tests.audit.conftest import csv_rows
 from tests.conftest import add_facility
@@ -57,7 +58,7 @@ def county_busy(world, lead, inspector):
 
 @pytest.fixture
 def started_case(case, inspector):
-    return inspection_services.inspection_start(inspection=case, by=inspector)
+    return onsite_services.inspection_start(inspection=case, by=inspector)
 
 
 # ---------------------------------------------------------------- regions
@@ -168,7 +169,7 @@ def test_an_unannounced_inspection_is_hidden_from_auditors_until_it_starts(
     assert COMPLAINT not in csv_text(client)
     assert client.get(reverse("inspections:inspection_detail", args=[case.pk])).status_code == 404
 
-    inspection_services.inspection_start(inspection=case, by=inspector)
+    onsite_services.inspection_start(inspection=case, by=inspector)
     assert about <= listed(client)
     assert client.get(reverse("audit:change", args=[min(about)])).status_code == 200
     assert COMPLAINT in csv_text(client)
@@ -182,14 +183,14 @@ def test_an_unannounced_draw_is_hidden_from_auditors_until_it_is_revealed(
     stay hidden from auditors, like the inspections, until no visit can still come."""
     from tests.inspections.conftest import make_plan
 
-    plan = inspection_services.plan_approve(
+    plan = planning_services.plan_approve(
         plan=make_plan(world, lead, published_template, notice="unannounced"), by=lead
     )
-    draw = inspection_services.draw_freeze(plan=plan, by=lead)
+    draw = planning_services.draw_freeze(plan=plan, by=lead)
     client = as_user(auditor)
     page = reverse("inspections:draw_detail", args=[draw.pk])
     assert client.get(page).status_code == 200, "a frozen draw names no facility"
-    draw = inspection_services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
+    draw = planning_services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
     about = set(
         ChangeLog.objects.filter(model="inspections.draw", object_id=str(draw.pk)).values_list(
             "pk", flat=True
@@ -258,7 +259,7 @@ def test_the_migration_fills_the_regions_of_changes_recorded_before(
 
 
 def test_times_are_shown_in_local_time_for_people(world, inspector, case, auditor, as_user):
-    inspection_services.inspection_start(inspection=case, by=inspector)
+    onsite_services.inspection_start(inspection=case, by=inspector)
     start = ChangeLog.objects.get(
         model="inspections.inspection", action="~", changes__has_key="started_at"
     )

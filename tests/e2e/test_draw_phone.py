@@ -1,6 +1,6 @@
 """A bureau lead freezes and runs a draw on a phone; a citizen reads it on the public site."""
 
-from inspections.models import Draw
+from inspections.planning.models import Draw
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import assert_no_horizontal_scroll
 from tests.e2e.test_login_phone import log_in

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from inspections import services
-from inspections.models import Inspection, Photo
+from inspections.onsite import services
+from inspections.onsite.models import Inspection, Photo
 from registry.demo import DEMO_PASSWORD
 from registry.models import User
 from tests.e2e.conftest import ARTIFACTS, PHONE, assert_no_horizontal_scroll

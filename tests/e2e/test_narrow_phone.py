@@ -3,7 +3,7 @@ scrolls sideways, and the big answer buttons stay in reach."""
 
 from django.core.management import call_command
 
-from inspections.models import Inspection
+from inspections.onsite.models import Inspection
 from registry.demo import DEMO_PASSWORD
 from tests.e2e.conftest import assert_no_horizontal_scroll
 from tests.e2e.test_login_phone import log_in

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from inspections.models import Publication
+from inspections.publication.models import Publication
 from registry.demo import DEMO_PASSWORD
 from registry.models import Facility
 from tests.e2e.conftest import ARTIFACTS, assert_no_horizontal_scroll

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from inspections.models import Hazard
+from inspections.hazards.models import Hazard
 from registry.demo import DEMO_PASSWORD
 from registry.models import Facility
 from tests.e2e.conftest import ARTIFACTS, assert_no_horizontal_scroll

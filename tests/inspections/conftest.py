@@ -5,7 +5,9 @@ from datetime import date
 import pytest
 
 from checklists import services as checklist_services
-from inspections import services
+from inspections.hazards import services as hazard_services
+from inspections.onsite import services as onsite_services
+from inspections.planning import services as planning_services
 from registry.models import Department, Facility, InspectorProfile, User
 from tests.conftest import make_credit_code
 
@@ -77,7 +79,7 @@ def make_plan(world, lead, template, **overrides):
         "max_per_inspector": 10,
     }
     values.update(overrides)
-    return services.plan_save(
+    return planning_services.plan_save(
         values=values,
         m2m={
             "scope_regions": [world["county"]],
@@ -91,13 +93,13 @@ def make_plan(world, lead, template, **overrides):
 
 @pytest.fixture
 def plan(world, lead, published_template, county_facilities, pool):
-    return services.plan_approve(plan=make_plan(world, lead, published_template), by=lead)
+    return planning_services.plan_approve(plan=make_plan(world, lead, published_template), by=lead)
 
 
 @pytest.fixture
 def drawn(plan, lead):
-    draw = services.draw_freeze(plan=plan, by=lead)
-    return services.draw_run(
+    draw = planning_services.draw_freeze(plan=plan, by=lead)
+    return planning_services.draw_run(
         draw=draw,
         public_entropy="03 07 12 19 25 31 + 09",
         source="福利彩票双色球 2026135 期",
@@ -108,11 +110,11 @@ def drawn(plan, lead):
 @pytest.fixture
 def unannounced(world, lead, published_template, county_facilities, pool):
     """A drawn unannounced plan: hidden from the public while a visit can still start."""
-    plan = services.plan_approve(
+    plan = planning_services.plan_approve(
         plan=make_plan(world, lead, published_template, notice="unannounced"), by=lead
     )
-    draw = services.draw_freeze(plan=plan, by=lead)
-    return services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
+    draw = planning_services.draw_freeze(plan=plan, by=lead)
+    return planning_services.draw_run(draw=draw, public_entropy="9", source="test", by=lead)
 
 
 def make_template(code, items, *, title="现场检查表", category="fire", department="fire_rescue"):
@@ -160,7 +162,7 @@ def onsite_template(db):
 @pytest.fixture
 def case(world, lead, inspector, inspector2, onsite_template):
     """A case-triggered inspection of the world's facility by the two inspector personas."""
-    return services.case_open(
+    return onsite_services.case_open(
         facility=world["facility"],
         complaint="群众来电反映夜间疏散通道堆放杂物。",
         inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
@@ -171,7 +173,7 @@ def case(world, lead, inspector, inspector2, onsite_template):
 
 @pytest.fixture
 def started(case, inspector):
-    return services.inspection_start(inspection=case, by=inspector)
+    return onsite_services.inspection_start(inspection=case, by=inspector)
 
 
 def item_key(inspection, code):
@@ -189,11 +191,11 @@ def finished(started, inspector, inspector2, manager):
     answer_all_passing(started, inspector)
     for code in ("S-01", "S-02"):
         answer(started, code, "fail", inspector, note=f"{code} 不合格")
-        services.photo_add(
+        onsite_services.photo_add(
             inspection=started, key=item_key(started, code), upload=jpeg(), by=inspector
         )
     sign_and_confirm(started, inspector, inspector2)
-    return services.inspection_finish(inspection=started, by=inspector)
+    return onsite_services.inspection_finish(inspection=started, by=inspector)
 
 
 @pytest.fixture
@@ -210,7 +212,7 @@ def make_hazard(facility, by, *, severity="general", status="registered", depart
     """A hazard registered through the service, then put in ``status`` with ``fields``
     (closed_at, due_on...) set directly and saved with history: test setup, not a
     transition (queryset updates are refused on audited models)."""
-    hazard = services.hazard_register(
+    hazard = hazard_services.hazard_register(
         facility=facility,
         severity=severity,
         source="complaint",
@@ -259,19 +261,19 @@ def finish_case(facility, template, team, *, fail=("S-01",), on=None):
         else None
     )
     with time_machine.travel(moment, tick=True) if moment else nullcontext():
-        inspection = services.case_open(
+        inspection = onsite_services.case_open(
             facility=facility,
             complaint="群众来电反映安全问题。",
             inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
             templates=[template],
             by=_county_lead(facility),
         )
-        inspection = services.inspection_start(inspection=inspection, by=inspector)
+        inspection = onsite_services.inspection_start(inspection=inspection, by=inspector)
         answer_all_passing(inspection, inspector)
         for code in fail:
             answer(inspection, code, "fail", inspector, note=f"{code} 不合格")
-            services.photo_add(
+            onsite_services.photo_add(
                 inspection=inspection, key=item_key(inspection, code), upload=jpeg(), by=inspector
             )
         sign_and_confirm(inspection, inspector, inspector2)
-        return services.inspection_finish(inspection=inspection, by=inspector)
+        return onsite_services.inspection_finish(inspection=inspection, by=inspector)

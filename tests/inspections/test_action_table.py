@@ -13,8 +13,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from inspections import services
-from inspections.models import Extension, Hazard
+from inspections.hazards import services as hazard_services
+from inspections.hazards.models import Extension, Hazard
+from inspections.onsite import services as onsite_services
+from inspections.planning import services as planning_services
+from inspections.publication import services as publication_services
 from tests.registry.test_scope import ANON, ROLES
 
 from .conftest import make_plan
@@ -29,7 +32,7 @@ PERSONAS = [role for role in ROLES if role != ANON]
 
 @pytest.fixture
 def rectifying(finished, manager, general):
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     general.refresh_from_db()
     return general
 
@@ -43,7 +46,7 @@ def awaiting(rectifying, manager):
 
 @pytest.fixture
 def pending_extension(rectifying, manager):
-    return services.extension_request(
+    return hazard_services.extension_request(
         hazard=rectifying,
         requested_due=rectifying.due_on + timedelta(days=10),
         reasons="材料未到货",
@@ -54,7 +57,7 @@ def pending_extension(rectifying, manager):
 
 @pytest.fixture
 def supervised(finished, manager, major):
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     major.refresh_from_db()
     return major.supervision
 
@@ -64,32 +67,32 @@ def verified_major(supervised, manager, inspector):
     major = supervised.hazard
     file_plan(major, manager)
     submit(major, manager, interim_measures="专人值守")
-    services.rectification_verify(hazard=major, accept=True, by=inspector)
+    hazard_services.rectification_verify(hazard=major, accept=True, by=inspector)
     supervised.refresh_from_db()
     return supervised
 
 
 def _acknowledge(state, user):
-    services.notice_acknowledge(notice=state["finished"].notice, by=user)
+    hazard_services.notice_acknowledge(notice=state["finished"].notice, by=user)
 
 
 def _rectify(state, user):
-    services.rectification_submit(
+    hazard_services.rectification_submit(
         hazard=state["rectifying"], description="已清理", uploads=[photo()], by=user
     )
 
 
 def _verify(state, user):
-    services.rectification_verify(hazard=state["awaiting"], accept=True, by=user)
+    hazard_services.rectification_verify(hazard=state["awaiting"], accept=True, by=user)
 
 
 def _ask_reinspection(state, user):
-    services.reinspection_request(hazard=state["awaiting"], by=user)
+    hazard_services.reinspection_request(hazard=state["awaiting"], by=user)
 
 
 def _ask_extension(state, user):
     hazard = state["rectifying"]
-    services.extension_request(
+    hazard_services.extension_request(
         hazard=hazard,
         requested_due=hazard.due_on + timedelta(days=10),
         reasons="材料未到货",
@@ -99,7 +102,7 @@ def _ask_extension(state, user):
 
 
 def _decide_extension(state, user):
-    services.extension_decide(extension=state["pending_extension"], approve=True, by=user)
+    hazard_services.extension_decide(extension=state["pending_extension"], approve=True, by=user)
 
 
 def _file_plan(state, user):
@@ -107,15 +110,17 @@ def _file_plan(state, user):
 
 
 def _write_note(state, user):
-    services.supervision_note_add(supervision=state["supervised"], text="本月已完成招标", by=user)
+    hazard_services.supervision_note_add(
+        supervision=state["supervised"], text="本月已完成招标", by=user
+    )
 
 
 def _sign_off(state, user):
-    services.supervision_sign_off(supervision=state["verified_major"], approve=True, by=user)
+    hazard_services.supervision_sign_off(supervision=state["verified_major"], approve=True, by=user)
 
 
 def _open_case(state, user):
-    services.case_open(
+    onsite_services.case_open(
         facility=state["world"]["facility"],
         complaint="来电反映",
         inspectors=[state["inspector"].inspector_profile, state["inspector2"].inspector_profile],
@@ -125,7 +130,7 @@ def _open_case(state, user):
 
 
 def _open_reinspection(state, user):
-    services.reinspection_open(
+    onsite_services.reinspection_open(
         source=state["finished"],
         inspectors=[state["inspector"].inspector_profile, state["inspector2"].inspector_profile],
         by=user,
@@ -133,46 +138,46 @@ def _open_reinspection(state, user):
 
 
 def _self_inspect(state, user):
-    services.self_open(
+    onsite_services.self_open(
         facility=state["world"]["facility"], templates=[state["onsite_template"]], by=user
     )
 
 
 def _start(state, user):
-    services.inspection_start(inspection=state["case"], by=user)
+    onsite_services.inspection_start(inspection=state["case"], by=user)
 
 
 def _approve_plan(state, user):
-    services.plan_approve(plan=state["draft_plan"], by=user)
+    planning_services.plan_approve(plan=state["draft_plan"], by=user)
 
 
 def _freeze_draw(state, user):
-    services.draw_freeze(plan=state["plan"], by=user)
+    planning_services.draw_freeze(plan=state["plan"], by=user)
 
 
 def _void_draw(state, user):
-    services.draw_void(draw=state["drawn"], reason="期号录入错误", by=user)
+    planning_services.draw_void(draw=state["drawn"], reason="期号录入错误", by=user)
 
 
 def _publish(state, user):
-    services.publication_publish(publication=state["finished"].publication, by=user)
+    publication_services.publication_publish(publication=state["finished"].publication, by=user)
 
 
 def _return_result(state, user):
-    services.publication_return(
+    publication_services.publication_return(
         publication=state["finished"].publication, by=user, reason="整改情况描述不完整"
     )
 
 
 def _resubmit(state, user):
-    services.publication_resubmit(
+    publication_services.publication_resubmit(
         publication=state["returned"], by=user, category="ordered", follow_up="到期复查"
     )
 
 
 @pytest.fixture
 def returned(finished, lead):
-    return services.publication_return(
+    return publication_services.publication_return(
         publication=finished.publication, by=lead, reason="整改情况描述不完整"
     )
 

@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from inspections import drawing
+from inspections.planning import drawing
 
 SEED = drawing.seed_of("ab" * 32, "2026-11-20 双色球 03 07 12 19 25 31 + 09")
 RATIOS = {"A": 5, "B": 20, "C": 40, "D": 80}

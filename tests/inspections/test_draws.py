@@ -6,9 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from audit.models import ChangeLog
-from inspections import drawing, services
-from inspections.models import Draw, Inspection, Notification, TeamMember
-from inspections.selectors import draw_record
+from inspections.models import Notification
+from inspections.onsite.models import Inspection, TeamMember
+from inspections.planning import drawing, services
+from inspections.planning.models import Draw
+from inspections.planning.selectors import draw_record
 from registry import services as registry_services
 from tests.inspections.conftest import make_plan
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from inspections import services
-from inspections.models import Hazard
+from inspections.hazards import services
+from inspections.hazards.models import Hazard
 
 
 def after_photo():

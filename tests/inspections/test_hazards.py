@@ -11,8 +11,10 @@ from django.utils import timezone
 from PIL import Image
 from viewflow.fsm import TransitionNotAllowed
 
-from inspections import services
-from inspections.models import Extension, Hazard, Rectification
+from inspections.hazards import alarms as alarms
+from inspections.hazards import services as hazard_services
+from inspections.hazards.models import Extension, Hazard, Rectification
+from inspections.onsite import services as onsite_services
 from registry.models import CalendarYear
 
 
@@ -24,13 +26,13 @@ def photo():
 
 @pytest.fixture
 def rectifying(finished, manager, general):
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     general.refresh_from_db()
     return general
 
 
 def submit(hazard, manager, **extra):
-    return services.rectification_submit(
+    return hazard_services.rectification_submit(
         hazard=hazard, description="已清理通道杂物", uploads=[photo()], by=manager, **extra
     )
 
@@ -43,14 +45,14 @@ def test_finishing_issues_a_numbered_notice_listing_the_hazards(finished, manage
 
 
 def test_acknowledging_the_notice_starts_the_rectification(finished, manager):
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     assert set(finished.hazards.values_list("status", flat=True)) == {"rectifying"}
 
 
 def test_only_the_facilitys_manager_acknowledges(finished, other_manager, inspector):
     for user in (other_manager, inspector):
         with pytest.raises(ValidationError):
-            services.notice_acknowledge(notice=finished.notice, by=user)
+            hazard_services.notice_acknowledge(notice=finished.notice, by=user)
 
 
 def test_a_submitted_rectification_awaits_verification(rectifying, manager):
@@ -62,7 +64,7 @@ def test_a_submitted_rectification_awaits_verification(rectifying, manager):
 
 def test_a_rectification_needs_an_after_photo(rectifying, manager):
     with pytest.raises(ValidationError):
-        services.rectification_submit(
+        hazard_services.rectification_submit(
             hazard=rectifying, description="已整改", uploads=[], by=manager
         )
 
@@ -75,13 +77,13 @@ def file_plan(major, manager, **changes):
         "plan_deadline": major.due_on,
         "contingency_plan": "楼梯间24小时专人值守",
     }
-    return services.supervision_plan_file(
+    return hazard_services.supervision_plan_file(
         supervision=major.supervision, by=manager, **{**fields, **changes}
     )
 
 
 def test_a_major_hazard_needs_its_plan_and_interim_measures(finished, manager, major):
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     major.refresh_from_db()
     with pytest.raises(ValidationError, match="五落实"):
         submit(major, manager, interim_measures="增设专人巡查")
@@ -93,7 +95,7 @@ def test_a_major_hazard_needs_its_plan_and_interim_measures(finished, manager, m
 
 def test_the_inspector_accepts_and_the_hazard_is_closed(rectifying, manager, inspector):
     submit(rectifying, manager)
-    closed = services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
+    closed = hazard_services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
     assert closed.status == Hazard.Status.CLOSED and closed.closed_by == inspector
 
 
@@ -101,21 +103,21 @@ def test_a_rejection_needs_a_reason_and_keeps_the_deadline(rectifying, manager, 
     due = rectifying.due_on
     submit(rectifying, manager)
     with pytest.raises(ValidationError):
-        services.rectification_verify(hazard=rectifying, accept=False, by=lead)
-    back = services.rectification_verify(
+        hazard_services.rectification_verify(hazard=rectifying, accept=False, by=lead)
+    back = hazard_services.rectification_verify(
         hazard=rectifying, accept=False, reason="照片看不出通道全貌", by=lead
     )
     assert back.status == Hazard.Status.RECTIFYING and back.due_on == due
     assert rectifying.rectifications.get().decision == Rectification.Decision.REJECTED
     # The facility tries again.
     submit(back, manager)
-    assert services.rectification_verify(hazard=back, accept=True, by=lead).is_open is False
+    assert hazard_services.rectification_verify(hazard=back, accept=True, by=lead).is_open is False
 
 
 def test_a_facility_cannot_close_its_own_hazard(rectifying, manager):
     submit(rectifying, manager)
     with pytest.raises(ValidationError):
-        services.rectification_verify(hazard=rectifying, accept=True, by=manager)
+        hazard_services.rectification_verify(hazard=rectifying, accept=True, by=manager)
     rectifying.refresh_from_db()
     assert rectifying.status == Hazard.Status.AWAITING
 
@@ -123,12 +125,12 @@ def test_a_facility_cannot_close_its_own_hazard(rectifying, manager):
 def test_an_inspector_or_lead_of_another_county_cannot_verify(rectifying, manager, other_lead):
     submit(rectifying, manager)
     with pytest.raises(ValidationError):
-        services.rectification_verify(hazard=rectifying, accept=True, by=other_lead)
+        hazard_services.rectification_verify(hazard=rectifying, accept=True, by=other_lead)
 
 
 def test_nothing_to_verify_before_a_submission(rectifying, inspector):
     with pytest.raises(ValidationError):
-        services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
+        hazard_services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
 
 
 def test_no_submission_before_the_notice_is_acknowledged_or_after_closing(
@@ -136,10 +138,10 @@ def test_no_submission_before_the_notice_is_acknowledged_or_after_closing(
 ):
     with pytest.raises(ValidationError):
         submit(general, manager)
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     general.refresh_from_db()
     submit(general, manager)
-    services.rectification_verify(hazard=general, accept=True, by=inspector)
+    hazard_services.rectification_verify(hazard=general, accept=True, by=inspector)
     with pytest.raises(ValidationError):
         submit(general, manager)
 
@@ -199,14 +201,14 @@ def test_allowed_moves(status, move, target):
 
 def test_an_extension_before_the_due_date_can_be_approved(rectifying, manager, lead):
     old_due = rectifying.due_on
-    request = services.extension_request(
+    request = hazard_services.extension_request(
         hazard=rectifying,
         requested_due=old_due + timedelta(days=10),
         reasons="防火门需厂家定制",
         interim_measures="专人值守楼梯间",
         by=manager,
     )
-    services.extension_decide(extension=request, approve=True, by=lead)
+    hazard_services.extension_decide(extension=request, approve=True, by=lead)
     rectifying.refresh_from_db()
     assert rectifying.due_on == old_due + timedelta(days=10)
     assert rectifying.history.filter(due_on=old_due).exists()  # the old date stays in history
@@ -214,7 +216,7 @@ def test_an_extension_before_the_due_date_can_be_approved(rectifying, manager, l
 
 
 def test_an_extension_can_be_refused_with_a_reason(rectifying, manager, lead):
-    request = services.extension_request(
+    request = hazard_services.extension_request(
         hazard=rectifying,
         requested_due=rectifying.due_on + timedelta(days=30),
         reasons="资金未到位",
@@ -222,8 +224,8 @@ def test_an_extension_can_be_refused_with_a_reason(rectifying, manager, lead):
         by=manager,
     )
     with pytest.raises(ValidationError):
-        services.extension_decide(extension=request, approve=False, by=lead)
-    services.extension_decide(
+        hazard_services.extension_decide(extension=request, approve=False, by=lead)
+    hazard_services.extension_decide(
         extension=request, approve=False, reason="疏散通道须立即清理", by=lead
     )
     request.refresh_from_db()
@@ -236,7 +238,7 @@ def test_an_extension_after_the_due_date_is_refused_by_the_system(rectifying, ma
     rectifying.due_on = timezone.localdate() - timedelta(days=1)
     rectifying.save()
     with pytest.raises(ValidationError, match="已过"):
-        services.extension_request(
+        hazard_services.extension_request(
             hazard=rectifying,
             requested_due=timezone.localdate() + timedelta(days=10),
             reasons="来不及",
@@ -247,7 +249,7 @@ def test_an_extension_after_the_due_date_is_refused_by_the_system(rectifying, ma
 
 
 def test_only_a_lead_of_the_county_decides_an_extension(rectifying, manager, inspector, other_lead):
-    request = services.extension_request(
+    request = hazard_services.extension_request(
         hazard=rectifying,
         requested_due=rectifying.due_on + timedelta(days=5),
         reasons="等待配件",
@@ -256,21 +258,21 @@ def test_only_a_lead_of_the_county_decides_an_extension(rectifying, manager, ins
     )
     for user in (manager, inspector, other_lead):
         with pytest.raises(ValidationError):
-            services.extension_decide(extension=request, approve=True, by=user)
+            hazard_services.extension_decide(extension=request, approve=True, by=user)
 
 
 def test_an_extension_into_a_year_without_a_calendar_is_provisional(rectifying, manager, lead):
     # Within the six months an extension may add, in a year whose calendar is missing.
     requested_due = rectifying.due_on + timedelta(days=60)
     CalendarYear.objects.filter(year=requested_due.year).delete()
-    request = services.extension_request(
+    request = hazard_services.extension_request(
         hazard=rectifying,
         requested_due=requested_due,
         reasons="整体改造",
         interim_measures="限制入住",
         by=manager,
     )
-    services.extension_decide(extension=request, approve=True, by=lead)
+    hazard_services.extension_decide(extension=request, approve=True, by=lead)
     rectifying.refresh_from_db()
     assert rectifying.due_provisional
 
@@ -279,7 +281,7 @@ def test_an_extension_into_a_year_without_a_calendar_is_provisional(rectifying, 
 
 
 def test_an_overdue_hazard_can_still_be_fixed_and_closed(rectifying, manager, inspector):
-    services.hazard_alarms_fire(
+    alarms.hazard_alarms_fire(
         hazard=rectifying,
         now=timezone.make_aware(datetime.combine(rectifying.due_on + timedelta(days=1), time(1))),
     )
@@ -287,24 +289,24 @@ def test_an_overdue_hazard_can_still_be_fixed_and_closed(rectifying, manager, in
     assert rectifying.status == Hazard.Status.OVERDUE
     submit(rectifying, manager)
     assert (
-        services.rectification_verify(hazard=rectifying, accept=True, by=inspector).status
+        hazard_services.rectification_verify(hazard=rectifying, accept=True, by=inspector).status
         == "closed"
     )
 
 
 def test_an_extension_decided_after_the_old_date_ends_the_overdue_state(rectifying, manager, lead):
-    request = services.extension_request(
+    request = hazard_services.extension_request(
         hazard=rectifying,
         requested_due=rectifying.due_on + timedelta(days=20),
         reasons="待采购",
         interim_measures="巡查",
         by=manager,
     )
-    services.hazard_alarms_fire(
+    alarms.hazard_alarms_fire(
         hazard=rectifying,
         now=timezone.make_aware(datetime.combine(rectifying.due_on + timedelta(days=1), time(1))),
     )
-    services.extension_decide(extension=request, approve=True, by=lead)
+    hazard_services.extension_decide(extension=request, approve=True, by=lead)
     rectifying.refresh_from_db()
     assert rectifying.status == Hazard.Status.RECTIFYING
 
@@ -342,23 +344,23 @@ def test_only_the_facility_files_the_plan(finished, other_manager, lead, inspect
 def test_progress_notes_by_the_facility_or_the_countys_lead(
     finished, manager, lead, other_lead, inspector, major
 ):
-    services.supervision_note_add(supervision=major.supervision, text="已招标", by=manager)
-    services.supervision_note_add(supervision=major.supervision, text="已督查现场", by=lead)
+    hazard_services.supervision_note_add(supervision=major.supervision, text="已招标", by=manager)
+    hazard_services.supervision_note_add(supervision=major.supervision, text="已督查现场", by=lead)
     for user in (other_lead, inspector):
         with pytest.raises(ValidationError):
-            services.supervision_note_add(supervision=major.supervision, text="x", by=user)
+            hazard_services.supervision_note_add(supervision=major.supervision, text="x", by=user)
     with pytest.raises(ValidationError):
-        services.supervision_note_add(supervision=major.supervision, text="  ", by=manager)
+        hazard_services.supervision_note_add(supervision=major.supervision, text="  ", by=manager)
     assert major.supervision.notes.count() == 2
 
 
 @pytest.fixture
 def verified_major(lead, finished, manager, inspector, major):
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     major.refresh_from_db()
     file_plan(major, manager)
     submit(major, manager, interim_measures="专人值守")
-    services.rectification_verify(hazard=major, accept=True, by=inspector)
+    hazard_services.rectification_verify(hazard=major, accept=True, by=inspector)
     major.refresh_from_db()
     return major
 
@@ -370,10 +372,10 @@ def test_a_verified_major_hazard_stays_open_until_the_lead_signs_off(
     assert lead.notifications.filter(text__contains="签字销号").exists()
     for user in (inspector, manager):
         with pytest.raises(ValidationError):
-            services.supervision_sign_off(
+            hazard_services.supervision_sign_off(
                 supervision=verified_major.supervision, approve=True, by=user
             )
-    services.supervision_sign_off(
+    hazard_services.supervision_sign_off(
         supervision=verified_major.supervision, approve=True, note="整改到位", by=lead
     )
     verified_major.refresh_from_db()
@@ -383,17 +385,17 @@ def test_a_verified_major_hazard_stays_open_until_the_lead_signs_off(
 
 def test_a_lead_of_another_county_cannot_sign_off(verified_major, other_lead):
     with pytest.raises(ValidationError):
-        services.supervision_sign_off(
+        hazard_services.supervision_sign_off(
             supervision=verified_major.supervision, approve=True, by=other_lead
         )
 
 
 def test_a_refused_sign_off_sends_the_hazard_back_with_a_reason(verified_major, lead, manager):
     with pytest.raises(ValidationError):
-        services.supervision_sign_off(
+        hazard_services.supervision_sign_off(
             supervision=verified_major.supervision, approve=False, by=lead
         )
-    services.supervision_sign_off(
+    hazard_services.supervision_sign_off(
         supervision=verified_major.supervision, approve=False, note="资金未落实", by=lead
     )
     verified_major.refresh_from_db()
@@ -403,12 +405,12 @@ def test_a_refused_sign_off_sends_the_hazard_back_with_a_reason(verified_major, 
 
 def test_no_sign_off_before_verification(finished, lead, major):
     with pytest.raises(ValidationError, match="复核"):
-        services.supervision_sign_off(supervision=major.supervision, approve=True, by=lead)
+        hazard_services.supervision_sign_off(supervision=major.supervision, approve=True, by=lead)
 
 
 def test_a_major_hazard_cannot_be_closed_on_the_spot(world, lead):
     with pytest.raises(ValidationError):
-        services.hazard_register(
+        hazard_services.hazard_register(
             facility=world["facility"],
             severity="major",
             source="complaint",
@@ -426,10 +428,10 @@ def test_a_major_hazard_cannot_be_closed_on_the_spot(world, lead):
 
 def test_a_verifier_can_ask_the_bureau_for_a_re_inspection(rectifying, manager, inspector, lead):
     submit(rectifying, manager)
-    services.reinspection_request(hazard=rectifying, by=inspector)
+    hazard_services.reinspection_request(hazard=rectifying, by=inspector)
     assert lead.notifications.filter(text__contains="现场复查", url__contains="reinspect").exists()
     with pytest.raises(ValidationError):
-        services.reinspection_request(hazard=rectifying, by=manager)
+        hazard_services.reinspection_request(hazard=rectifying, by=manager)
 
 
 def recheck(source, values, lead, inspector, inspector2):
@@ -437,10 +439,10 @@ def recheck(source, values, lead, inspector, inspector2):
     from .test_onsite import sign_and_confirm
 
     team = [inspector.inspector_profile, inspector2.inspector_profile]
-    again = services.reinspection_open(source=source, inspectors=team, by=lead)
-    again = services.inspection_start(inspection=again, by=inspector)
+    again = onsite_services.reinspection_open(source=source, inspectors=team, by=lead)
+    again = onsite_services.inspection_start(inspection=again, by=inspector)
     for hazard, value in values.items():
-        services.answer_save(
+        onsite_services.answer_save(
             inspection=again,
             key=f"h{hazard.pk}",
             value=value,
@@ -449,7 +451,7 @@ def recheck(source, values, lead, inspector, inspector2):
             note="现场查看",
         )
     sign_and_confirm(again, inspector, inspector2)
-    return services.inspection_finish(inspection=again, by=inspector)
+    return onsite_services.inspection_finish(inspection=again, by=inspector)
 
 
 def test_the_re_check_on_site_decides_a_submitted_fix(

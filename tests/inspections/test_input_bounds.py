@@ -8,9 +8,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from inspections import services
-from inspections.models import Draw, Extension, Inspection, Publication, Rectification
-from registry import limits
+from core import limits
+from inspections.hazards import services as hazard_services
+from inspections.hazards.models import Extension, Rectification
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Inspection
+from inspections.planning import services as planning_services
+from inspections.planning.models import Draw
+from inspections.publication import services as publication_services
+from inspections.publication.models import Publication
 
 from .conftest import item_key, make_plan
 from .test_hazards import photo, rectifying  # noqa: F401  (a fixture)
@@ -22,7 +28,7 @@ TEN_MB_ASCII = "x" * 10_000_000
 
 
 def answer(inspection, code, by, **extra):
-    return services.answer_save(
+    return onsite_services.answer_save(
         inspection=inspection,
         key=item_key(inspection, code),
         value="fail",
@@ -80,20 +86,20 @@ def test_a_typed_answer_is_refused_beyond_its_limit_not_cut(world, lead, inspect
     from .conftest import make_template
 
     template = make_template("t-text", [("T-01", "值班人员姓名", {"answer_type": "text"})])
-    inspection = services.case_open(
+    inspection = onsite_services.case_open(
         facility=world["facility"],
         complaint="来电",
         inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
         templates=[template],
         by=lead,
     )
-    services.inspection_start(inspection=inspection, by=inspector)
+    onsite_services.inspection_start(inspection=inspection, by=inspector)
     key = item_key(inspection, "T-01")
     with pytest.raises(ValidationError, match="检查结果不能超过 200 字（当前 201 字）"):
-        services.answer_save(
+        onsite_services.answer_save(
             inspection=inspection, key=key, value="甲" * 201, base_revision=0, by=inspector
         )
-    saved = services.answer_save(
+    saved = onsite_services.answer_save(
         inspection=inspection, key=key, value="甲" * 200, base_revision=0, by=inspector
     )
     assert saved.value == "甲" * 200
@@ -101,10 +107,10 @@ def test_a_typed_answer_is_refused_beyond_its_limit_not_cut(world, lead, inspect
 
 def test_a_name_takes_100_characters_and_not_101(started, inspector):
     with pytest.raises(ValidationError, match="机构签收人姓名不能超过 100 字（当前 101 字）"):
-        services.inspection_sign(
+        onsite_services.inspection_sign(
             inspection=started, by=inspector, signer_name="刘" * 101, typed="刘院长"
         )
-    signed = services.inspection_sign(
+    signed = onsite_services.inspection_sign(
         inspection=started, by=inspector, signer_name="刘" * 100, typed="刘院长"
     )
     assert signed.signer_name == "刘" * 100
@@ -112,7 +118,9 @@ def test_a_name_takes_100_characters_and_not_101(started, inspector):
 
 def test_the_circumstances_of_a_refusal_are_refused_not_cut(started, inspector):
     with pytest.raises(ValidationError, match="拒签情况说明不能超过 500 字"):
-        services.inspection_sign(inspection=started, by=inspector, refused=True, note="拒" * 501)
+        onsite_services.inspection_sign(
+            inspection=started, by=inspector, refused=True, note="拒" * 501
+        )
     started.refresh_from_db()
     assert not started.signed_at
 
@@ -120,7 +128,7 @@ def test_the_circumstances_of_a_refusal_are_refused_not_cut(started, inspector):
 def test_a_complaint_is_limited_to_2000_characters(world, lead, inspector, inspector2, case):
     team = [inspector.inspector_profile, inspector2.inspector_profile]
     with pytest.raises(ValidationError, match="投诉或线索不能超过 2000 字"):
-        services.case_open(
+        onsite_services.case_open(
             facility=world["facility"],
             complaint="诉" * 2001,
             inspectors=team,
@@ -131,18 +139,18 @@ def test_a_complaint_is_limited_to_2000_characters(world, lead, inspector, inspe
 
 def test_rectification_texts_are_limited(rectifying, manager):  # noqa: F811
     with pytest.raises(ValidationError, match="整改情况不能超过 2000 字"):
-        services.rectification_submit(
+        hazard_services.rectification_submit(
             hazard=rectifying, description="改" * 2001, uploads=[photo()], by=manager
         )
     assert not Rectification.objects.exists()
 
 
 def test_a_rejection_reason_is_limited(rectifying, manager, inspector):  # noqa: F811
-    services.rectification_submit(
+    hazard_services.rectification_submit(
         hazard=rectifying, description="已清理", uploads=[photo()], by=manager
     )
     with pytest.raises(ValidationError, match="原因不能超过 2000 字"):
-        services.rectification_verify(
+        hazard_services.rectification_verify(
             hazard=rectifying, accept=False, reason="否" * 2001, by=inspector
         )
 
@@ -154,11 +162,13 @@ def test_a_rejection_quoted_in_full_is_shortened_on_the_home_page(
 ):
     # The notification column holds 500 characters (PostgreSQL refuses more); the
     # hazard's page shows the whole reason.
-    services.rectification_submit(
+    hazard_services.rectification_submit(
         hazard=rectifying, description="已清理", uploads=[photo()], by=manager
     )
     reason = "否" * limits.TEXT
-    services.rectification_verify(hazard=rectifying, accept=False, reason=reason, by=inspector)
+    hazard_services.rectification_verify(
+        hazard=rectifying, accept=False, reason=reason, by=inspector
+    )
     assert rectifying.rectifications.get().reason == reason
     text = manager.notifications.latest("pk").text
     assert len(text) == 500 and text.endswith("…")
@@ -179,20 +189,26 @@ def test_the_five_in_place_plan_fields_are_limited(finished, manager, major):
         ("contingency_plan", limits.TEXT, "应急预案"),
     ):
         with pytest.raises(ValidationError, match=f"{label}不能超过 {limit} 字"):
-            services.supervision_plan_file(
+            hazard_services.supervision_plan_file(
                 supervision=major.supervision, by=manager, **{**fields, name: "字" * (limit + 1)}
             )
     with pytest.raises(ValidationError, match="本月进展不能超过 2000 字"):
-        services.supervision_note_add(supervision=major.supervision, text="进" * 2001, by=manager)
+        hazard_services.supervision_note_add(
+            supervision=major.supervision, text="进" * 2001, by=manager
+        )
 
 
 def test_publication_reasons_take_500_characters_and_not_501(finished, lead):
     publication = Publication.objects.get(inspection=finished)
     with pytest.raises(ValidationError, match="原因不能超过 500 字（当前 501 字）"):
-        services.publication_return(publication=publication, by=lead, reason="退" * 501)
+        publication_services.publication_return(publication=publication, by=lead, reason="退" * 501)
     with pytest.raises(ValidationError, match="后续处理不能超过 2000 字"):
-        services.publication_publish(publication=publication, by=lead, follow_up="续" * 2001)
-    returned = services.publication_return(publication=publication, by=lead, reason="退" * 500)
+        publication_services.publication_publish(
+            publication=publication, by=lead, follow_up="续" * 2001
+        )
+    returned = publication_services.publication_return(
+        publication=publication, by=lead, reason="退" * 500
+    )
     assert returned.returned_reason == "退" * 500
 
 
@@ -201,8 +217,8 @@ def test_a_draw_voided_with_a_long_reason_keeps_it_whole(drawn, lead):
     # more): the history gets the beginning, the draw and its inspections all of it.
     reason = "因" * limits.SHORT
     with pytest.raises(ValidationError, match="原因不能超过 500 字"):
-        services.draw_void(draw=drawn, reason=reason + "因", by=lead)
-    services.draw_void(draw=drawn, reason=reason, by=lead)
+        planning_services.draw_void(draw=drawn, reason=reason + "因", by=lead)
+    planning_services.draw_void(draw=drawn, reason=reason, by=lead)
     drawn.refresh_from_db()
     assert drawn.status == Draw.Status.VOID and drawn.void_reason == reason
     assert {i.cancelled_reason for i in drawn.inspections.all()} == {reason}
@@ -243,7 +259,7 @@ def test_an_over_long_description_on_the_web_names_the_field(rectifying, manager
 
 @pytest.mark.parametrize("latitude", ["NaN", "nan", "-nan", "sNaN", "Infinity", "1e999999"])
 def test_a_latitude_that_is_not_a_number_is_dropped(case, inspector, latitude):
-    started = services.inspection_start(
+    started = onsite_services.inspection_start(
         inspection=case, by=inspector, latitude=latitude, longitude="113.1", accuracy="10"
     )
     assert started.status == Inspection.Status.IN_PROGRESS
@@ -251,7 +267,7 @@ def test_a_latitude_that_is_not_a_number_is_dropped(case, inspector, latitude):
 
 
 def test_an_infinite_accuracy_is_dropped(case, inspector):
-    started = services.inspection_start(
+    started = onsite_services.inspection_start(
         inspection=case, by=inspector, latitude="29.37", longitude="113.1", accuracy="inf"
     )
     assert str(started.start_latitude) == "29.370000" and started.start_accuracy is None
@@ -272,7 +288,7 @@ def test_starting_with_a_nan_latitude_on_the_web_is_not_an_error(case, inspector
 def test_it_refuses_an_extension_to_the_year_9999(rectifying, manager):  # noqa: F811
     furthest = limits.add_months(rectifying.due_on, 6)
     with pytest.raises(ValidationError, match="延期最多将整改期限推后 6 个月"):
-        services.extension_request(
+        hazard_services.extension_request(
             hazard=rectifying,
             requested_due=date(9999, 12, 31),
             reasons="资金未到位",
@@ -280,7 +296,7 @@ def test_it_refuses_an_extension_to_the_year_9999(rectifying, manager):  # noqa:
             by=manager,
         )
     with pytest.raises(ValidationError, match=furthest.isoformat()):
-        services.extension_request(
+        hazard_services.extension_request(
             hazard=rectifying,
             requested_due=furthest + timedelta(days=1),
             reasons="资金未到位",
@@ -288,7 +304,7 @@ def test_it_refuses_an_extension_to_the_year_9999(rectifying, manager):  # noqa:
             by=manager,
         )
     assert not Extension.objects.exists()
-    services.extension_request(
+    hazard_services.extension_request(
         hazard=rectifying,
         requested_due=furthest,
         reasons="资金未到位",

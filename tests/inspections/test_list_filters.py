@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from inspections import services
+from inspections.publication import services
 from tests.inspections.conftest import make_hazard, make_plan
 from tests.reports.test_overview import inspection, local, publish
 

@@ -10,8 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from viewflow.workflow.models import Process, Task
 
-from inspections import services
-from inspections.models import Hazard, Inspection, Photo
+from inspections.hazards import services as hazard_services
+from inspections.hazards.models import Hazard
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Inspection, Photo
+from inspections.planning import services as planning_services
 from registry.models import CalendarDay, CalendarYear
 from workflows.flows import InspectionFlow
 
@@ -27,7 +30,7 @@ def jpeg(size=(64, 48), colour=(200, 30, 30)):
 def answer(inspection, code, value, by, **extra):
     key = item_key(inspection, code)
     current = inspection.answers.filter(item_id=int(key[1:])).first()
-    return services.answer_save(
+    return onsite_services.answer_save(
         inspection=inspection,
         key=key,
         value=value,
@@ -41,21 +44,21 @@ def answer_all_passing(inspection, by):
     for code, value in (("S-01", "pass"), ("S-02", "pass"), ("S-03", "3"), ("S-05", "pass")):
         answer(inspection, code, value, by)
     answer(inspection, "S-04", "pass", by)
-    services.photo_add(
+    onsite_services.photo_add(
         inspection=inspection, key=item_key(inspection, "S-04"), upload=jpeg(), by=by
     )
 
 
 def sign_and_confirm(inspection, inspector, inspector2):
-    services.inspection_sign(
+    onsite_services.inspection_sign(
         inspection=inspection, by=inspector, signer_name="刘院长", typed="刘院长"
     )
-    services.member_confirm(inspection=inspection, by=inspector)
-    services.member_confirm(inspection=inspection, by=inspector2)
+    onsite_services.member_confirm(inspection=inspection, by=inspector)
+    onsite_services.member_confirm(inspection=inspection, by=inspector2)
 
 
 def test_starting_records_time_and_the_phones_location(case, inspector):
-    started = services.inspection_start(
+    started = onsite_services.inspection_start(
         inspection=case, by=inspector, latitude="29.371234", longitude="113.101234", accuracy="12"
     )
     assert started.status == Inspection.Status.IN_PROGRESS
@@ -64,14 +67,16 @@ def test_starting_records_time_and_the_phones_location(case, inspector):
 
 
 def test_a_location_out_of_range_is_not_kept(case, inspector):
-    started = services.inspection_start(inspection=case, by=inspector, latitude="95", longitude="1")
+    started = onsite_services.inspection_start(
+        inspection=case, by=inspector, latitude="95", longitude="1"
+    )
     assert started.start_latitude is None and started.start_longitude is None
 
 
 def test_only_the_team_starts(case, lead, manager):
     for user in (lead, manager):
         with pytest.raises(ValidationError):
-            services.inspection_start(inspection=case, by=user)
+            onsite_services.inspection_start(inspection=case, by=user)
 
 
 def test_each_answer_is_saved_on_its_own(started, inspector):
@@ -86,9 +91,11 @@ def test_the_second_save_of_the_same_item_is_refused_showing_the_other_answer(
     started, inspector, inspector2
 ):
     key = item_key(started, "S-01")
-    services.answer_save(inspection=started, key=key, value="pass", base_revision=0, by=inspector)
-    with pytest.raises(services.AnswerConflict) as refused:
-        services.answer_save(
+    onsite_services.answer_save(
+        inspection=started, key=key, value="pass", base_revision=0, by=inspector
+    )
+    with pytest.raises(onsite_services.AnswerConflict) as refused:
+        onsite_services.answer_save(
             inspection=started, key=key, value="fail", base_revision=0, by=inspector2
         )
     assert refused.value.current.value == "pass"
@@ -108,7 +115,7 @@ def test_bad_answers_are_refused_with_a_message(started, inspector):
     with pytest.raises(ValidationError):
         answer(started, "S-01", "maybe", inspector)
     with pytest.raises(ValidationError):
-        services.answer_save(
+        onsite_services.answer_save(
             inspection=started, key="i999999", value="pass", base_revision=0, by=inspector
         )
 
@@ -116,7 +123,7 @@ def test_bad_answers_are_refused_with_a_message(started, inspector):
 def test_no_answer_before_the_start_or_from_outside_the_team(case, inspector, lead):
     with pytest.raises(ValidationError):
         answer(case, "S-01", "pass", inspector)
-    services.inspection_start(inspection=case, by=inspector)
+    onsite_services.inspection_start(inspection=case, by=inspector)
     with pytest.raises(ValidationError):
         answer(case, "S-01", "pass", lead)
 
@@ -140,7 +147,7 @@ def test_a_major_hazard_cannot_be_corrected_on_the_spot(started, inspector):
 def test_finishing_is_refused_while_items_are_unanswered(started, inspector):
     answer(started, "S-01", "pass", inspector)
     with pytest.raises(ValidationError) as refused:
-        services.inspection_finish(inspection=started, by=inspector)
+        onsite_services.inspection_finish(inspection=started, by=inspector)
     text = " ".join(refused.value.messages)
     for code in ("S-02", "S-03", "S-04", "S-05"):
         assert code in text
@@ -151,7 +158,7 @@ def test_finishing_is_refused_while_a_required_photo_is_missing(started, inspect
     answer_all_passing(started, inspector)
     answer(started, "S-01", "fail", inspector)
     with pytest.raises(ValidationError) as refused:
-        services.inspection_finish(inspection=started, by=inspector)
+        onsite_services.inspection_finish(inspection=started, by=inspector)
     assert any("S-01" in m and "照片" in m for m in refused.value.messages)
     started.refresh_from_db()
     assert started.status == Inspection.Status.IN_PROGRESS
@@ -160,24 +167,24 @@ def test_finishing_is_refused_while_a_required_photo_is_missing(started, inspect
 def test_finishing_waits_for_every_member_and_the_facility(started, inspector, inspector2):
     answer_all_passing(started, inspector)
     with pytest.raises(ValidationError, match="王赟|李喆"):
-        services.inspection_finish(inspection=started, by=inspector)
-    services.member_confirm(inspection=started, by=inspector)
-    services.member_confirm(inspection=started, by=inspector2)
+        onsite_services.inspection_finish(inspection=started, by=inspector)
+    onsite_services.member_confirm(inspection=started, by=inspector)
+    onsite_services.member_confirm(inspection=started, by=inspector2)
     with pytest.raises(ValidationError, match="签收"):
-        services.inspection_finish(inspection=started, by=inspector)
+        onsite_services.inspection_finish(inspection=started, by=inspector)
 
 
 def test_a_change_after_confirming_clears_the_confirmations(started, inspector, inspector2):
     answer_all_passing(started, inspector)
-    services.member_confirm(inspection=started, by=inspector)
+    onsite_services.member_confirm(inspection=started, by=inspector)
     answer(started, "S-05", "na", inspector2)
     assert not started.team.exclude(confirmed_at=None).exists()
 
 
 def test_a_refusal_to_sign_needs_the_circumstances(started, inspector):
     with pytest.raises(ValidationError):
-        services.inspection_sign(inspection=started, by=inspector, refused=True)
-    signed = services.inspection_sign(
+        onsite_services.inspection_sign(inspection=started, by=inspector, refused=True)
+    signed = onsite_services.inspection_sign(
         inspection=started, by=inspector, refused=True, note="院长拒绝签字，称需请示举办方。"
     )
     assert signed.signature_refused and signed.signed_at
@@ -185,9 +192,9 @@ def test_a_refusal_to_sign_needs_the_circumstances(started, inspector):
 
 def test_a_signature_needs_a_name_and_a_drawing_or_typed_name(started, inspector):
     with pytest.raises(ValidationError):
-        services.inspection_sign(inspection=started, by=inspector, signer_name="刘院长")
+        onsite_services.inspection_sign(inspection=started, by=inspector, signer_name="刘院长")
     with pytest.raises(ValidationError):
-        services.inspection_sign(
+        onsite_services.inspection_sign(
             inspection=started, by=inspector, signer_name="刘院长", drawn="data:image/png;base64,xx"
         )
 
@@ -195,13 +202,13 @@ def test_a_signature_needs_a_name_and_a_drawing_or_typed_name(started, inspector
 def test_finishing_scores_and_registers_failed_items_as_hazards(started, inspector, inspector2):
     answer_all_passing(started, inspector)
     answer(started, "S-01", "fail", inspector, note="二楼东侧通道堆放纸箱", location="二楼东侧")
-    services.photo_add(
+    onsite_services.photo_add(
         inspection=started, key=item_key(started, "S-01"), upload=jpeg(), by=inspector
     )
     answer(started, "S-03", "1", inspector, deadline_days=3)
     answer(started, "S-05", "fail", inspector)  # makes no hazard
     sign_and_confirm(started, inspector, inspector2)
-    finished = services.inspection_finish(inspection=started, by=inspector)
+    finished = onsite_services.inspection_finish(inspection=started, by=inspector)
     assert finished.status == Inspection.Status.FINISHED
     assert finished.score == 40  # 2 of 5 items passed (S-05 counts, though it makes no hazard)
     assert finished.result == "fail"
@@ -221,14 +228,14 @@ def test_a_general_hazard_corrected_on_the_spot_needs_an_after_photo_and_is_clos
     answer_all_passing(started, inspector)
     answer(started, "S-01", "fail", inspector, corrected=True)
     key = item_key(started, "S-01")
-    services.photo_add(inspection=started, key=key, upload=jpeg(), by=inspector)
+    onsite_services.photo_add(inspection=started, key=key, upload=jpeg(), by=inspector)
     with pytest.raises(ValidationError, match="整改后照片"):
-        services.inspection_finish(inspection=started, by=inspector)
-    services.photo_add(
+        onsite_services.inspection_finish(inspection=started, by=inspector)
+    onsite_services.photo_add(
         inspection=started, key=key, upload=jpeg(), purpose=Photo.Purpose.AFTER, by=inspector
     )
     sign_and_confirm(started, inspector, inspector2)
-    finished = services.inspection_finish(inspection=started, by=inspector)
+    finished = onsite_services.inspection_finish(inspection=started, by=inspector)
     hazard = finished.hazards.get()
     assert hazard.status == Hazard.Status.CLOSED and hazard.corrected_on_spot
     assert hazard.closed_by == inspector
@@ -237,7 +244,7 @@ def test_a_general_hazard_corrected_on_the_spot_needs_an_after_photo_and_is_clos
 def test_register_numbers_are_sequential_per_county_and_year(world, lead):
     found = date(2026, 3, 2)
     numbers = [
-        services.hazard_register(
+        hazard_services.hazard_register(
             facility=world["facility"],
             severity="general",
             source="complaint",
@@ -249,7 +256,7 @@ def test_register_numbers_are_sequential_per_county_and_year(world, lead):
         for n in range(3)
     ]
     assert numbers == ["430602-2026-00001", "430602-2026-00002", "430602-2026-00003"]
-    far = services.hazard_register(
+    far = hazard_services.hazard_register(
         facility=world["far_facility"],
         severity="general",
         source="complaint",
@@ -266,7 +273,7 @@ def test_due_dates_count_working_days_and_say_when_provisional(world, lead):
     for day in range(1, 9):
         CalendarDay.objects.create(date=date(2026, 10, day), kind=CalendarDay.Kind.HOLIDAY)
     CalendarDay.objects.create(date=date(2026, 10, 10), kind=CalendarDay.Kind.WORKDAY)
-    hazard = services.hazard_register(
+    hazard = hazard_services.hazard_register(
         facility=world["facility"],
         severity="general",
         source="routine",
@@ -277,7 +284,7 @@ def test_due_dates_count_working_days_and_say_when_provisional(world, lead):
     )
     # 9 (Fri), 10 (working Saturday), 12 (Mon).
     assert hazard.due_on == date(2026, 10, 12) and not hazard.due_provisional
-    later = services.hazard_register(
+    later = hazard_services.hazard_register(
         facility=world["facility"],
         severity="general",
         source="routine",
@@ -295,7 +302,7 @@ def test_the_flow_follows_the_inspection(started, inspector, inspector2):
     assert Task.objects.filter(process=process, flow_task=InspectionFlow.record, status="NEW")
     answer_all_passing(started, inspector)
     sign_and_confirm(started, inspector, inspector2)
-    services.inspection_finish(inspection=started, by=inspector)
+    onsite_services.inspection_finish(inspection=started, by=inspector)
     process.refresh_from_db()
     assert process.status == "DONE"
 
@@ -303,20 +310,20 @@ def test_the_flow_follows_the_inspection(started, inspector, inspector2):
 def test_a_re_inspection_re_checks_each_open_hazard(world, started, lead, inspector, inspector2):
     answer_all_passing(started, inspector)
     answer(started, "S-01", "fail", inspector, note="通道堆放杂物")
-    services.photo_add(
+    onsite_services.photo_add(
         inspection=started, key=item_key(started, "S-01"), upload=jpeg(), by=inspector
     )
     sign_and_confirm(started, inspector, inspector2)
-    finished = services.inspection_finish(inspection=started, by=inspector)
+    finished = onsite_services.inspection_finish(inspection=started, by=inspector)
     hazard = finished.hazards.get()
 
     team = [inspector.inspector_profile, inspector2.inspector_profile]
-    again = services.reinspection_open(source=finished, inspectors=team, by=lead)
+    again = onsite_services.reinspection_open(source=finished, inspectors=team, by=lead)
     assert again.kind == Inspection.Kind.REINSPECTION and again.source_inspection == finished
-    again = services.inspection_start(inspection=again, by=inspector2)
+    again = onsite_services.inspection_start(inspection=again, by=inspector2)
     with pytest.raises(ValidationError, match=hazard.register_no):
-        services.member_confirm(inspection=again, by=inspector)
-    services.answer_save(
+        onsite_services.member_confirm(inspection=again, by=inspector)
+    onsite_services.answer_save(
         inspection=again,
         key=f"h{hazard.pk}",
         value="fixed",
@@ -325,7 +332,7 @@ def test_a_re_inspection_re_checks_each_open_hazard(world, started, lead, inspec
         note="杂物已清理",
     )
     sign_and_confirm(again, inspector, inspector2)
-    done = services.inspection_finish(inspection=again, by=inspector2)
+    done = onsite_services.inspection_finish(inspection=again, by=inspector2)
     assert done.answers.get().rechecked_hazard == hazard
     assert not done.hazards.exists()
 
@@ -333,11 +340,11 @@ def test_a_re_inspection_re_checks_each_open_hazard(world, started, lead, inspec
 def test_a_re_inspection_needs_an_open_hazard(started, lead, inspector, inspector2):
     team = [inspector.inspector_profile, inspector2.inspector_profile]
     with pytest.raises(ValidationError):
-        services.reinspection_open(source=started, inspectors=team, by=lead)
+        onsite_services.reinspection_open(source=started, inspectors=team, by=lead)
 
 
 def test_cancelling_a_draw_cancels_the_inspection_process(drawn, lead):
-    services.draw_void(draw=drawn, reason="录入错误", by=lead)
+    planning_services.draw_void(draw=drawn, reason="录入错误", by=lead)
     inspection = drawn.inspections.first()
     process = Process.objects.get(flow_class=InspectionFlow, artifact_object_id=inspection.pk)
     assert process.status == "CANCELED"
@@ -345,7 +352,9 @@ def test_cancelling_a_draw_cancels_the_inspection_process(drawn, lead):
 
 
 def test_a_self_inspection_cannot_close_a_hazard_on_the_spot(world, manager, onsite_template):
-    own = services.self_open(facility=world["facility"], templates=[onsite_template], by=manager)
+    own = onsite_services.self_open(
+        facility=world["facility"], templates=[onsite_template], by=manager
+    )
     with pytest.raises(ValidationError, match="自查"):
         answer(own, "S-01", "fail", manager, corrected=True)
 
@@ -357,7 +366,7 @@ def test_a_change_after_signing_voids_the_signature(started, inspector, inspecto
     started.refresh_from_db()
     assert not started.is_signed and not started.signer_name
     with pytest.raises(ValidationError):
-        services.inspection_finish(inspection=started, by=inspector)
+        onsite_services.inspection_finish(inspection=started, by=inspector)
 
 
 def test_not_a_number_is_refused(started, inspector):
@@ -371,17 +380,17 @@ def test_a_re_inspection_that_finds_a_hazard_not_fixed_is_non_compliant(
 ):
     answer_all_passing(started, inspector)
     answer(started, "S-01", "fail", inspector)
-    services.photo_add(
+    onsite_services.photo_add(
         inspection=started, key=item_key(started, "S-01"), upload=jpeg(), by=inspector
     )
     sign_and_confirm(started, inspector, inspector2)
-    hazard = services.inspection_finish(inspection=started, by=inspector).hazards.get()
+    hazard = onsite_services.inspection_finish(inspection=started, by=inspector).hazards.get()
     team = [inspector.inspector_profile, inspector2.inspector_profile]
-    again = services.reinspection_open(source=started, inspectors=team, by=lead)
-    again = services.inspection_start(inspection=again, by=inspector)
-    services.answer_save(
+    again = onsite_services.reinspection_open(source=started, inspectors=team, by=lead)
+    again = onsite_services.inspection_start(inspection=again, by=inspector)
+    onsite_services.answer_save(
         inspection=again, key=f"h{hazard.pk}", value="not_fixed", base_revision=0, by=inspector
     )
     sign_and_confirm(again, inspector, inspector2)
-    done = services.inspection_finish(inspection=again, by=inspector)
+    done = onsite_services.inspection_finish(inspection=again, by=inspector)
     assert done.result == "fail" and done.score == 0

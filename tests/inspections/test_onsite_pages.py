@@ -11,8 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from inspections import services
-from inspections.models import EvidenceAccess, Hazard, Inspection, Photo
+from inspections.hazards import services as hazard_services
+from inspections.hazards.models import Hazard
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import EvidenceAccess, Inspection, Photo
+from inspections.planning import services as planning_services
 from registry.models import ConflictOfInterest
 from registry.workdays import add_working_days
 
@@ -62,19 +65,21 @@ def _case_with_items(world, lead, inspector, inspector2, count):
         [(f"Q-{n:03d}", f"第{n}项检查内容？", {}) for n in range(count)],
         title=f"{count}项检查表",
     )
-    case = services.case_open(
+    case = onsite_services.case_open(
         facility=world["facility"],
         complaint="投诉",
         inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
         templates=[template],
         by=lead,
     )
-    case = services.inspection_start(inspection=case, by=inspector)
+    case = onsite_services.inspection_start(inspection=case, by=inspector)
     for n in range(0, count, 2):  # half answered, some with photos
         key = item_key(case, f"Q-{n:03d}")
-        services.answer_save(inspection=case, key=key, value="fail", base_revision=0, by=inspector)
+        onsite_services.answer_save(
+            inspection=case, key=key, value="fail", base_revision=0, by=inspector
+        )
         if n % 10 == 0:
-            services.photo_add(
+            onsite_services.photo_add(
                 inspection=case,
                 key=key,
                 upload=SimpleUploadedFile("p.jpg", jpeg_bytes((60, 40))),
@@ -104,7 +109,7 @@ def test_the_checklist_page_costs_the_same_queries_for_50_and_200_items(
 def test_the_checklist_lists_open_hazards_at_the_top_for_re_check(
     world, lead, started, inspector, as_user
 ):
-    earlier = services.hazard_register(
+    earlier = hazard_services.hazard_register(
         facility=world["facility"],
         severity="general",
         source="complaint",
@@ -282,7 +287,7 @@ def test_unannounced_inspections_are_invisible_to_the_manager_until_started(
         not in client.get("/inspections/inspections/").content.decode()
     )
     assert not manager.notifications.exists()
-    services.inspection_start(inspection=case, by=inspector)
+    onsite_services.inspection_start(inspection=case, by=inspector)
     for path in paths:
         assert client.get(path).status_code == 200
     assert manager.notifications.exists()
@@ -304,7 +309,7 @@ def test_with_notice_the_facility_hears_3_working_days_ahead(drawn, world, lead,
     inspection.refresh_from_db()
     assert inspection.notified_at is None
     with pytest.raises(Exception, match="通知"):
-        services.inspection_start(inspection=inspection, by=member)
+        onsite_services.inspection_start(inspection=inspection, by=member)
     planned = max(add_working_days(today, 3).date, inspection.window_start)
     client.post(
         f"/inspections/inspections/{inspection.pk}/schedule/", {"planned_date": planned.isoformat()}
@@ -315,7 +320,7 @@ def test_with_notice_the_facility_hears_3_working_days_ahead(drawn, world, lead,
 
 
 def test_my_inspections_groups_today_and_overdue(world, case, inspector, as_user):
-    overdue = services.case_open(
+    overdue = onsite_services.case_open(
         facility=world["other_facility"],
         complaint="投诉",
         inspectors=[m.inspector for m in case.team.all()],
@@ -376,7 +381,7 @@ def test_a_self_inspection_enters_the_register_and_is_compared_with_the_official
 
     answer_all_passing(started, inspector)
     sign_and_confirm(started, inspector, inspector2)
-    services.inspection_finish(inspection=started, by=inspector)
+    onsite_services.inspection_finish(inspection=started, by=inspector)
 
     client = as_user(manager)
     response = client.post(
@@ -388,7 +393,7 @@ def test_a_self_inspection_enters_the_register_and_is_compared_with_the_official
     assert own.status == "in_progress" and own.started_by == manager
     answer_all_passing(own, manager)
     answer(own, "S-01", "fail", manager, note="楼梯间堆放杂物")
-    services.photo_add(
+    onsite_services.photo_add(
         inspection=own,
         key=item_key(own, "S-01"),
         upload=SimpleUploadedFile("p.jpg", jpeg_bytes((60, 40))),
@@ -406,7 +411,7 @@ def test_a_self_inspection_enters_the_register_and_is_compared_with_the_official
 
 
 def test_the_facility_does_not_see_who_complained(case, inspector, manager, lead, as_user):
-    services.inspection_start(inspection=case, by=inspector)
+    onsite_services.inspection_start(inspection=case, by=inspector)
     assert (
         case.source_note
         in as_user(lead).get(f"/inspections/inspections/{case.pk}/").content.decode()
@@ -418,7 +423,7 @@ def test_the_facility_does_not_see_who_complained(case, inspector, manager, lead
 def test_a_replaced_inspector_loses_access(drawn, lead, as_user):
     inspection = drawn.inspections.exclude(status="cancelled").first()
     leaving = inspection.team.get(position=0)
-    services.draw_substitute(
+    planning_services.draw_substitute(
         draw=drawn,
         facility_code=next(
             code

@@ -16,9 +16,12 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from inspections import photos, services
-from inspections.models import Hazard, Photo, Rectification
-from inspections.services import publications
+from inspections.hazards import services as hazard_services
+from inspections.hazards.models import Hazard, Rectification
+from inspections.onsite import photos
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Photo
+from inspections.publication import services as publications
 
 from .conftest import item_key
 from .test_photos import png_header
@@ -48,13 +51,13 @@ def jpeg(camera_time=None, name="after.jpg"):
 
 @pytest.fixture
 def rectifying(finished, manager, general):
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     general.refresh_from_db()
     return general
 
 
 def submit(hazard, manager, uploads):
-    return services.rectification_submit(
+    return hazard_services.rectification_submit(
         hazard=hazard, description="已清理通道杂物", uploads=uploads, by=manager
     )
 
@@ -120,7 +123,7 @@ def test_the_rectify_form_refuses_eleven_photos_with_a_message(
     rectifying, manager, as_user, monkeypatch
 ):
     submit_service = mock.Mock()
-    monkeypatch.setattr(services, "rectification_submit", submit_service)
+    monkeypatch.setattr(hazard_services, "rectification_submit", submit_service)
 
     response = as_user(manager).post(
         reverse("inspections:hazard_rectify", args=[rectifying.pk]),
@@ -193,7 +196,7 @@ def test_an_on_site_photo_is_stamped_and_dated_with_the_server_time(started, ins
 
     answer(started, "S-01", "fail", inspector, note="通道堵塞")
     with time_machine.travel(NOW, tick=False):
-        photo = services.photo_add(
+        photo = onsite_services.photo_add(
             inspection=started,
             key=item_key(started, "S-01"),
             upload=jpeg(YEAR_2099, "site.jpg"),

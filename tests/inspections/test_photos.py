@@ -1,4 +1,4 @@
-"""inspections.photos: what an inspector sees when uploading an evidence photo.
+"""inspections.onsite.photos: what an inspector sees when uploading an evidence photo.
 
 Images are built in memory and kept small, except where size is the point.
 No database is needed.
@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from PIL import Image, ImageFile, TiffImagePlugin
 
-from inspections import photos
+from inspections.onsite import photos
 
 STAMP = ["2026-11-23 10:42", "岳阳楼区夕阳红养老院", "检查人员 李喆"]
 RED = (255, 0, 0)

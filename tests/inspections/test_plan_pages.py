@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from inspections.models import Draw, Plan
+from inspections.planning.models import Draw, Plan
 from registry.models import Department
 
 

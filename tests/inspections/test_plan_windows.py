@@ -14,8 +14,9 @@ from django.db import OperationalError
 from django.utils import timezone
 from viewflow.workflow.models import Process
 
-from inspections import services
-from inspections.models import Inspection
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Inspection
+from inspections.planning import services as planning_services
 from workflows.flows import InspectionFlow
 
 from .conftest import make_plan
@@ -41,7 +42,7 @@ def test_it_refuses_to_start_a_drawn_inspection_outside_its_window(unannounced, 
         with pytest.raises(
             ValidationError, match="只能在计划的检查期内开始：2026-12-01 至 2026-12-31"
         ):
-            services.inspection_start(inspection=inspection, by=member_of(inspection))
+            onsite_services.inspection_start(inspection=inspection, by=member_of(inspection))
     inspection.refresh_from_db()
     assert inspection.status == Inspection.Status.SCHEDULED and inspection.started_at is None
 
@@ -59,18 +60,20 @@ def test_the_inspection_page_offers_no_start_after_the_window(unannounced, as_us
 def test_a_case_inspection_has_no_plan_window_and_starts_later(case, inspector):
     # Opened with a fortnight to go; the team may still go after it.
     with time_machine.travel(timezone.now() + timedelta(days=30)):
-        started = services.inspection_start(inspection=case, by=inspector)
+        started = onsite_services.inspection_start(inspection=case, by=inspector)
     assert started.status == Inspection.Status.IN_PROGRESS
 
 
 def test_the_sweep_cancels_what_did_not_start_with_its_reason_once(unannounced):
     started, *missed = list(unannounced.inspections.order_by("pk"))
     with time_machine.travel(IN_WINDOW, tick=False):
-        services.inspection_start(inspection=started, by=member_of(started))
+        onsite_services.inspection_start(inspection=started, by=member_of(started))
     with time_machine.travel(timezone.make_aware(datetime(2026, 12, 31, 23, 50)), tick=False):
-        assert services.plan_windows_close() == [], "the last day of the window still counts"
+        assert planning_services.plan_windows_close() == [], (
+            "the last day of the window still counts"
+        )
     with time_machine.travel(AFTER_WINDOW, tick=False):
-        cancelled = services.plan_windows_close()
+        cancelled = planning_services.plan_windows_close()
         assert {i.pk for i in cancelled} == {i.pk for i in missed}
         for inspection in missed:
             inspection.refresh_from_db()
@@ -89,7 +92,7 @@ def test_the_sweep_cancels_what_did_not_start_with_its_reason_once(unannounced):
         assert started.status == Inspection.Status.IN_PROGRESS
         changes = sum(i.history.count() for i in missed)
         # A second run (or a dispatcher that runs twice) changes nothing.
-        assert services.plan_windows_close() == []
+        assert planning_services.plan_windows_close() == []
     assert sum(i.history.count() for i in missed) == changes
 
 
@@ -102,18 +105,18 @@ def test_the_timer_dispatcher_runs_the_sweep(unannounced):
 
 
 def test_a_sweep_that_fails_runs_again_on_the_next_dispatch(unannounced, monkeypatch):
-    real = services.plan_windows_close
+    real = planning_services.plan_windows_close
 
     def broken(**kwargs):
         real(**kwargs)
         raise OperationalError("database is locked")
 
     with time_machine.travel(AFTER_WINDOW, tick=False):
-        monkeypatch.setattr(services, "plan_windows_close", broken)
+        monkeypatch.setattr(planning_services, "plan_windows_close", broken)
         with pytest.raises(OperationalError, match="database is locked"):
             call_command("workflow_timers", stdout=StringIO())
         assert not unannounced.inspections.filter(status=Inspection.Status.CANCELLED).exists()
-        monkeypatch.setattr(services, "plan_windows_close", real)
+        monkeypatch.setattr(planning_services, "plan_windows_close", real)
         call_command("workflow_timers", stdout=StringIO())
     assert not unannounced.inspections.exclude(status=Inspection.Status.CANCELLED).exists()
 
@@ -122,11 +125,11 @@ def test_an_unannounced_draw_stays_hidden_while_a_visit_can_start(unannounced):
     first, *others = list(unannounced.inspections.order_by("pk"))
     with time_machine.travel(IN_WINDOW, tick=False):
         for inspection in others:
-            services.inspection_start(inspection=inspection, by=member_of(inspection))
+            onsite_services.inspection_start(inspection=inspection, by=member_of(inspection))
         assert not unannounced.is_revealed(), "one visit is still to come"
     with time_machine.travel(AFTER_WINDOW, tick=False):
         assert not unannounced.is_revealed(), "not before the sweep recorded it as not made"
-        services.plan_windows_close()
+        planning_services.plan_windows_close()
         assert unannounced.is_revealed()
 
 
@@ -144,7 +147,7 @@ def test_it_refuses_to_approve_a_plan_whose_window_has_ended(
         window_end=ended,
     )
     with pytest.raises(ValidationError, match=f"检查期已于 {ended.isoformat()} 结束"):
-        services.plan_approve(plan=plan, by=lead)
+        planning_services.plan_approve(plan=plan, by=lead)
     plan.refresh_from_db()
     assert plan.is_draft
     # A window ending today can still be approved.
@@ -157,4 +160,4 @@ def test_it_refuses_to_approve_a_plan_whose_window_has_ended(
         window_start=max(today - timedelta(days=20), date(today.year, 1, 1)),
         window_end=today,
     )
-    assert not services.plan_approve(plan=plan, by=lead).is_draft
+    assert not planning_services.plan_approve(plan=plan, by=lead).is_draft

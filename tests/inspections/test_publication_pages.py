@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inspections import services
-from inspections.models import Photo, Publication
+from inspections.onsite.models import Photo
+from inspections.publication import services
+from inspections.publication.models import Publication
 
 
 @pytest.fixture

@@ -8,9 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from inspections import services
-from inspections.models import Hazard, Photo, Publication
-from inspections.selectors import result_hazard_counts
+from inspections.hazards.models import Hazard
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Photo
+from inspections.publication import services as publication_services
+from inspections.publication.models import Publication
+from inspections.publication.selectors import result_hazard_counts
 from registry import services as registry_services
 
 
@@ -36,7 +39,7 @@ def test_the_twenty_working_days_skip_the_national_day_holiday(finished, inspect
     finished.refresh_from_db()
     finished.finished_at = timezone.make_aware(datetime(2026, 9, 25, 16))
     finished.save()
-    publication = services.publication_open(inspection=finished, by=inspector)
+    publication = publication_services.publication_open(inspection=finished, by=inspector)
     # From Fri 25 Sep: 28–30 Sep (3), 1–7 Oct off, 8–9 Oct (5), Saturday 10 Oct is a
     # make-up day (6), 12–16 (11), 19–23 (16), 26–29 Oct (20).
     assert publication.due_on == date(2026, 10, 29)
@@ -48,20 +51,20 @@ def test_a_limit_in_a_year_without_a_calendar_is_provisional(finished, inspector
     finished.refresh_from_db()
     finished.finished_at = timezone.make_aware(datetime(2031, 12, 20, 10))
     finished.save()
-    publication = services.publication_open(inspection=finished, by=inspector)
+    publication = publication_services.publication_open(inspection=finished, by=inspector)
     assert publication.due_on.year == 2032
     assert publication.due_provisional is True
 
 
 def test_a_self_inspection_is_not_published(world, manager, onsite_template):
-    inspection = services.self_open(
+    inspection = onsite_services.self_open(
         facility=world["facility"], templates=[onsite_template], by=manager
     )
-    assert services.publication_open(inspection=inspection, by=manager) is None
+    assert publication_services.publication_open(inspection=inspection, by=manager) is None
 
 
 def test_publishing_freezes_the_public_text(publication, lead, finished):
-    services.publication_publish(
+    publication_services.publication_publish(
         publication=publication, by=lead, follow_up="责令限期整改，到期复查。"
     )
     publication.refresh_from_db()
@@ -84,7 +87,7 @@ def test_publishing_freezes_the_public_text(publication, lead, finished):
 def test_only_a_lead_of_the_county_publishes(publication, other_lead, inspector, manager):
     for user in (other_lead, inspector, manager):
         with pytest.raises(ValidationError):
-            services.publication_publish(publication=publication, by=user)
+            publication_services.publication_publish(publication=publication, by=user)
     publication.refresh_from_db()
     assert publication.status == Publication.Status.PENDING
 
@@ -92,10 +95,10 @@ def test_only_a_lead_of_the_county_publishes(publication, other_lead, inspector,
 def test_a_photo_is_public_only_with_the_no_person_confirmation(publication, lead, finished):
     photo = Photo.objects.filter(inspection=finished).first()
     with translation.override("en"), pytest.raises(ValidationError, match="no person"):
-        services.publication_publish(publication=publication, by=lead, photos=[photo])
+        publication_services.publication_publish(publication=publication, by=lead, photos=[photo])
     publication.refresh_from_db()
     assert publication.current is None
-    services.publication_publish(
+    publication_services.publication_publish(
         publication=publication, by=lead, photos=[photo], no_person_confirmed=True
     )
     publication.refresh_from_db()
@@ -110,19 +113,21 @@ def test_a_photo_of_another_inspection_cannot_be_chosen(publication, lead, world
         other.inspection = None
         other.save()
     with pytest.raises(ValidationError):
-        services.publication_publish(
+        publication_services.publication_publish(
             publication=publication, by=lead, photos=[other], no_person_confirmed=True
         )
 
 
 def test_return_needs_a_reason_and_the_team_resubmits(publication, lead, inspector):
     with pytest.raises(ValidationError):
-        services.publication_return(publication=publication, by=lead, reason="  ")
-    services.publication_return(publication=publication, by=lead, reason="整改情况描述不完整")
+        publication_services.publication_return(publication=publication, by=lead, reason="  ")
+    publication_services.publication_return(
+        publication=publication, by=lead, reason="整改情况描述不完整"
+    )
     publication.refresh_from_db()
     assert publication.status == Publication.Status.RETURNED
     assert inspector.notifications.filter(text__contains="整改情况描述不完整").exists()
-    services.publication_resubmit(
+    publication_services.publication_resubmit(
         publication=publication, by=inspector, category="penalty", follow_up="移送执法"
     )
     publication.refresh_from_db()
@@ -131,10 +136,10 @@ def test_return_needs_a_reason_and_the_team_resubmits(publication, lead, inspect
 
 
 def test_a_correction_is_a_new_version_and_the_first_stays(publication, lead):
-    services.publication_publish(publication=publication, by=lead)
+    publication_services.publication_publish(publication=publication, by=lead)
     with pytest.raises(ValidationError):
-        services.publication_correct(publication=publication, by=lead, reason="")
-    services.publication_correct(
+        publication_services.publication_correct(publication=publication, by=lead, reason="")
+    publication_services.publication_correct(
         publication=publication, by=lead, reason="结果类别有误", category="penalty"
     )
     publication.refresh_from_db()
@@ -146,15 +151,17 @@ def test_a_correction_is_a_new_version_and_the_first_stays(publication, lead):
 
 
 def test_a_withdrawal_keeps_the_public_record_with_its_reason(publication, lead):
-    services.publication_publish(publication=publication, by=lead)
-    services.publication_withdraw(publication=publication, by=lead, reason="检查对象有误")
+    publication_services.publication_publish(publication=publication, by=lead)
+    publication_services.publication_withdraw(
+        publication=publication, by=lead, reason="检查对象有误"
+    )
     publication.refresh_from_db()
     assert publication.status == Publication.Status.WITHDRAWN
     assert publication.is_public and publication.withdrawn_reason == "检查对象有误"
     with pytest.raises(ValidationError):
-        services.publication_correct(publication=publication, by=lead, reason="x")
+        publication_services.publication_correct(publication=publication, by=lead, reason="x")
     with pytest.raises(ValidationError):
-        services.publication_publish(publication=publication, by=lead)
+        publication_services.publication_publish(publication=publication, by=lead)
 
 
 @pytest.mark.parametrize(
@@ -167,13 +174,13 @@ def test_a_withdrawal_keeps_the_public_record_with_its_reason(publication, lead)
 )
 def test_forbidden_transitions_from_pending_are_refused(publication, lead, action, kwargs):
     if action == "publication_return":
-        services.publication_return(publication=publication, by=lead, reason="先退回")
+        publication_services.publication_return(publication=publication, by=lead, reason="先退回")
     with pytest.raises(ValidationError):
-        getattr(services, action)(publication=publication, by=lead, **kwargs)
+        getattr(publication_services, action)(publication=publication, by=lead, **kwargs)
 
 
 def test_hazard_counts_follow_the_hazards_after_publication(publication, lead, general):
-    services.publication_publish(publication=publication, by=lead)
+    publication_services.publication_publish(publication=publication, by=lead)
     assert result_hazard_counts(publication.inspection)["general"]["open"] == 1
     general.status = Hazard.Status.CLOSED
     general.save()
@@ -184,7 +191,7 @@ def test_hazard_counts_follow_the_hazards_after_publication(publication, lead, g
 
 
 def test_history_records_who_published(publication, lead):
-    services.publication_publish(publication=publication, by=lead)
+    publication_services.publication_publish(publication=publication, by=lead)
     publication.refresh_from_db()
     assert publication.history.first().history_user == lead
     assert publication.current.history.first().history_user == lead
@@ -193,14 +200,14 @@ def test_history_records_who_published(publication, lead):
 def test_the_proposed_category_follows_the_hazards(
     finished, world, lead, inspector, inspector2, onsite_template
 ):
-    from inspections.services.publications import proposed_category
+    from inspections.publication.services import proposed_category
 
     assert proposed_category(finished) == Publication.Category.ORDERED
     for hazard in finished.hazards.all():
         hazard.status = Hazard.Status.CLOSED
         hazard.save()
     assert proposed_category(finished) == Publication.Category.CORRECTED
-    clean = services.case_open(
+    clean = onsite_services.case_open(
         facility=world["facility"],
         complaint="复核",
         inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
@@ -211,7 +218,7 @@ def test_the_proposed_category_follows_the_hazards(
 
 
 def test_a_published_version_cannot_be_edited_in_place(publication, lead):
-    services.publication_publish(publication=publication, by=lead)
+    publication_services.publication_publish(publication=publication, by=lead)
     publication.refresh_from_db()
     version = publication.current
     version.content = {**version.content, "follow_up": "悄悄修改"}
@@ -224,7 +231,7 @@ def test_a_published_version_cannot_be_edited_in_place(publication, lead):
 def test_the_public_copy_of_a_photo_is_stamped_without_the_inspectors_name(
     publication, lead, finished, monkeypatch
 ):
-    from inspections import photos
+    from inspections.onsite import photos
 
     stamps, process = [], photos.process
 
@@ -234,7 +241,7 @@ def test_the_public_copy_of_a_photo_is_stamped_without_the_inspectors_name(
 
     monkeypatch.setattr(photos, "process", spy)
     photo = Photo.objects.filter(inspection=finished).first()
-    services.publication_publish(
+    publication_services.publication_publish(
         publication=publication, by=lead, photos=[photo], no_person_confirmed=True
     )
     [lines] = stamps

@@ -6,9 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from checklists.scoring import Result
-from inspections import services
-from inspections.models import Hazard, Publication
-from inspections.services.publications import categories_allowed
+from inspections.hazards.models import Hazard
+from inspections.onsite import services as onsite_services
+from inspections.publication import services as publication_services
+from inspections.publication.models import Publication
+from inspections.publication.services import categories_allowed
 
 from .conftest import finish_case, make_template
 from .test_onsite import answer, sign_and_confirm
@@ -19,7 +21,7 @@ Category = Publication.Category
 @pytest.fixture
 def published(finished, lead):
     """Published as proposed: two open hazards, rectification ordered."""
-    services.publication_publish(publication=finished.publication, by=lead)
+    publication_services.publication_publish(publication=finished.publication, by=lead)
     finished.publication.refresh_from_db()
     return finished.publication
 
@@ -38,7 +40,7 @@ def test_it_refuses_to_correct_a_result_with_open_hazards_to_a_category_that_den
     published, lead, category, label
 ):
     with pytest.raises(ValidationError, match=f"“{label}”与本次检查的隐患不符"):
-        services.publication_correct(
+        publication_services.publication_correct(
             publication=published, by=lead, reason="类别更正", category=category
         )
     published.refresh_from_db()
@@ -48,16 +50,16 @@ def test_it_refuses_to_correct_a_result_with_open_hazards_to_a_category_that_den
 
 def test_it_refuses_to_publish_a_result_with_open_hazards_as_nothing_found(finished, lead):
     with pytest.raises(ValidationError, match="可选：发现问题责令整改 / 移送处罚"):
-        services.publication_publish(
+        publication_services.publication_publish(
             publication=finished.publication, by=lead, category=Category.NONE_FOUND
         )
 
 
 def test_it_refuses_the_team_a_resubmission_that_denies_the_hazards(finished, lead, inspector):
     publication = finished.publication
-    services.publication_return(publication=publication, by=lead, reason="请核对类别")
+    publication_services.publication_return(publication=publication, by=lead, reason="请核对类别")
     with pytest.raises(ValidationError, match="未发现问题"):
-        services.publication_resubmit(
+        publication_services.publication_resubmit(
             publication=publication, by=inspector, category=Category.NONE_FOUND, follow_up=""
         )
 
@@ -66,8 +68,10 @@ def test_it_refuses_the_team_a_resubmission_that_denies_the_hazards(finished, le
 def test_it_refuses_problems_found_when_the_inspection_found_none(clean, lead, category):
     assert categories_allowed(clean) == [Category.NONE_FOUND]
     with pytest.raises(ValidationError, match="可选：未发现问题"):
-        services.publication_publish(publication=clean.publication, by=lead, category=category)
-    services.publication_publish(publication=clean.publication, by=lead)
+        publication_services.publication_publish(
+            publication=clean.publication, by=lead, category=category
+        )
+    publication_services.publication_publish(publication=clean.publication, by=lead)
     clean.publication.refresh_from_db()
     assert clean.publication.current.category == Category.NONE_FOUND
 
@@ -82,7 +86,7 @@ def test_once_the_hazards_are_fixed_a_correction_may_say_corrected(published, le
         Category.ORDERED,
         Category.PENALTY,
     ]
-    services.publication_correct(
+    publication_services.publication_correct(
         publication=published, by=lead, reason="已整改销号", category=Category.CORRECTED
     )
     published.refresh_from_db()
@@ -104,18 +108,18 @@ def test_an_inspection_that_registered_a_hazard_never_reads_compliant(
             ("W-02", "是否建立消防安全制度？", {"hazard": "none", "weight": 20}),
         ],
     )
-    inspection = services.case_open(
+    inspection = onsite_services.case_open(
         facility=world["facility"],
         complaint="群众来电反映疏散通道堵塞。",
         inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
         templates=[template],
         by=lead,
     )
-    inspection = services.inspection_start(inspection=inspection, by=inspector)
+    inspection = onsite_services.inspection_start(inspection=inspection, by=inspector)
     answer(inspection, "W-01", "fail", inspector, note="通道堆放杂物")
     answer(inspection, "W-02", "pass", inspector)
     sign_and_confirm(inspection, inspector, inspector2)
-    finished = services.inspection_finish(inspection=inspection, by=inspector)
+    finished = onsite_services.inspection_finish(inspection=inspection, by=inspector)
     assert finished.score > template.versions.get().pass_threshold
     assert finished.hazards.count() == 1
     assert finished.result == Result.BASIC

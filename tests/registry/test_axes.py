@@ -124,7 +124,7 @@ def request_with(remote, forwarded=None):
 
 
 def test_with_two_proxies_the_client_is_the_second_address_from_the_right(behind_proxy):
-    from registry.clientip import client_ip
+    from core.clientip import client_ip
 
     behind_proxy.TRUSTED_PROXY_COUNT = 2
     # client -> load balancer (appends the client) -> nginx (appends the balancer) -> Django
@@ -137,7 +137,7 @@ def test_with_two_proxies_the_client_is_the_second_address_from_the_right(behind
 def test_a_forwarded_header_shorter_than_the_proxy_chain_or_garbled_is_not_trusted(
     behind_proxy,
 ):
-    from registry.clientip import client_ip
+    from core.clientip import client_ip
 
     behind_proxy.TRUSTED_PROXY_COUNT = 2
     assert client_ip(request_with("127.0.0.1", "203.0.113.5")) == "127.0.0.1"
@@ -148,7 +148,7 @@ def test_a_forwarded_header_shorter_than_the_proxy_chain_or_garbled_is_not_trust
 
 
 def test_not_behind_a_proxy_the_address_is_the_peer_whatever_the_header_says(settings):
-    from registry.clientip import client_ip
+    from core.clientip import client_ip
 
     settings.BEHIND_PROXY = False
     assert client_ip(request_with("10.0.0.1", "203.0.113.5")) == "10.0.0.1"

@@ -103,7 +103,7 @@ def facility_change(w):
 def _plan(w, approve=True):
     from datetime import date
 
-    from inspections import services as inspection_services
+    from inspections.planning import services as planning_services
     from registry.models import Department, User
 
     lead = User.objects.get(username="lead")
@@ -111,7 +111,7 @@ def _plan(w, approve=True):
     from checklists import services as checklist_services
 
     checklist_services.version_publish(version=template.versions.get())
-    plan = inspection_services.plan_save(
+    plan = planning_services.plan_save(
         values={
             "name": "范围测试计划",
             "region": w["county"],
@@ -130,7 +130,7 @@ def _plan(w, approve=True):
         by=lead,
     )
     if approve:
-        plan = inspection_services.plan_approve(plan=plan, by=lead)
+        plan = planning_services.plan_approve(plan=plan, by=lead)
     return plan, lead
 
 
@@ -143,11 +143,11 @@ def approved_plan(w):
 
 
 def _drawn(w):
-    from inspections import services as inspection_services
+    from inspections.planning import services as planning_services
 
     plan, lead = _plan(w)
-    draw = inspection_services.draw_freeze(plan=plan, by=lead)
-    return inspection_services.draw_run(draw=draw, public_entropy="1", source="test", by=lead)
+    draw = planning_services.draw_freeze(plan=plan, by=lead)
+    return planning_services.draw_run(draw=draw, public_entropy="1", source="test", by=lead)
 
 
 def drawn(w):
@@ -165,7 +165,7 @@ def _case(w):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
-    from inspections import services as inspection_services
+    from inspections.onsite import services as onsite_services
     from registry.models import User
 
     template = _checklist(w)[0]
@@ -177,21 +177,21 @@ def _case(w):
         inspector.inspector_profile,
         User.objects.get(username="inspector2").inspector_profile,
     ]
-    case = inspection_services.case_open(
+    case = onsite_services.case_open(
         facility=w["facility"],
         complaint="投诉",
         inspectors=profiles,
         templates=[template],
         by=User.objects.get(username="lead"),
     )
-    case = inspection_services.inspection_start(inspection=case, by=inspector)
+    case = onsite_services.inspection_start(inspection=case, by=inspector)
     key = f"i{template.versions.get().items.get().pk}"
-    inspection_services.answer_save(
+    onsite_services.answer_save(
         inspection=case, key=key, value="fail", base_revision=0, by=inspector
     )
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(buffer, "JPEG")
-    photo = inspection_services.photo_add(
+    photo = onsite_services.photo_add(
         inspection=case,
         key=key,
         upload=SimpleUploadedFile("p.jpg", buffer.getvalue()),
@@ -211,12 +211,12 @@ def case_photo(w):
 def _case_hazard(w):
     from django.utils import timezone
 
-    from inspections import services as inspection_services
+    from inspections.hazards import services as hazard_services
     from registry.models import User
 
     case = _case(w)[0]
     lead = User.objects.get(username="lead")
-    hazard = inspection_services.hazard_register(
+    hazard = hazard_services.hazard_register(
         facility=w["facility"],
         inspection=case,
         severity="general",
@@ -226,7 +226,7 @@ def _case_hazard(w):
         deadline_days=7,
         by=lead,
     )
-    notice = inspection_services.notice_issue(inspection=case, hazards=[hazard], by=lead)
+    notice = hazard_services.notice_issue(inspection=case, hazards=[hazard], by=lead)
     return hazard, notice
 
 
@@ -243,7 +243,7 @@ def case_publication(w):
     not finished here)."""
     from django.utils import timezone
 
-    from inspections.models import Publication
+    from inspections.publication.models import Publication
 
     publication = Publication(
         inspection=_case(w)[0], due_on=timezone.localdate(), category="ordered"
@@ -254,18 +254,17 @@ def case_publication(w):
 
 def _published(w):
     """The case inspection finished and its result published with its photo."""
-    from inspections import services as inspection_services
+    from inspections.onsite import services as onsite_services
+    from inspections.publication import services as publication_services
     from registry.models import User
 
     case, photo = _case(w)
     inspector, inspector2 = (User.objects.get(username=n) for n in ("inspector", "inspector2"))
-    inspection_services.inspection_sign(
-        inspection=case, by=inspector, signer_name="院长", typed="院长"
-    )
-    inspection_services.member_confirm(inspection=case, by=inspector)
-    inspection_services.member_confirm(inspection=case, by=inspector2)
-    case = inspection_services.inspection_finish(inspection=case, by=inspector)
-    publication = inspection_services.publication_publish(
+    onsite_services.inspection_sign(inspection=case, by=inspector, signer_name="院长", typed="院长")
+    onsite_services.member_confirm(inspection=case, by=inspector)
+    onsite_services.member_confirm(inspection=case, by=inspector2)
+    case = onsite_services.inspection_finish(inspection=case, by=inspector)
+    publication = publication_services.publication_publish(
         publication=case.publication,
         by=User.objects.get(username="lead"),
         photos=[photo],
@@ -292,7 +291,7 @@ def published_facility(w):
 
 
 def pending_photo(w):
-    from inspections.models import Photo
+    from inspections.onsite.models import Photo
 
     pk = case_publication(w)["pk"]
     return {"pk": pk, "photo_pk": Photo.objects.get(inspection__publication=pk).pk}
@@ -453,8 +452,8 @@ CASES = {
     "inspections:publication_resubmit": (case_publication, expect(405)),
     "inspections:publication_correct": (case_publication, expect(405)),
     "inspections:publication_withdraw": (case_publication, expect(405)),
-    "inspections:notifications": (None, expect(200)),
-    "inspections:notifications_read": (None, expect(405)),
+    "portal:notifications": (None, expect(200)),
+    "portal:notifications_read": (None, expect(405)),
     "reports_staff:hazard_export": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
     "reports_staff:hazard_dashboard": (
         None,

@@ -51,7 +51,8 @@ def test_demo_log_ins_work(db, client):
 
 
 def test_the_demo_has_inspections_in_every_stage(db):
-    from inspections.models import Hazard, Inspection, Photo
+    from inspections.hazards.models import Hazard
+    from inspections.onsite.models import Inspection, Photo
 
     call_command("seed_demo")
     finished = Inspection.objects.filter(status="finished")
@@ -68,7 +69,7 @@ def test_the_demo_has_inspections_in_every_stage(db):
     # 一公开: published (one corrected), withdrawn, awaiting review, past the limit.
     from django.utils import timezone
 
-    from inspections.models import Publication
+    from inspections.publication.models import Publication
 
     publications = Publication.objects.all()
     corrected = publications.get(status="published")

@@ -14,9 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inspections import services
-from inspections.models import Draw, Hazard, Plan, Publication
-from inspections.selectors import result_hazard_counts
+from inspections.hazards.models import Hazard
+from inspections.onsite import services as onsite_services
+from inspections.planning import services as planning_services
+from inspections.planning.models import Draw, Plan
+from inspections.publication import services as publication_services
+from inspections.publication.models import Publication
+from inspections.publication.selectors import result_hazard_counts
 from registry.models import ApiToken, Department
 from registry.tokens import api_token_create
 from reports import api, exports
@@ -65,19 +69,23 @@ def results(world, finished, onsite_template, inspector, inspector2, lead, other
     the other county."""
     team = (inspector, inspector2)
     returned = finish(world["facility"], onsite_template, team).publication
-    services.publication_return(publication=returned, by=lead, reason="请补充整改情况")
+    publication_services.publication_return(publication=returned, by=lead, reason="请补充整改情况")
     corrected = finish(
         world["other_facility"], onsite_template, team, fail=("S-01", "S-02"), on=date(2026, 3, 2)
     ).publication
-    services.publication_publish(publication=corrected, by=lead, follow_up="责令限期整改。")
-    services.publication_correct(
+    publication_services.publication_publish(
+        publication=corrected, by=lead, follow_up="责令限期整改。"
+    )
+    publication_services.publication_correct(
         publication=corrected, by=lead, reason="更正跟进说明", follow_up="责令限期整改，已复查。"
     )
     withdrawn = finish(world["other_facility"], onsite_template, team).publication
-    services.publication_publish(publication=withdrawn, by=lead, follow_up="不应公开的跟进说明")
-    services.publication_withdraw(publication=withdrawn, by=lead, reason="检查对象有误")
+    publication_services.publication_publish(
+        publication=withdrawn, by=lead, follow_up="不应公开的跟进说明"
+    )
+    publication_services.publication_withdraw(publication=withdrawn, by=lead, reason="检查对象有误")
     far = finish(world["far_facility"], onsite_template, team, on=date(2026, 5, 6)).publication
-    services.publication_publish(publication=far, by=other_lead)
+    publication_services.publication_publish(publication=far, by=other_lead)
     for publication in (returned, corrected, withdrawn, far):
         publication.refresh_from_db()
     return {
@@ -92,7 +100,7 @@ def results(world, finished, onsite_template, inspector, inspector2, lead, other
 def make_plan(world, template, by, *, region, notice=Plan.Notice.NOTICE, year=2026, name=None):
     """An approved plan owned by ``region`` drawing from its facilities, with the
     county's inspectors as its pool."""
-    plan = services.plan_save(
+    plan = planning_services.plan_save(
         values={
             "name": name or f"{region.name}{year}年抽查计划",
             "region": region,
@@ -116,12 +124,14 @@ def make_plan(world, template, by, *, region, notice=Plan.Notice.NOTICE, year=20
         checklists={template: True},
         by=by,
     )
-    return services.plan_approve(plan=plan, by=by)
+    return planning_services.plan_approve(plan=plan, by=by)
 
 
 def run(plan, by):
-    draw = services.draw_freeze(plan=plan, by=by)
-    return services.draw_run(draw=draw, public_entropy="12 34", source="福彩 2026001 期", by=by)
+    draw = planning_services.draw_freeze(plan=plan, by=by)
+    return planning_services.draw_run(
+        draw=draw, public_entropy="12 34", source="福彩 2026001 期", by=by
+    )
 
 
 @pytest.fixture
@@ -130,7 +140,7 @@ def plans(world, onsite_template, inspector, inspector2, lead, other_lead):  # n
     draw ran, an unannounced plan whose draw ran (not revealed while its inspections
     wait); in the other county a plan whose draw ran."""
     later = timezone.localdate().year + 1  # an inspection window still to come
-    draft = services.plan_save(
+    draft = planning_services.plan_save(
         values={
             "name": "草稿计划",
             "region": world["county"],
@@ -144,7 +154,7 @@ def plans(world, onsite_template, inspector, inspector2, lead, other_lead):  # n
         by=lead,
     )
     frozen_plan = make_plan(world, onsite_template, lead, region=world["county"], name="冻结计划")
-    frozen = services.draw_freeze(plan=frozen_plan, by=lead)
+    frozen = planning_services.draw_freeze(plan=frozen_plan, by=lead)
     noticed_plan = make_plan(world, onsite_template, lead, region=world["county"], name="告知计划")
     noticed = run(noticed_plan, lead)
     hidden_plan = make_plan(
@@ -345,10 +355,10 @@ def test_an_unannounced_draw_appears_once_every_inspection_has_started(client, p
     with time_machine.travel(datetime(hidden.plan.year, 12, 5, 10, tzinfo=SHANGHAI)):
         for inspection in inspections[:-1]:
             member = inspection.team.filter(active=True).select_related("inspector__user")[0]
-            services.inspection_start(inspection=inspection, by=member.inspector.user)
+            onsite_services.inspection_start(inspection=inspection, by=member.inspector.user)
         assert hidden.pk not in walk(client, keys["county"], "draws")
         member = inspections[-1].team.filter(active=True).select_related("inspector__user")[0]
-        services.inspection_start(inspection=inspections[-1], by=member.inspector.user)
+        onsite_services.inspection_start(inspection=inspections[-1], by=member.inspector.user)
         assert hidden.pk in walk(client, keys["county"], "draws")
         record = get(client, f"/api/draws/{hidden.pk}/", keys["county"]).json()["record"]
     assert record["secret"] == Draw.objects.get(pk=hidden.pk).secret
@@ -386,7 +396,7 @@ def test_the_api_the_public_site_and_is_revealed_agree_on_every_draw(client, pla
     after_window = datetime(hidden.plan.year + 1, 1, 1, 0, 30, tzinfo=SHANGHAI)
     with time_machine.travel(after_window, tick=False):
         assert hidden.pk not in agreed()
-        services.plan_windows_close()
+        planning_services.plan_windows_close()
         assert hidden.pk in agreed()
     assert plans["frozen"].pk not in agreed()
 

@@ -17,8 +17,11 @@ from django.utils.translation import gettext
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
-from inspections import services
-from inspections.models import IssuedDocument, Recheck
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Recheck
+from inspections.publication import documents as document_numbers
+from inspections.publication import services as publication_services
+from inspections.publication.models import IssuedDocument
 from registry.workdays import add_working_days
 from reports import documents
 from tests.conftest import SUITE_START
@@ -52,7 +55,7 @@ def zh(message, **values):
 @pytest.fixture
 def waiting(world, lead, inspector, inspector2, onsite_template):
     """Another case inspection, of the other facility, not started."""
-    return services.case_open(
+    return onsite_services.case_open(
         facility=world["other_facility"],
         complaint="投诉",
         inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
@@ -71,14 +74,14 @@ def record(started, world, inspector, inspector2, manager):
     answer_all_passing(started, inspector)
     answer(started, "S-01", "fail", inspector, note="走道堆放纸箱", location="二楼东侧疏散走道")
     answer(started, "S-02", "fail", inspector, note="未设报警系统", location="一楼护理区")
-    services.photo_add(
+    onsite_services.photo_add(
         inspection=started, key=item_key(started, "S-01"), upload=jpeg((2000, 1500)), by=inspector
     )
-    services.photo_add(
+    onsite_services.photo_add(
         inspection=started, key=item_key(started, "S-02"), upload=jpeg(), by=inspector
     )
     sign_and_confirm(started, inspector, inspector2)
-    return services.inspection_finish(inspection=started, by=inspector)
+    return onsite_services.inspection_finish(inspection=started, by=inspector)
 
 
 # ---------------------------------------------------------------- the record
@@ -184,15 +187,15 @@ def test_the_notice_lists_each_hazard_with_location_basis_action_and_deadline(re
 def reinspected(record, lead, inspector, inspector2):
     """A re-inspection of the record's open hazards: the general one fixed, the major
     one not fixed."""
-    reinspection = services.reinspection_open(
+    reinspection = onsite_services.reinspection_open(
         source=record,
         inspectors=[inspector.inspector_profile, inspector2.inspector_profile],
         by=lead,
     )
-    reinspection = services.inspection_start(inspection=reinspection, by=inspector)
+    reinspection = onsite_services.inspection_start(inspection=reinspection, by=inspector)
     for hazard in record.hazards.all():
         value = Recheck.FIXED if hazard.severity == "general" else Recheck.NOT_FIXED
-        services.answer_save(
+        onsite_services.answer_save(
             inspection=reinspection,
             key=f"h{hazard.pk}",
             value=value,
@@ -201,7 +204,7 @@ def reinspected(record, lead, inspector, inspector2):
             by=inspector,
         )
     sign_and_confirm(reinspection, inspector, inspector2)
-    return services.inspection_finish(inspection=reinspection, by=inspector)
+    return onsite_services.inspection_finish(inspection=reinspection, by=inspector)
 
 
 def test_the_reinspection_opinion_gives_each_hazard_and_the_conclusion(
@@ -242,24 +245,24 @@ def finish_drawn(inspection):
     """Take a drawn inspection (with notice) through to the end, in the plan's window."""
     members = [m.inspector.user for m in inspection.team.filter(active=True)]
     with time_machine.travel(datetime(2026, 11, 23, 10, tzinfo=SHANGHAI), tick=False):
-        services.inspection_schedule(
+        onsite_services.inspection_schedule(
             inspection=inspection, planned_date=date(2026, 12, 7), by=members[0]
         )
     with time_machine.travel(datetime(2026, 12, 7, 10, tzinfo=SHANGHAI), tick=True):
-        inspection = services.inspection_start(inspection=inspection, by=members[0])
-        services.answer_save(
+        inspection = onsite_services.inspection_start(inspection=inspection, by=members[0])
+        onsite_services.answer_save(
             inspection=inspection,
             key=item_key(inspection, "F-01"),
             value="pass",
             base_revision=0,
             by=members[0],
         )
-        services.inspection_sign(
+        onsite_services.inspection_sign(
             inspection=inspection, by=members[0], signer_name="院长", typed="院长"
         )
         for member in members:
-            services.member_confirm(inspection=inspection, by=member)
-        return services.inspection_finish(inspection=inspection, by=members[0])
+            onsite_services.member_confirm(inspection=inspection, by=member)
+        return onsite_services.inspection_finish(inspection=inspection, by=members[0])
 
 
 @pytest.fixture
@@ -268,9 +271,15 @@ def plan_results(drawn, lead):
     withdrawn, one still awaiting review."""
     inspections = list(drawn.inspections.order_by("pk")[:3])
     shown, withdrawn, pending = (finish_drawn(i) for i in inspections)
-    services.publication_publish(publication=shown.publication, by=lead, follow_up="继续跟踪")
-    services.publication_publish(publication=withdrawn.publication, by=lead, follow_up="不再公开")
-    services.publication_withdraw(publication=withdrawn.publication, by=lead, reason="检查对象有误")
+    publication_services.publication_publish(
+        publication=shown.publication, by=lead, follow_up="继续跟踪"
+    )
+    publication_services.publication_publish(
+        publication=withdrawn.publication, by=lead, follow_up="不再公开"
+    )
+    publication_services.publication_withdraw(
+        publication=withdrawn.publication, by=lead, reason="检查对象有误"
+    )
     return {"shown": shown, "withdrawn": withdrawn, "pending": pending}
 
 
@@ -320,24 +329,24 @@ def test_a_draft_plan_has_no_announcements(world, lead, published_template):
 def test_numbers_are_sequential_per_county_and_year_and_kept(
     record, waiting, world, lead, other_lead
 ):
-    first = services.document_number(kind="record", inspection=record, by=lead)
+    first = document_numbers.document_number(kind="record", inspection=record, by=lead)
     assert first == f"430602-JL-{YEAR}-0001"
-    assert services.document_number(kind="record", inspection=record, by=lead) == first
-    assert services.document_number(kind="record", inspection=waiting, by=lead) == (
+    assert document_numbers.document_number(kind="record", inspection=record, by=lead) == first
+    assert document_numbers.document_number(kind="record", inspection=waiting, by=lead) == (
         f"430602-JL-{YEAR}-0002"
     )
     # Another kind is another series; another county another counter.
-    assert services.document_number(kind="reinspection", inspection=record, by=lead) == (
+    assert document_numbers.document_number(kind="reinspection", inspection=record, by=lead) == (
         f"430602-FC-{YEAR}-0001"
     )
-    far = services.case_open(
+    far = onsite_services.case_open(
         facility=world["far_facility"],
         complaint="投诉",
         inspectors=[m.inspector for m in record.team.all()],
         templates=[record.checklists.get().version.template],
         by=other_lead,
     )
-    assert services.document_number(kind="record", inspection=far, by=None) == (
+    assert document_numbers.document_number(kind="record", inspection=far, by=None) == (
         f"430603-JL-{YEAR}-0001"
     )
     issued = IssuedDocument.objects.get(number=first)
@@ -348,11 +357,11 @@ def test_numbers_are_sequential_per_county_and_year_and_kept(
 
 def test_a_number_is_for_a_plan_or_an_inspection_as_its_kind_says(record, lead):
     with pytest.raises(ValidationError):
-        services.document_number(kind="plan", inspection=record, by=lead)
+        document_numbers.document_number(kind="plan", inspection=record, by=lead)
     with pytest.raises(ValidationError):
-        services.document_number(kind="record", by=lead)
+        document_numbers.document_number(kind="record", by=lead)
     with pytest.raises(ValidationError):
-        services.document_number(kind="nonsense", inspection=record, by=lead)
+        document_numbers.document_number(kind="nonsense", inspection=record, by=lead)
     assert not IssuedDocument.objects.exists()
 
 
@@ -413,7 +422,7 @@ def test_an_unpublished_record_links_to_the_log_in_for_its_page(record, inspecto
 
 def test_a_published_record_links_to_its_public_page(record, inspector, lead, settings):
     settings.SITE_URL = "https://safety.example.org"
-    services.publication_publish(publication=record.publication, by=lead)
+    publication_services.publication_publish(publication=record.publication, by=lead)
     record.refresh_from_db()
     public = f"https://safety.example.org/public/results/{record.publication.pk}/"
     assert documents.qr_target(record) == public
@@ -540,7 +549,7 @@ def test_the_public_pdf_exists_only_for_a_published_result(record, lead, client)
     publication = record.publication
     url = reverse("reports:result_pdf", args=[publication.pk])
     assert client.get(url).status_code == 404
-    services.publication_publish(publication=publication, by=lead, follow_up="限期整改")
+    publication_services.publication_publish(publication=publication, by=lead, follow_up="限期整改")
     response = client.get(url)
     assert response.status_code == 200
     text = squashed(response.content)
@@ -549,7 +558,7 @@ def test_the_public_pdf_exists_only_for_a_published_result(record, lead, client)
     # No inspector's name, no photo the lead did not choose: the QR code is the only image.
     assert "李喆" not in text
     assert len({image.data for image in embedded_images(response.content)}) == 1
-    services.publication_withdraw(publication=publication, by=lead, reason="对象有误")
+    publication_services.publication_withdraw(publication=publication, by=lead, reason="对象有误")
     text = squashed(client.get(url).content)
     assert "对象有误" in text
     assert "限期整改" not in text
@@ -582,7 +591,7 @@ def test_rendering_a_pdf_leaves_truncated_uploads_refused():
     evidence photo must still be refused after a document was rendered."""
     from PIL import ImageFile
 
-    from inspections import photos
+    from inspections.onsite import photos
     from reports.documents import html_to_pdf
 
     html_to_pdf("<p>x</p>")

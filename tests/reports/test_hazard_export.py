@@ -11,8 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from inspections import services
-from inspections.models import Extension
+from inspections.hazards import services
+from inspections.hazards.models import Extension
 from reports.exports import COLUMNS
 
 FOUND = date(2026, 11, 2)

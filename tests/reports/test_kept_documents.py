@@ -7,8 +7,10 @@ import os
 import pytest
 from django.urls import reverse
 
-from inspections import services
-from inspections.models import Inspection, IssuedDocument
+from inspections.hazards import services as hazard_services
+from inspections.onsite.models import Inspection
+from inspections.publication import services as publication_services
+from inspections.publication.models import IssuedDocument
 from reports import documents
 from tests.inspections.test_onsite import jpeg
 from tests.reports.test_documents import squashed
@@ -57,7 +59,7 @@ def test_a_corrected_result_gets_a_new_pdf_and_the_old_one_is_dropped(
     publication = publish(finished, lead, follow_up="第一版跟进说明")
     url = reverse("reports:result_pdf", args=[publication.pk])
     client.get(url)
-    services.publication_correct(
+    publication_services.publication_correct(
         publication=publication, by=lead, reason="跟进说明有误", follow_up="第二版跟进说明"
     )
     publication.refresh_from_db()
@@ -77,16 +79,16 @@ def test_the_public_pdf_follows_the_live_counts_and_a_withdrawal(
     url = reverse("reports:result_pdf", args=[publication.pk])
     client.get(url)
     general = finished.hazards.get(item_code="S-01")
-    services.notice_acknowledge(notice=finished.notice, by=manager)
-    services.rectification_submit(
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.rectification_submit(
         hazard=general, description="已清理通道", by=manager, uploads=[jpeg()]
     )
-    services.rectification_verify(hazard=general, accept=True, by=lead)
+    hazard_services.rectification_verify(hazard=general, accept=True, by=lead)
     client.get(url)
     assert len(renders) == 2, "a hazard closed: the counts it prints changed"
     client.get(url)
     assert len(renders) == 2
-    services.publication_withdraw(publication=publication, by=lead, reason="对象有误")
+    publication_services.publication_withdraw(publication=publication, by=lead, reason="对象有误")
     assert "对象有误" in squashed(client.get(url).content)
     assert len(renders) == 3
 

@@ -14,11 +14,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from inspections import selectors, services
-from inspections.forms import PlanForm
-from inspections.models import Hazard
+from core.timefmt import for_people, iso, local_date
+from inspections.hazards import services
+from inspections.hazards.models import Hazard
+from inspections.planning import selectors
+from inspections.planning.forms import PlanForm
 from registry.models import Region
-from registry.timefmt import for_people, iso, local_date
 from reports import exports
 from tests.inspections.conftest import make_hazard
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from inspections import services
-from inspections.models import Inspection
+from inspections.onsite.models import Inspection
+from inspections.publication import services
 from registry.models import Region, User
 from tests.conftest import add_facility
 from tests.inspections.conftest import make_hazard, make_plan

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.utils import timezone
 
-from inspections import services
-from inspections.models import Inspection
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Inspection
+from inspections.planning import services as planning_services
 from tests.inspections.conftest import make_plan
 
 KEYS = {
@@ -21,7 +22,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_a_frozen_draw_shows_only_its_commitment(plan, lead, client):
-    draw = services.draw_freeze(plan=plan, by=lead)
+    draw = planning_services.draw_freeze(plan=plan, by=lead)
 
     page = client.get(f"/public/plans/{plan.pk}/").content.decode()
     assert draw.commitment in page and draw.candidates_sha256 in page
@@ -83,12 +84,12 @@ def test_it_keeps_an_unannounced_draw_hidden_after_its_window_until_the_sweep(un
     started, *missed = list(unannounced.inspections.order_by("pk"))
     member = started.team.filter(active=True).select_related("inspector__user").first()
     with time_machine.travel(datetime(2026, 12, 10, 10, tzinfo=SHANGHAI), tick=False):
-        services.inspection_start(inspection=started, by=member.inspector.user)
+        onsite_services.inspection_start(inspection=started, by=member.inspector.user)
     # The window ended on 31 December; the sweep has not run yet.
     with time_machine.travel(datetime(2027, 1, 1, 0, 30, tzinfo=SHANGHAI), tick=False):
         assert not unannounced.is_revealed()
         assert client.get(url).status_code == 404
-        services.plan_windows_close()
+        planning_services.plan_windows_close()
         assert unannounced.is_revealed()
         assert client.get(url).status_code == 200
         page = client.get(plan_page).content.decode()
@@ -133,7 +134,7 @@ def test_a_draft_plan_is_not_public(world, lead, published_template, client):
 
 
 def test_a_void_draw_stays_public_with_its_reason(drawn, lead, client):
-    services.draw_void(draw=drawn, reason="期号录入错误", by=lead)
+    planning_services.draw_void(draw=drawn, reason="期号录入错误", by=lead)
     record = client.get(f"/public/draws/{drawn.pk}.json").json()
     assert record["status"] == "void" and record["void_reason"] == "期号录入错误"
     assert record["assignments"], "the voided result stays visible"

@@ -16,8 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inspections import services
-from inspections.models import Hazard, Photo
+from inspections.hazards import services as hazard_services
+from inspections.hazards.models import Hazard
+from inspections.onsite import services as onsite_services
+from inspections.onsite.models import Photo
+from inspections.planning import services as planning_services
+from inspections.publication import services as publication_services
 from registry.models import Region
 from reports import urls as public_urls
 from reports.views import RESULT_COLUMNS
@@ -40,7 +44,7 @@ def text(response):
 
 def publish(inspection, lead, **kwargs):
     publication = inspection.publication
-    services.publication_publish(publication=publication, by=lead, **kwargs)
+    publication_services.publication_publish(publication=publication, by=lead, **kwargs)
     publication.refresh_from_db()
     return publication
 
@@ -77,11 +81,11 @@ def published(public_home, onsite_template, team, lead):
 def unpublished(world, finished, onsite_template, team, lead):
     """A pending result (the world's facility) and a returned one (the other facility)."""
     returned = finish(world["other_facility"], onsite_template, team).publication
-    services.publication_return(publication=returned, by=lead, reason="请补充整改情况")
-    services.publication_resubmit(
+    publication_services.publication_return(publication=returned, by=lead, reason="请补充整改情况")
+    publication_services.publication_resubmit(
         publication=returned, by=team[0], category="ordered", follow_up="未公开的跟进说明"
     )
-    services.publication_return(publication=returned, by=lead, reason="仍不完整")
+    publication_services.publication_return(publication=returned, by=lead, reason="仍不完整")
     returned.refresh_from_db()
     return {"pending": finished.publication, "returned": returned}
 
@@ -217,11 +221,11 @@ def test_the_hazard_counts_follow_the_hazards_as_they_close(
     assert counts() == {"general": (1, 0), "major": (1, 0)}
     assert csv_counts() == ["1", "0", "1", "0"]
     general = finished.hazards.get(item_code="S-01")
-    services.notice_acknowledge(notice=finished.notice, by=manager)
-    services.rectification_submit(
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.rectification_submit(
         hazard=general, description="已清理通道", by=manager, uploads=[jpeg()]
     )
-    services.rectification_verify(hazard=general, accept=True, by=lead)
+    hazard_services.rectification_verify(hazard=general, accept=True, by=lead)
 
     assert counts() == {"general": (0, 1), "major": (1, 0)}
     assert csv_counts() == ["0", "1", "1", "0"]
@@ -245,7 +249,9 @@ def test_a_photo_is_shown_only_when_the_lead_chose_it(client, finished, lead):
     assert client.get(other_url).status_code == 404
 
     # A correction without the photo takes it down, from the earlier version's page too.
-    services.publication_correct(publication=publication, by=lead, reason="照片不宜公开", photos=[])
+    publication_services.publication_correct(
+        publication=publication, by=lead, reason="照片不宜公开", photos=[]
+    )
     assert client.get(chosen_url).status_code == 404
     old = text(client.get(reverse("reports:result_version", args=[publication.pk, 1])))
     assert chosen_url not in old
@@ -253,7 +259,7 @@ def test_a_photo_is_shown_only_when_the_lead_chose_it(client, finished, lead):
 
 def test_a_correction_shows_the_current_version_and_the_history(client, finished, lead):
     publication = publish(finished, lead, follow_up="第一版跟进说明")
-    services.publication_correct(
+    publication_services.publication_correct(
         publication=publication,
         by=lead,
         reason="结果类别有误",
@@ -287,7 +293,9 @@ def test_a_withdrawn_result_keeps_only_its_notice(client, finished, lead):
     publication = publish(
         finished, lead, follow_up="撤回前的跟进说明", photos=[chosen], no_person_confirmed=True
     )
-    services.publication_withdraw(publication=publication, by=lead, reason="检查对象有误")
+    publication_services.publication_withdraw(
+        publication=publication, by=lead, reason="检查对象有误"
+    )
     publication.refresh_from_db()
 
     response = client.get(reverse("reports:result_detail", args=[publication.pk]))
@@ -509,29 +517,29 @@ def drawn_result(world, lead, published_template, county_facilities, pool):
     """A published result of an unannounced routine inspection chosen by a draw."""
     from tests.inspections.conftest import make_plan
 
-    plan = services.plan_approve(
+    plan = planning_services.plan_approve(
         plan=make_plan(world, lead, published_template, notice="unannounced"), by=lead
     )
-    draw = services.draw_freeze(plan=plan, by=lead)
-    draw = services.draw_run(draw=draw, public_entropy="7", source="test", by=lead)
+    draw = planning_services.draw_freeze(plan=plan, by=lead)
+    draw = planning_services.draw_run(draw=draw, public_entropy="7", source="test", by=lead)
     inspection = draw.inspections.order_by("pk").first()
     members = [m.inspector.user for m in inspection.team.filter(active=True)]
     with time_machine.travel(datetime(2026, 12, 2, 10, tzinfo=SHANGHAI), tick=True):
-        inspection = services.inspection_start(inspection=inspection, by=members[0])
+        inspection = onsite_services.inspection_start(inspection=inspection, by=members[0])
         for item in published_template.versions.get().items.all():
-            services.answer_save(
+            onsite_services.answer_save(
                 inspection=inspection,
                 key=f"i{item.pk}",
                 value="pass",
                 base_revision=0,
                 by=members[0],
             )
-        services.inspection_sign(
+        onsite_services.inspection_sign(
             inspection=inspection, by=members[0], signer_name="刘院长", typed="刘院长"
         )
         for member in members:
-            services.member_confirm(inspection=inspection, by=member)
-        inspection = services.inspection_finish(inspection=inspection, by=members[0])
+            onsite_services.member_confirm(inspection=inspection, by=member)
+        inspection = onsite_services.inspection_finish(inspection=inspection, by=members[0])
     return publish(inspection, lead), draw
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from inspections import services
-from inspections.models import Draw
+from inspections.planning import services
+from inspections.planning.models import Draw
 from tests.inspections.conftest import make_plan
 
 VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verify_draw.py"

@@ -13,8 +13,9 @@ from django.db import OperationalError
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from inspections import services
-from inspections.models import Hazard
+from inspections.hazards import alarms as alarms
+from inspections.hazards import services as hazard_services
+from inspections.hazards.models import Hazard
 from registry.workdays import working_days_before
 from workflows.flows import HazardFlow
 from workflows.receivers import process_of
@@ -40,7 +41,7 @@ def timer(hazard):
 
 @pytest.fixture
 def rectifying(lead, finished, manager, general):
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     general.refresh_from_db()
     return general
 
@@ -117,16 +118,16 @@ def test_a_dispatcher_failing_while_firing_loses_nothing(rectifying, manager, mo
 
 def test_an_alarm_fired_twice_is_acted_on_once(rectifying, manager):
     with time_machine.travel(remind_before(rectifying) + timedelta(hours=1), tick=False):
-        assert len(services.hazard_alarms_fire(hazard=rectifying)) == 1
-        assert services.hazard_alarms_fire(hazard=rectifying) == []
+        assert len(alarms.hazard_alarms_fire(hazard=rectifying)) == 1
+        assert alarms.hazard_alarms_fire(hazard=rectifying) == []
     assert len(texts(manager, "三个工作日")) == 1
 
 
 def test_closing_the_hazard_ends_its_process_and_cancels_its_timer(rectifying, manager, inspector):
-    services.rectification_submit(
+    hazard_services.rectification_submit(
         hazard=rectifying, description="已清理", uploads=[photo()], by=manager
     )
-    services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
+    hazard_services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
     assert process_of(HazardFlow, rectifying).status == "DONE"
     assert timer(rectifying).get().status == "CANCELED"
     with time_machine.travel(at(rectifying.due_on + timedelta(days=3)), tick=False):
@@ -136,14 +137,14 @@ def test_closing_the_hazard_ends_its_process_and_cancels_its_timer(rectifying, m
 
 def test_an_approved_extension_moves_the_timer_to_the_new_date(rectifying, manager, lead):
     new_due = rectifying.due_on + timedelta(days=30)
-    request = services.extension_request(
+    request = hazard_services.extension_request(
         hazard=rectifying,
         requested_due=new_due,
         reasons="待采购",
         interim_measures="专人巡查",
         by=manager,
     )
-    services.extension_decide(extension=request, approve=True, by=lead)
+    hazard_services.extension_decide(extension=request, approve=True, by=lead)
     rectifying.refresh_from_db()
     assert timer(rectifying).get().scheduled == remind_before(rectifying)
     with time_machine.travel(at(new_due - timedelta(days=20)), tick=False):
@@ -158,7 +159,7 @@ def test_an_approved_extension_moves_the_timer_to_the_new_date(rectifying, manag
 def test_a_fix_rejected_after_the_due_date_goes_overdue_at_the_next_run(
     rectifying, manager, inspector, lead
 ):
-    services.rectification_submit(
+    hazard_services.rectification_submit(
         hazard=rectifying, description="已清理", uploads=[photo()], by=manager
     )
     late = at(rectifying.due_on + timedelta(days=2), 10)
@@ -166,7 +167,7 @@ def test_a_fix_rejected_after_the_due_date_goes_overdue_at_the_next_run(
         dispatch()  # awaiting verification: nothing to remind, the process idles
         rectifying.refresh_from_db()
         assert rectifying.status == Hazard.Status.AWAITING
-        services.rectification_verify(
+        hazard_services.rectification_verify(
             hazard=rectifying, accept=False, reason="通道仍有杂物", by=inspector
         )
         dispatch()
@@ -186,14 +187,14 @@ def test_a_late_supervision_plan_and_a_missing_progress_note_are_reminded(
     assert len(texts(manager, "逾期未报")) == 1
     opened = timezone.localdate(supervision.opened_at)
     next_month = (opened.replace(day=1) + timedelta(days=32)).replace(day=25)
-    services.notice_acknowledge(notice=finished.notice, by=manager)
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     with time_machine.travel(at(next_month, 9, 30), tick=False):
         dispatch()
         dispatch()
     assert len(texts(manager, "本月进展")) == 1
     after_note = (next_month.replace(day=1) + timedelta(days=32)).replace(day=25)
     with time_machine.travel(at(after_note - timedelta(days=20), 10), tick=False):
-        services.supervision_note_add(supervision=supervision, text="已完成招标", by=manager)
+        hazard_services.supervision_note_add(supervision=supervision, text="已完成招标", by=manager)
     with time_machine.travel(at(after_note, 9, 30), tick=False):
         dispatch()
     assert len(texts(manager, "本月进展")) == 1  # the note for that month was written

@@ -5,7 +5,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inspections.models import Hazard
+from inspections.hazards.models import Hazard
 from registry.models import Region
 from reports import exports
 

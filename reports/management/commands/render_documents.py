@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inspections.models import Inspection, Plan
+from inspections.onsite.models import Inspection
+from inspections.planning.models import Plan
 from reports import documents
 
 

@@ -1,0 +1,1 @@
+"""What every app uses: audited saving, text limits, time formats, form and page helpers."""

@@ -1,0 +1,49 @@
+"""What every staff page does the same way: a page of a long list, a service's
+refusal shown as messages on the next page."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+
+PAGE_SIZE = 25
+
+
+def page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def errors(error):
+    return error.messages if hasattr(error, "messages") else [str(error)]
+
+
+def flash(request, error):
+    """Show each message of a service's ValidationError on the next page."""
+    for message in errors(error):
+        messages.error(request, message)
+
+
+def flash_invalid(request, form, fallback):
+    """A refused form on a page that redirects: text over its limit is named with its
+    field and limit (core.limits), a refusal of the whole form (e.g. too many
+    photos) is shown as it is; any other error reads ``fallback``."""
+    too_long = [
+        message
+        for errors in form.errors.as_data().values()
+        for error in errors
+        if error.code == "max_length"
+        for message in error.messages
+    ]
+    for message in too_long + list(form.non_field_errors()) or [fallback]:
+        messages.error(request, message)
+
+
+def call(request, service, success, **kwargs):
+    """Call one service as the user; its refusal or ``success`` becomes a message on
+    the next page. Returns whether it succeeded."""
+    try:
+        service(by=request.user, **kwargs)
+    except ValidationError as error:
+        flash(request, error)
+        return False
+    messages.success(request, success)
+    return True

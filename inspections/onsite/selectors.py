@@ -1,0 +1,195 @@
+"""Reads of an inspection: its checklist parts, entries, what is missing, comparisons."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from checklists.models import Item
+from checklists.scoring import Outcome, applicable_items, outcome
+from inspections.hazards.models import Hazard
+from inspections.onsite.models import Answer, Inspection, Photo, answer_key
+
+# ---------------------------------------------------------------- inspections
+
+
+def inspection_items(inspection):
+    """[(inspection checklist, applicable items)] in checklist order, in two queries."""
+    checklists = list(inspection.checklists.select_related("version__template"))
+    by_version = defaultdict(list)
+    for item in (
+        Item.objects.filter(version_id__in=[c.version_id for c in checklists])
+        .select_related("section")
+        .order_by("section__position", "position", "pk")
+    ):
+        by_version[item.version_id].append(item)
+    return [
+        (c, applicable_items(c.version, inspection.facility, by_version[c.version_id]))
+        for c in checklists
+    ]
+
+
+def recheck_hazards(inspection):
+    """Open hazards of the facility found before this inspection: listed for re-check."""
+    return (
+        Hazard.objects.filter(facility_id=inspection.facility_id, status__in=Hazard.OPEN)
+        .exclude(inspection=inspection)
+        .order_by("due_on", "pk")
+    )
+
+
+@dataclass
+class Entry:
+    """One line of the checklist page: an item (or a hazard to re-check), its
+    answer and its photos."""
+
+    key: str
+    item: Item | None = None
+    hazard: Hazard | None = None
+    answer: Answer | None = None
+    photos: list = field(default_factory=list)
+
+    @property
+    def outcome(self):
+        if self.answer is None:
+            return None
+        if self.item is None:
+            return self.answer.value
+        return outcome(self.item, self.answer.value)
+
+    @property
+    def failed(self):
+        return self.item is not None and self.outcome == Outcome.FAILED
+
+    @property
+    def makes_hazard(self):
+        return self.failed and self.item.hazard != Item.Hazard.NONE
+
+    @property
+    def evidence(self):
+        return [p for p in self.photos if p.purpose == Photo.Purpose.EVIDENCE]
+
+    @property
+    def after(self):
+        return [p for p in self.photos if p.purpose == Photo.Purpose.AFTER]
+
+    def missing(self):
+        """Why this line stops the inspection from finishing, or None."""
+        if self.answer is None:
+            return _("not answered")
+        if self.item is None:
+            return None
+        verdict = self.outcome
+        if verdict == Outcome.FAILED and self.item.photo_on_fail and not self.evidence:
+            return _("photo required for a failed item")
+        if verdict == Outcome.PASSED and self.item.photo_on_pass and not self.evidence:
+            return _("photo required")
+        if self.answer.corrected and not self.after:
+            return _("after photo required for a hazard corrected on the spot")
+        return None
+
+
+@dataclass
+class Part:
+    title: str
+    checklist: object = None
+    entries: list = field(default_factory=list)
+
+    @property
+    def answered(self):
+        return sum(1 for e in self.entries if e.answer is not None)
+
+
+def checklist_parts(inspection):
+    """The checklist page's data: one part for the open hazards to re-check, then
+    one per checklist, each entry with its answer and photos. A fixed number of
+    queries whatever the number of items."""
+    answers = {}
+    for answer in inspection.answers.select_related("answered_by"):
+        answers[answer.key] = answer
+    photos_by_answer = defaultdict(list)
+    for photo in Photo.objects.filter(inspection=inspection).order_by("uploaded_at", "pk"):
+        photos_by_answer[photo.answer_id].append(photo)
+
+    def entry(key, **kwargs):
+        answer = answers.get(key)
+        return Entry(
+            key=key,
+            answer=answer,
+            photos=photos_by_answer.get(answer.pk, []) if answer else [],
+            **kwargs,
+        )
+
+    parts = []
+    if inspection.status == Inspection.Status.FINISHED:
+        # The record as it was: the hazards it re-checked, whatever they are now.
+        rechecked = [a.rechecked_hazard_id for a in answers.values() if a.rechecked_hazard_id]
+        hazards = list(Hazard.objects.filter(pk__in=rechecked).order_by("due_on", "pk"))
+    else:
+        hazards = list(recheck_hazards(inspection))
+    if hazards:
+        parts.append(
+            Part(
+                title=_("Open hazards to re-check"),
+                entries=[entry(answer_key(hazard_id=h.pk), hazard=h) for h in hazards],
+            )
+        )
+    for checklist, items in inspection_items(inspection):
+        parts.append(
+            Part(
+                title=str(checklist.version.template.title),
+                checklist=checklist,
+                entries=[entry(answer_key(item_id=i.pk), item=i) for i in items],
+            )
+        )
+    return parts
+
+
+def missing(inspection, parts=None):
+    """What stops the inspection from finishing, one readable line each.
+
+    Re-checking earlier hazards is required on a re-inspection and optional
+    otherwise.
+    """
+    lines = []
+    required_recheck = inspection.kind == Inspection.Kind.REINSPECTION
+    for part in parts if parts is not None else checklist_parts(inspection):
+        for entry in part.entries:
+            if entry.hazard is not None and not required_recheck and entry.answer is None:
+                continue
+            reason = entry.missing()
+            if reason:
+                label = entry.item.code if entry.item else entry.hazard.register_no
+                lines.append(f"{label}：{reason}")
+    return lines
+
+
+def _outcomes(inspection):
+    if inspection is None:
+        return {}
+    rows = {}
+    for answer in inspection.answers.exclude(item=None).select_related("item"):
+        rows[answer.item.code] = (answer.item, outcome(answer.item, answer.value))
+    return rows
+
+
+def compare_rows(self_inspection, official):
+    """Item-by-item rows of a self-inspection beside an official inspection,
+    matched by item code; ``disagree`` where both answered and differ."""
+    mine, theirs = _outcomes(self_inspection), _outcomes(official)
+    rows = []
+    for code in list(theirs) + [c for c in mine if c not in theirs]:
+        item = (theirs.get(code) or mine.get(code))[0]
+        own = mine.get(code, (None, None))[1]
+        other = theirs.get(code, (None, None))[1]
+        rows.append(
+            {
+                "code": code,
+                "question": item.question,
+                "self": own,
+                "official": other,
+                "disagree": own is not None and other is not None and own != other,
+            }
+        )
+    rows.sort(key=lambda r: (not r["disagree"], r["code"]))
+    return rows

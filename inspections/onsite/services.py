@@ -1,0 +1,705 @@
+"""Writes for the inspection itself: opening one, notice, start on site, answers
+and photos, the team's confirmation, the facility's signature, and finishing,
+which scores the record and registers its hazards."""
+
+import base64
+import binascii
+import io
+import math
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from checklists.models import Item
+from checklists.scoring import Outcome, Result, joint_score, outcome
+from core import limits
+from core.audited import save_with_history
+from core.timefmt import for_people
+from inspections import policy
+from inspections.access import can_work_on
+from inspections.common import _user, notify, notify_managers
+from inspections.hazards.models import Hazard, Rectification
+from inspections.hazards.services import (
+    _hazard_source,
+    emit_hazard,
+    hazard_register,
+    notice_issue,
+    rectification_verify,
+)
+from inspections.onsite import photos, selectors
+from inspections.onsite.models import (
+    Answer,
+    EvidenceAccess,
+    Inspection,
+    InspectionChecklist,
+    Photo,
+    Recheck,
+    TeamMember,
+)
+from inspections.onsite.photos import photo_store, removing_files_on_failure
+from inspections.publication.services import publication_open
+from inspections.signals import inspection_changed
+from registry.models import ConflictOfInterest
+from registry.workdays import add_working_days
+
+NOTICE_WORKING_DAYS = 3
+SIGNATURE_MAX_BYTES = 200_000
+# How long a case-triggered or re-inspection stays open for the team to go.
+OPEN_WINDOW_DAYS = 14
+
+
+class AnswerConflict(ValidationError):
+    """Someone saved this answer since the page was loaded; ``current`` is theirs."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(
+            _("%(name)s changed this answer meanwhile. Their answer is shown; yours was not saved.")
+            % {"name": current.answered_by.display_name}
+        )
+
+
+def _emit(inspection, event, by):
+    inspection_changed.send(sender=Inspection, inspection=inspection, event=event, by=by)
+
+
+def _locked(inspection):
+    return Inspection.objects.select_for_update().select_related("facility").get(pk=inspection.pk)
+
+
+def _require_worker(inspection, by):
+    if not can_work_on(inspection, by):
+        raise ValidationError(_("Only the inspection team can do this."))
+
+
+def _require_in_progress(inspection):
+    if inspection.status != Inspection.Status.IN_PROGRESS:
+        raise ValidationError(_("The inspection is not under way."))
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _check_team(facility, inspectors):
+    if len(set(inspectors)) < 2:
+        raise ValidationError(_("An inspection needs at least two inspectors."))
+    conflicted = ConflictOfInterest.objects.filter(
+        facility=facility, inspector__in=inspectors
+    ).select_related("inspector__user")
+    for conflict in conflicted:
+        raise ValidationError(
+            _("%(name)s must withdraw from this facility: %(reason)s")
+            % {"name": conflict.inspector.user.display_name, "reason": conflict.reason}
+        )
+
+
+def _current_versions(templates):
+    versions = []
+    for template in templates:
+        version = template.current_version
+        if version is None:
+            raise ValidationError(
+                _("The checklist %(title)s has no published version.") % {"title": template.title}
+            )
+        versions.append(version)
+    if not versions:
+        raise ValidationError(_("Choose at least one checklist."))
+    return versions
+
+
+def _open(*, facility, kind, versions, inspectors, by, **fields):
+    today = timezone.localdate()
+    inspection = save_with_history(
+        Inspection(
+            facility=facility,
+            kind=kind,
+            window_start=today,
+            window_end=today + timedelta(days=OPEN_WINDOW_DAYS),
+            created_by=_user(by),
+            **fields,
+        ),
+        by=by,
+    )
+    for version in versions:
+        save_with_history(InspectionChecklist(inspection=inspection, version=version), by=by)
+    for position, profile in enumerate(inspectors):
+        save_with_history(
+            TeamMember(inspection=inspection, inspector=profile, position=position), by=by
+        )
+        notify(
+            user=profile.user,
+            text=_("You are on the team of a %(kind)s of %(facility)s.")
+            % {"kind": inspection.get_kind_display(), "facility": facility.name},
+            url=inspection.get_absolute_url(),
+            by=by,
+        )
+    _emit(inspection, "opened", by)
+    return inspection
+
+
+@transaction.atomic
+def case_open(*, facility, complaint, inspectors, templates, by):
+    """A case-triggered inspection (个案检查) from a complaint or lead: unannounced,
+    the team may go at once."""
+    policy.require(policy.case_open_refusal(by, facility))
+    complaint = limits.text(complaint, limit=limits.TEXT, label=_("Complaint or lead"))
+    if not complaint:
+        raise ValidationError(_("Describe the complaint or lead."))
+    _check_team(facility, inspectors)
+    return _open(
+        facility=facility,
+        kind=Inspection.Kind.CASE,
+        versions=_current_versions(templates),
+        inspectors=inspectors,
+        by=by,
+        unannounced=True,
+        source_note=complaint,
+    )
+
+
+@transaction.atomic
+def reinspection_open(*, source, inspectors, by):
+    """A re-inspection (复查) of the facility's open hazards, following ``source``."""
+    source = Inspection.objects.select_related("facility").get(pk=source.pk)
+    policy.require(policy.reinspection_open_refusal(by, source))
+    _check_team(source.facility, inspectors)
+    return _open(
+        facility=source.facility,
+        kind=Inspection.Kind.REINSPECTION,
+        versions=[],
+        inspectors=inspectors,
+        by=by,
+        source_inspection=source,
+    )
+
+
+@transaction.atomic
+def self_open(*, facility, templates, by):
+    """A self-inspection (自查): the manager answers the checklists on their own
+    facility; it is under way at once."""
+    policy.require(policy.self_open_refusal(by, facility))
+    inspection = _open(
+        facility=facility,
+        kind=Inspection.Kind.SELF,
+        versions=_current_versions(templates),
+        inspectors=[],
+        by=by,
+    )
+    inspection.start()
+    inspection.started_at = timezone.now()
+    inspection.started_by = _user(by)
+    save_with_history(inspection, by=by)
+    _emit(inspection, "started", by)
+    return inspection
+
+
+# ---------------------------------------------------------------- notice and start
+
+
+@transaction.atomic
+def inspection_schedule(*, inspection, planned_date, by):
+    """Set the visit date of an inspection with notice and tell the facility:
+    at least three working days ahead."""
+    inspection = _locked(inspection)
+    _require_worker(inspection, by)
+    if not inspection.needs_notice:
+        raise ValidationError(_("This inspection is unannounced: the facility is not told."))
+    if inspection.status != Inspection.Status.SCHEDULED:
+        raise ValidationError(_("Only an inspection not yet started can be scheduled."))
+    earliest = add_working_days(timezone.localdate(), NOTICE_WORKING_DAYS).date
+    if planned_date < earliest:
+        raise ValidationError(
+            _("Notice must be given 3 working days ahead: the earliest date is %(date)s.")
+            % {"date": earliest.isoformat()}
+        )
+    if not inspection.window_start <= planned_date <= inspection.window_end:
+        raise ValidationError(
+            _("Choose a date within the plan's window, %(start)s to %(end)s.")
+            % {
+                "start": inspection.window_start.isoformat(),
+                "end": inspection.window_end.isoformat(),
+            }
+        )
+    inspection.planned_date = planned_date
+    inspection.notified_at = timezone.now()
+    save_with_history(inspection, by=by)
+    notify_managers(
+        facility=inspection.facility,
+        text=_("Your facility %(facility)s will be inspected on %(date)s.")
+        % {"facility": inspection.facility.name, "date": planned_date.isoformat()},
+        url=inspection.get_absolute_url(),
+        by=by,
+    )
+    _emit(inspection, "scheduled", by)
+    return inspection
+
+
+def _coordinate(value, limit):
+    """A latitude or longitude the phone sent, or None for anything else (empty,
+    text, NaN, infinity, out of range): the location is kept when it can be."""
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or not -limit <= number <= limit:
+        return None
+    return number.quantize(Decimal("0.000001"))
+
+
+def _accuracy(value):
+    """The location's accuracy in whole metres (0 to 100 km), or None."""
+    try:
+        metres = float(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0, min(int(metres), 100_000)) if math.isfinite(metres) else None
+
+
+@transaction.atomic
+def inspection_start(*, inspection, by, latitude=None, longitude=None, accuracy=None):
+    """A team member starts on site. The phone's location is kept when given."""
+    inspection = _locked(inspection)
+    _require_worker(inspection, by)
+    if inspection.status != Inspection.Status.SCHEDULED:
+        raise ValidationError(_("This inspection has already started or was cancelled."))
+    today = timezone.localdate()
+    if inspection.needs_notice:
+        if not inspection.notified_at:
+            raise ValidationError(_("Set the date and notify the facility before starting."))
+        if today < inspection.planned_date:
+            raise ValidationError(
+                _("The facility was told %(date)s; start on that day.")
+                % {"date": inspection.planned_date.isoformat()}
+            )
+    if not inspection.may_start_on(today):
+        raise ValidationError(
+            _("This inspection can only start within its plan's window, %(start)s to %(end)s.")
+            % {
+                "start": inspection.window_start.isoformat(),
+                "end": inspection.window_end.isoformat(),
+            }
+        )
+    inspection.start()
+    inspection.started_at = timezone.now()
+    inspection.started_by = _user(by)
+    inspection.start_latitude = _coordinate(latitude, 90)
+    inspection.start_longitude = _coordinate(longitude, 180)
+    if inspection.start_latitude is not None and inspection.start_longitude is not None:
+        inspection.start_accuracy = _accuracy(accuracy)
+    else:
+        inspection.start_latitude = inspection.start_longitude = None
+    save_with_history(inspection, by=by)
+    notify_managers(
+        facility=inspection.facility,
+        text=_("Inspectors have started an inspection of %(facility)s on site.")
+        % {"facility": inspection.facility.name},
+        url=inspection.get_absolute_url(),
+        by=by,
+    )
+    _emit(inspection, "started", by)
+    return inspection
+
+
+# ---------------------------------------------------------------- answers and photos
+
+
+def _target(inspection, key):
+    """The item or hazard an answer key names, within this inspection only."""
+    kind, pk = (key or "")[:1], (key or "")[1:]
+    if not pk.isdigit():
+        raise ValidationError(_("Unknown checklist item."))
+    if kind == "i":
+        for _checklist, items in selectors.inspection_items(inspection):
+            for item in items:
+                if item.pk == int(pk):
+                    return item, None
+    elif kind == "h":
+        hazard = selectors.recheck_hazards(inspection).filter(pk=int(pk)).first()
+        if hazard:
+            return None, hazard
+    raise ValidationError(_("Unknown checklist item."))
+
+
+def _valid_value(item, value):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(_("Give an answer."))
+    if item is None:
+        if value not in Recheck.values:
+            raise ValidationError(_("Choose fixed, partly fixed or not fixed."))
+        return value
+    if value == Outcome.NOT_APPLICABLE:
+        return value
+    if item.answer_type == Item.AnswerType.PASS_FAIL and value not in ("pass", "fail"):
+        raise ValidationError(_("Choose pass, fail or not applicable."))
+    if item.answer_type == Item.AnswerType.NUMBER:
+        try:
+            finite = Decimal(value).is_finite()
+        except InvalidOperation:
+            finite = False
+        if not finite:
+            raise ValidationError(_("Enter a number."))
+    if item.answer_type == Item.AnswerType.CHOICE and value not in {
+        c.get("value") for c in item.choices
+    }:
+        raise ValidationError(_("Choose one of the listed answers."))
+    return limits.text(value, limit=limits.LINE, label=_("Answer"))
+
+
+def _clear_confirmations(inspection, by):
+    """A change to the record voids what was confirmed and signed for."""
+    for member in inspection.team.exclude(confirmed_at=None):
+        member.confirmed_at = None
+        save_with_history(member, by=by, reason="answers changed")
+    if inspection.signed_at:
+        inspection.signer_name = inspection.signature_text = inspection.signature_image = ""
+        inspection.signature_refused = False
+        inspection.signature_note = ""
+        inspection.signed_at = None
+        save_with_history(inspection, by=by, reason="answers changed")
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    inspection,
+    key,
+    value,
+    base_revision,
+    by,
+    note="",
+    location="",
+    deadline_days=None,
+    corrected=False,
+):
+    """Save one answer on its own. ``base_revision`` is the revision the page
+    showed (0 for none): if someone saved since, :class:`AnswerConflict`."""
+    inspection = _locked(inspection)
+    _require_worker(inspection, by)
+    _require_in_progress(inspection)
+    item, hazard = _target(inspection, key)
+    value = _valid_value(item, value)
+    note = limits.text(note, limit=limits.TEXT, label=_("Note"))
+    location = limits.text(location, limit=limits.LINE, label=_("Exact location"))
+    failed = item is not None and outcome(item, value) == Outcome.FAILED
+    makes_hazard = failed and item.hazard != Item.Hazard.NONE
+    if makes_hazard and deadline_days not in (None, ""):
+        try:
+            deadline_days = int(deadline_days)
+        except (TypeError, ValueError):
+            raise ValidationError(_("Enter the deadline as a number of working days.")) from None
+        if deadline_days < 0:
+            raise ValidationError(_("Enter the deadline as a number of working days."))
+        if deadline_days > item.deadline_days:
+            raise ValidationError(
+                _("The deadline may be shortened, never lengthened: at most %(days)s working days.")
+                % {"days": item.deadline_days}
+            )
+    else:
+        deadline_days = None
+    corrected = bool(corrected) and makes_hazard
+    if corrected and item.hazard == Item.Hazard.MAJOR:
+        raise ValidationError(_("A major hazard cannot be closed as corrected on the spot."))
+    if corrected and inspection.is_self:
+        # Only an independent check closes a hazard; the facility cannot close its own.
+        raise ValidationError(_("A self-inspection cannot close a hazard on the spot."))
+    lookup = {"item": item} if item else {"rechecked_hazard": hazard}
+    answer = Answer.objects.select_for_update().filter(inspection=inspection, **lookup).first()
+    stored = answer.revision if answer else 0
+    try:
+        base_revision = int(base_revision or 0)
+    except (TypeError, ValueError):
+        base_revision = -1
+    if base_revision != stored:
+        if answer is None:
+            raise ValidationError(_("The page is out of date. Reload it."))
+        raise AnswerConflict(answer)
+    if answer is None:
+        answer = Answer(inspection=inspection, revision=0, **lookup)
+    answer.value = value
+    answer.note = note
+    answer.location = location if failed or hazard else ""
+    answer.deadline_days = deadline_days
+    answer.corrected = corrected
+    answer.revision += 1
+    answer.answered_by = by
+    answer.answered_at = timezone.now()
+    save_with_history(answer, by=by)
+    _clear_confirmations(inspection, by)
+    return answer
+
+
+def _stamp_lines(inspection, by, received):
+    return [
+        for_people(received),
+        inspection.facility.name,
+        by.display_name,
+    ]
+
+
+def photo_add(*, inspection, key, upload, by, purpose=Photo.Purpose.EVIDENCE):
+    """Attach a photo to an answer, stamped with the time the server received it
+    (never the camera's claim). The upload is checked by content and processed
+    before anything is stored or locked; a refused file leaves nothing behind, and
+    the files go again if the database write fails."""
+    data = photos.read_upload(upload)
+    received = timezone.now()
+    processed = photos.process(data, stamp_lines=_stamp_lines(inspection, by, received))
+    return removing_files_on_failure(
+        _photo_save,
+        inspection=inspection,
+        key=key,
+        processed=processed,
+        purpose=purpose,
+        received=received,
+        by=by,
+    )
+
+
+@transaction.atomic
+def _photo_save(*, inspection, key, processed, purpose, received, by, saved):
+    inspection = _locked(inspection)
+    _require_worker(inspection, by)
+    _require_in_progress(inspection)
+    item, hazard = _target(inspection, key)
+    lookup = {"item": item} if item else {"rechecked_hazard": hazard}
+    answer = Answer.objects.filter(inspection=inspection, **lookup).first()
+    if answer is None:
+        raise ValidationError(_("Answer the item before adding a photo."))
+    if purpose == Photo.Purpose.AFTER and not answer.corrected:
+        raise ValidationError(_("An after photo belongs to a hazard corrected on the spot."))
+    photo = photo_store(
+        processed=processed,
+        folder=str(inspection.pk),
+        saved=saved,
+        by=by,
+        facility=inspection.facility,
+        inspection=inspection,
+        answer=answer,
+        purpose=purpose,
+        received_at=received,
+    )
+    _clear_confirmations(inspection, by)
+    return photo
+
+
+def photo_viewed(*, photo, variant, by):
+    """Log that ``by`` saw a derivative of ``photo`` (the evidence access log)."""
+    return save_with_history(EvidenceAccess(photo=photo, user=by, variant=variant), by=by)
+
+
+# ---------------------------------------------------------------- finishing
+
+
+@transaction.atomic
+def member_confirm(*, inspection, by):
+    """A team member confirms the record as it stands (each member, in turn)."""
+    inspection = _locked(inspection)
+    _require_in_progress(inspection)
+    member = inspection.team.filter(active=True, inspector__user=by).first()
+    if member is None:
+        raise ValidationError(_("Only a member of the team can confirm the record."))
+    missing = selectors.missing(inspection)
+    if missing:
+        raise ValidationError([_("The record is not complete:")] + missing)
+    member.confirmed_at = timezone.now()
+    save_with_history(member, by=by)
+    return member
+
+
+def _signature_png(data_url):
+    prefix = "data:image/png;base64,"
+    if not data_url:
+        return ""
+    if not data_url.startswith(prefix):
+        raise ValidationError(_("The drawn signature could not be read. Draw it again."))
+    try:
+        raw = base64.b64decode(data_url[len(prefix) :], validate=True)
+        if len(raw) > SIGNATURE_MAX_BYTES:
+            raise ValidationError(_("The drawn signature is too large. Draw it again."))
+        with Image.open(io.BytesIO(raw), formats=["PNG"]) as image:
+            image.verify()
+    except (binascii.Error, UnidentifiedImageError, OSError, SyntaxError):
+        raise ValidationError(_("The drawn signature could not be read. Draw it again.")) from None
+    return data_url
+
+
+@transaction.atomic
+def inspection_sign(*, inspection, by, signer_name="", typed="", drawn="", refused=False, note=""):
+    """The facility's representative acknowledges receipt (签收) on the inspector's
+    phone, or refuses (拒签), which the team records with the circumstances."""
+    inspection = _locked(inspection)
+    _require_in_progress(inspection)
+    if inspection.is_self or not can_work_on(inspection, by):
+        raise ValidationError(_("Only the inspection team records the facility's signature."))
+    signer_name = limits.text(
+        signer_name, limit=limits.NAME, label=_("Name of the facility's representative")
+    )
+    typed = limits.text(typed, limit=limits.NAME, label=_("Typed signature"))
+    note = limits.text(note, limit=limits.SHORT, label=_("Circumstances of the refusal"))
+    if refused:
+        if not note:
+            raise ValidationError(_("Record who refused to sign and what was said."))
+        typed, drawn = "", ""
+    else:
+        if not signer_name:
+            raise ValidationError(_("Enter the name of the facility's representative."))
+        drawn = _signature_png(drawn)
+        if not typed and not drawn:
+            raise ValidationError(_("Draw or type the signature."))
+    inspection.signer_name = signer_name
+    inspection.signature_text = typed
+    inspection.signature_image = drawn
+    inspection.signature_refused = bool(refused)
+    inspection.signature_note = note
+    inspection.signed_at = timezone.now()
+    save_with_history(inspection, by=by)
+    return inspection
+
+
+def _apply_rechecks(inspection, by):
+    """Re-checks on site decide what waits for verification; a general hazard found
+    fixed is closed by the re-checking inspectors even without a submitted fix."""
+    for answer in inspection.answers.exclude(rechecked_hazard=None).select_related(
+        "rechecked_hazard"
+    ):
+        hazard = answer.rechecked_hazard
+        if hazard.status == Hazard.Status.AWAITING and hazard.rectifications.filter(
+            decision=Rectification.Decision.PENDING
+        ):
+            fixed = answer.value == Recheck.FIXED
+            rectification_verify(
+                hazard=hazard,
+                accept=fixed,
+                by=by,
+                reason=""
+                if fixed
+                else _("Re-check on site (%(inspection)s): %(result)s. %(note)s")
+                % {
+                    "inspection": inspection.pk,
+                    "result": Recheck(answer.value).label,
+                    "note": answer.note,
+                },
+            )
+        elif (
+            answer.value == Recheck.FIXED
+            and hazard.severity == Hazard.Severity.GENERAL
+            and hazard.status
+            in (Hazard.Status.REGISTERED, Hazard.Status.RECTIFYING, Hazard.Status.OVERDUE)
+        ):
+            hazard.close_on_recheck()
+            hazard.closed_at = inspection.finished_at
+            hazard.closed_by = _user(by)
+            save_with_history(hazard, by=by)
+            emit_hazard(hazard, "changed", by)
+
+
+@transaction.atomic
+def inspection_finish(*, inspection, by):
+    """Close the record: every answer and photo given, the team confirmed, the
+    facility signed or refused. Scores it and registers each failed item as a hazard."""
+    inspection = _locked(inspection)
+    _require_worker(inspection, by)
+    _require_in_progress(inspection)
+    missing = selectors.missing(inspection)
+    if missing:
+        raise ValidationError([_("The record is not complete:")] + missing)
+    if not inspection.is_self:
+        waiting = [
+            m.inspector.user.display_name
+            for m in inspection.team.filter(active=True, confirmed_at=None).select_related(
+                "inspector__user"
+            )
+        ]
+        if waiting:
+            raise ValidationError(
+                _("Waiting for the confirmation of: %(names)s") % {"names": "、".join(waiting)}
+            )
+        if not inspection.is_signed:
+            raise ValidationError(_("Record the facility's signature or its refusal first."))
+    parts = selectors.inspection_items(inspection)
+    answers = {a.item_id: a for a in inspection.answers.exclude(item=None)}
+    scored = []
+    for checklist, items in parts:
+        values = {i.code: answers[i.pk].value for i in items if i.pk in answers}
+        scored.append((checklist.version, items, values))
+    per_template, combined = joint_score(scored)
+    # Each failed item that makes a hazard is registered below.
+    to_register = [
+        (checklist, item, answers[item.pk])
+        for checklist, items in parts
+        for item in items
+        if item.hazard != Item.Hazard.NONE
+        and outcome(item, answers[item.pk].value) == Outcome.FAILED
+    ]
+    scored_weight = sum(s.scored_weight for _v, s in per_template)
+    passed_weight = sum(s.passed_weight for _v, s in per_template)
+    if inspection.kind == Inspection.Kind.REINSPECTION:
+        # A re-inspection is judged on its re-checks: the share fixed, and the worst one.
+        rechecks = list(
+            inspection.answers.exclude(rechecked_hazard=None).values_list("value", flat=True)
+        )
+        scored_weight += len(rechecks)
+        passed_weight += rechecks.count(Recheck.FIXED)
+        if Recheck.NOT_FIXED in rechecks:
+            combined = Result.FAIL
+        elif Recheck.PARTLY in rechecks and combined == Result.PASS:
+            combined = Result.BASIC
+    inspection.score = (
+        (Decimal(100) * passed_weight / scored_weight).quantize(Decimal("0.1"))
+        if scored_weight
+        else Decimal(100)
+    )
+    if to_register and combined == Result.PASS:
+        # DOMAIN.md §8: an inspection that registered hazards never reads a plain 合格.
+        combined = Result.BASIC
+    inspection.result = combined
+    inspection.finish()
+    inspection.finished_at = timezone.now()
+    inspection.finished_by = _user(by)
+    save_with_history(inspection, by=by)
+    found_on = timezone.localdate(inspection.started_at)
+    to_fix = []
+    for checklist, item, answer in to_register:
+        template = checklist.version.template
+        hazard = hazard_register(
+            facility=inspection.facility,
+            inspection=inspection,
+            answer=answer,
+            item=item,
+            severity=item.hazard,
+            source=_hazard_source(inspection),
+            self_reported=inspection.is_self,
+            description=answer.note or item.question,
+            location=answer.location,
+            department=template.department,
+            category=template.category,
+            found_on=found_on,
+            deadline_days=item.deadline_days
+            if answer.deadline_days is None
+            else answer.deadline_days,
+            corrected_on_spot=answer.corrected,
+            by=by,
+        )
+        if hazard.status == Hazard.Status.REGISTERED:
+            to_fix.append(hazard)
+    if to_fix:
+        notice_issue(inspection=inspection, hazards=to_fix, by=by)
+    if not inspection.is_self:
+        _apply_rechecks(inspection, by)
+        # After the re-checks: the proposed result category depends on what is still open.
+        publication_open(inspection=inspection, by=by)
+        notify_managers(
+            facility=inspection.facility,
+            text=_("The inspection of %(facility)s is finished: %(result)s.")
+            % {"facility": inspection.facility.name, "result": inspection.get_result_display()},
+            url=inspection.get_absolute_url(),
+            by=by,
+        )
+    _emit(inspection, "finished", by)
+    return inspection

@@ -1,0 +1,525 @@
+"""The inspector's phone screens and the pages that open inspections.
+
+Thin: parse, fetch through ``access``, call one service. Answer and photo posts
+answer JSON to the page's script and fall back to a redirect without it.
+"""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from checklists.models import Item
+from checklists.scoring import Outcome, outcome
+from core import limits, pages
+from inspections import access, policy
+from inspections.hazards.models import Hazard
+from inspections.onsite import filters as inspection_filters
+from inspections.onsite import selectors, services
+from inspections.onsite.forms import CaseForm, ReinspectionForm, ScheduleForm, SelfForm, SignForm
+from inspections.onsite.models import Inspection, Photo, Recheck
+from registry.workdays import working_days_left
+
+
+def _wants_json(request):
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _worker_inspection(request, pk):
+    """The inspection, if the user may see it (else 404) and work on it (else 403)."""
+    inspection = access.inspection_for_user(request.user, pk)
+    if not access.can_work_on(inspection, request.user):
+        raise PermissionDenied
+    return inspection
+
+
+# ---------------------------------------------------------------- my inspections
+
+
+def _bucket(inspection, today, week_end):
+    if inspection.status == Inspection.Status.IN_PROGRESS:
+        return "today"
+    planned = inspection.planned_date
+    if inspection.window_end < today or (planned and planned < today):
+        return "overdue"
+    if planned == today or (
+        planned is None
+        and not inspection.needs_notice
+        and inspection.window_start <= today <= inspection.window_end
+    ):
+        return "today"
+    if (planned and planned <= week_end) or (
+        planned is None and inspection.window_start <= week_end
+    ):
+        return "week"
+    return "later"
+
+
+@login_required
+def my_inspections(request):
+    """The inspector's (or manager's) work: on site and due today, this week,
+    overdue, later; then everything, paginated."""
+    today = timezone.localdate()
+    week_end = today + timedelta(days=6 - today.weekday())
+    mine = access.inspections_for(request.user).select_related("facility", "plan")
+    active = mine.filter(status__in=[Inspection.Status.SCHEDULED, Inspection.Status.IN_PROGRESS])
+    if not access.has_field_work(request.user):
+        active = active.none()
+    buckets = {"today": [], "overdue": [], "week": [], "later": []}
+    for inspection in active.order_by("planned_date", "window_start", "pk")[:200]:
+        buckets[_bucket(inspection, today, week_end)].append(inspection)
+    # Filters (the reports' overview links here): they narrow the full list only.
+    listed, filters, errors = inspection_filters.filtered(mine, request.user, request.GET)
+    for error in errors:
+        messages.error(request, error)
+    query = request.GET.copy()
+    query.pop("page", None)
+    chosen = []
+    for name, label, value in filters:
+        rest = query.copy()
+        rest.pop(name)
+        chosen.append({"name": name, "label": label, "value": value, "remove": rest.urlencode()})
+    return render(
+        request,
+        "inspections/onsite/inspection_list.html",
+        {
+            "groups": [
+                (_("Today"), buckets["today"]),
+                (_("Overdue"), buckets["overdue"]),
+                (_("This week"), buckets["week"]),
+                (_("Later"), buckets["later"]),
+            ],
+            "show_groups": any(buckets.values()) and not chosen,
+            "page": pages.page(request, listed.order_by("-window_start", "facility__name", "-pk")),
+            "query": query.urlencode(),
+            "chosen": chosen,
+            "can_open_case": access.can_lead(request.user),
+            "can_self_inspect": access.is_manager(request.user),
+        },
+    )
+
+
+# ---------------------------------------------------------------- detail, notice, start
+
+
+@login_required
+def inspection_detail(request, pk):
+    inspection = access.inspection_for_user(request.user, pk)
+    can_work = access.can_work_on(inspection, request.user)
+    hazards = inspection.hazards.order_by("pk")
+    publication = access.publications_for(request.user).filter(inspection=inspection).first()
+    return render(
+        request,
+        "inspections/onsite/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "publication": publication,
+            "publication_days_left": working_days_left(timezone.localdate(), [publication.due_on])[
+                0
+            ]
+            if publication
+            else None,
+            "team": inspection.team.select_related("inspector__user", "inspector__department"),
+            "checklists": inspection.checklists.select_related("version__template"),
+            "can_work": can_work,
+            "may_start_today": inspection.may_start_on(timezone.localdate()),
+            # Who complained is not the facility's business.
+            "show_source": access.may_see_case_source(request.user),
+            "schedule_form": ScheduleForm(initial={"planned_date": inspection.planned_date}),
+            "hazards": hazards,
+            "open_hazards": selectors.recheck_hazards(inspection)
+            if inspection.status != Inspection.Status.FINISHED
+            else Hazard.objects.none(),
+            "can_reinspect": policy.allowed(
+                policy.reinspection_open_refusal, request.user, inspection
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def inspection_schedule(request, pk):
+    inspection = _worker_inspection(request, pk)
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inspection_schedule(
+                inspection=inspection,
+                planned_date=form.cleaned_data["planned_date"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            pages.flash(request, error)
+        else:
+            messages.success(request, _("The facility was notified of the visit date."))
+    else:
+        messages.error(request, _("Enter a valid date."))
+    return redirect(inspection)
+
+
+@login_required
+def inspection_start(request, pk):
+    inspection = _worker_inspection(request, pk)
+    if request.method == "POST":
+        try:
+            services.inspection_start(
+                inspection=inspection,
+                by=request.user,
+                latitude=request.POST.get("latitude"),
+                longitude=request.POST.get("longitude"),
+                accuracy=request.POST.get("accuracy"),
+            )
+        except ValidationError as error:
+            pages.flash(request, error)
+            return redirect(inspection)
+        messages.success(request, _("Started on site."))
+        return redirect("inspections:checklist", pk=inspection.pk)
+    return render(request, "inspections/onsite/inspection_start.html", {"inspection": inspection})
+
+
+# ---------------------------------------------------------------- the checklist
+
+
+def checklist_context(inspection, user):
+    """Everything the checklist page shows, in a fixed number of queries."""
+    parts = selectors.checklist_parts(inspection)
+    can_work = access.can_work_on(inspection, user)
+    # Re-checks of earlier hazards are optional except on a re-inspection.
+    optional = inspection.kind != Inspection.Kind.REINSPECTION
+    required = [e for p in parts for e in p.entries if not (optional and e.hazard)]
+    return {
+        "inspection": inspection,
+        "parts": parts,
+        "total": len(required),
+        "answered": sum(1 for e in required if e.answer is not None),
+        "editable": can_work and inspection.status == Inspection.Status.IN_PROGRESS,
+        "recheck_choices": Recheck.choices,
+        "limits": {"note": limits.TEXT, "line": limits.LINE},
+    }
+
+
+@login_required
+def checklist(request, pk):
+    inspection = access.inspection_for_user(request.user, pk)
+    return render(
+        request, "inspections/onsite/checklist.html", checklist_context(inspection, request.user)
+    )
+
+
+def _label(item, value):
+    """The answer as the page shows it."""
+    if item is None:
+        return dict(Recheck.choices).get(value, value)
+    if value == Outcome.NOT_APPLICABLE:
+        return _("N/A")
+    if item.answer_type == Item.AnswerType.PASS_FAIL:
+        return {"pass": _("Pass"), "fail": _("Fail")}.get(value, value)
+    if item.answer_type == Item.AnswerType.CHOICE:
+        return next((c.get("label", value) for c in item.choices if c.get("value") == value), value)
+    if item.answer_type == Item.AnswerType.NUMBER:
+        return f"{value} {item.unit}".strip()
+    return value
+
+
+def _answer_json(answer, item):
+    verdict = outcome(item, answer.value) if item else answer.value
+    return {
+        "label": _label(item, answer.value),
+        "key": answer.key,
+        "value": answer.value,
+        "note": answer.note,
+        "location": answer.location,
+        "deadline_days": answer.deadline_days,
+        "corrected": answer.corrected,
+        "revision": answer.revision,
+        "outcome": verdict,
+        "by": answer.answered_by.display_name,
+        "at": timezone.localtime(answer.answered_at).strftime("%H:%M:%S"),
+    }
+
+
+@login_required
+@require_POST
+def answer_save(request, pk):
+    inspection = _worker_inspection(request, pk)
+    key = request.POST.get("key", "")
+    try:
+        answer = services.answer_save(
+            inspection=inspection,
+            key=key,
+            value=request.POST.get("value") or request.POST.get("typed_value", ""),
+            note=request.POST.get("note", ""),
+            location=request.POST.get("location", ""),
+            deadline_days=request.POST.get("deadline_days") or None,
+            corrected=request.POST.get("corrected") == "on",
+            base_revision=request.POST.get("revision") or 0,
+            by=request.user,
+        )
+    except services.AnswerConflict as conflict:
+        other = conflict.current
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "conflict": True,
+                    "message": conflict.messages[0],
+                    "answer": _answer_json(other, other.item),
+                },
+                status=409,
+            )
+        messages.error(
+            request,
+            conflict.messages[0] + " " + _("Their answer: %(value)s") % {"value": other.value},
+        )
+    except ValidationError as error:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": " ".join(pages.errors(error))}, status=400)
+        pages.flash(request, error)
+    else:
+        if _wants_json(request):
+            return JsonResponse({"ok": True, "answer": _answer_json(answer, answer.item)})
+        messages.success(request, _("Saved."))
+    return redirect(reverse("inspections:checklist", args=[inspection.pk]) + f"#{key}")
+
+
+@login_required
+@require_POST
+def photo_add(request, pk):
+    inspection = _worker_inspection(request, pk)
+    key = request.POST.get("key", "")
+    purpose = request.POST.get("purpose") or Photo.Purpose.EVIDENCE
+    upload = request.FILES.get("photo")
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose or take a photo."))
+        if purpose not in Photo.Purpose.values:
+            raise ValidationError(_("Unknown photo purpose."))
+        photo = services.photo_add(
+            inspection=inspection, key=key, upload=upload, purpose=purpose, by=request.user
+        )
+    except ValidationError as error:
+        if _wants_json(request):
+            return JsonResponse({"ok": False, "message": " ".join(pages.errors(error))}, status=400)
+        pages.flash(request, error)
+    else:
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "photo": photo.pk,
+                    "purpose": photo.purpose,
+                    "thumbnail": reverse("inspections:photo", args=[photo.pk, "thumb"]),
+                    "preview": reverse("inspections:photo", args=[photo.pk, "preview"]),
+                    "camera_time_doubtful": photo.camera_time_doubtful,
+                }
+            )
+        messages.success(request, _("Photo saved."))
+    return redirect(reverse("inspections:checklist", args=[inspection.pk]) + f"#{key}")
+
+
+@login_required
+def photo(request, pk, variant):
+    """Stream a derivative of an evidence photo after checking access, and log who saw it."""
+    if variant not in ("preview", "thumb"):
+        raise Http404
+    photo = access.photo_for_user(request.user, pk)
+    services.photo_viewed(photo=photo, variant=variant, by=request.user)
+    field = photo.preview if variant == "preview" else photo.thumbnail
+    response = FileResponse(field.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- finishing
+
+
+def _preview(inspection, parts):
+    """What finishing would register: failed items that make hazards."""
+    rows = []
+    for part in parts:
+        for entry in part.entries:
+            if entry.makes_hazard:
+                item = entry.item
+                days = (
+                    item.deadline_days
+                    if entry.answer.deadline_days is None
+                    else entry.answer.deadline_days
+                )
+                rows.append(
+                    {"entry": entry, "days": days, "major": item.hazard == Item.Hazard.MAJOR}
+                )
+    return rows
+
+
+@login_required
+def finish(request, pk):
+    inspection = access.inspection_for_user(request.user, pk)
+    if request.method == "POST":
+        inspection = _worker_inspection(request, pk)
+        try:
+            services.inspection_finish(inspection=inspection, by=request.user)
+        except ValidationError as error:
+            pages.flash(request, error)
+            return redirect("inspections:finish", pk=inspection.pk)
+        messages.success(request, _("The inspection is finished."))
+        return redirect(inspection)
+    parts = selectors.checklist_parts(inspection)
+    team = list(inspection.team.filter(active=True).select_related("inspector__user"))
+    return render(
+        request,
+        "inspections/onsite/finish.html",
+        {
+            "inspection": inspection,
+            "missing": selectors.missing(inspection, parts),
+            "team": team,
+            "me": next((m for m in team if m.inspector.user_id == request.user.pk), None),
+            "can_work": access.can_work_on(inspection, request.user),
+            "hazards": _preview(inspection, parts),
+            "sign_form": SignForm(initial={"signer_name": inspection.signer_name}),
+            "failed_count": sum(1 for p in parts for e in p.entries if e.failed),
+            "today": date_format(timezone.localdate(), "Y-m-d"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def confirm(request, pk):
+    inspection = access.inspection_for_user(request.user, pk)
+    try:
+        services.member_confirm(inspection=inspection, by=request.user)
+    except ValidationError as error:
+        pages.flash(request, error)
+    else:
+        messages.success(request, _("You confirmed the record."))
+    return redirect("inspections:finish", pk=inspection.pk)
+
+
+@login_required
+@require_POST
+def sign(request, pk):
+    inspection = _worker_inspection(request, pk)
+    form = SignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inspection_sign(inspection=inspection, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            pages.flash(request, error)
+        else:
+            if form.cleaned_data["refused"]:
+                messages.success(request, _("The refusal to sign was recorded."))
+            else:
+                messages.success(request, _("The facility's signature was recorded."))
+    else:
+        pages.flash_invalid(request, form, _("The signature could not be saved. Try again."))
+    return redirect("inspections:finish", pk=inspection.pk)
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _team_choices(user):
+    profiles = access.inspectors_for(user).filter(active=True).select_related("user", "department")
+    return profiles.order_by("department__name", "user__username")
+
+
+@access.lead_required
+def case_open(request):
+    form = CaseForm(
+        request.POST or None,
+        facilities=access.facilities_for(request.user).order_by("name"),
+        inspectors=_team_choices(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.case_open(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request, _("The case-triggered inspection was opened; the team was told.")
+            )
+            return redirect(inspection)
+    return render(
+        request,
+        "inspections/onsite/open_form.html",
+        {"form": form, "title": _("Case-triggered inspection")},
+    )
+
+
+@access.manager_required
+def self_open(request):
+    form = SelfForm(
+        request.POST or None, facilities=access.facilities_for(request.user).order_by("name")
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.self_open(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return redirect("inspections:checklist", pk=inspection.pk)
+    return render(
+        request, "inspections/onsite/open_form.html", {"form": form, "title": _("Self-inspection")}
+    )
+
+
+@access.lead_required
+def reinspection_open(request, pk):
+    source = access.inspection_for_user(request.user, pk)
+    form = ReinspectionForm(request.POST or None, inspectors=_team_choices(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = services.reinspection_open(
+                source=source, inspectors=form.cleaned_data["inspectors"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("The re-inspection was opened; the team was told."))
+            return redirect(inspection)
+    return render(
+        request,
+        "inspections/onsite/open_form.html",
+        {"form": form, "title": _("Re-inspection"), "source": source},
+    )
+
+
+# ---------------------------------------------------------------- self vs official
+
+
+@login_required
+def compare(request, pk):
+    """The latest self-inspection beside the latest official inspection, item by item."""
+    facility = access.facility_for_user(request.user, pk)
+    finished = access.inspections_for(request.user).filter(
+        facility=facility, status=Inspection.Status.FINISHED
+    )
+    latest_self = finished.filter(kind=Inspection.Kind.SELF).order_by("-finished_at").first()
+    latest_official = finished.exclude(kind=Inspection.Kind.SELF).order_by("-finished_at").first()
+    rows = selectors.compare_rows(latest_self, latest_official)
+    labels = dict(Outcome.choices)
+    for row in rows:
+        row["self_label"] = labels.get(row["self"], "—")
+        row["official_label"] = labels.get(row["official"], "—")
+    return render(
+        request,
+        "inspections/onsite/compare.html",
+        {
+            "facility": facility,
+            "self": latest_self,
+            "official": latest_official,
+            "rows": rows,
+            "disagreements": sum(1 for r in rows if r["disagree"]),
+        },
+    )

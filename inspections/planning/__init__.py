@@ -1,0 +1,1 @@
+"""Planning (抽查计划): plans, their checklists, the draw of facilities and inspectors."""

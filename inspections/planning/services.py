@@ -1,0 +1,486 @@
+"""Writes for plans, draws and the inspections a draw creates.
+
+Each function is atomic, validates, saves object by object (so history records
+who did it) and raises ValidationError with a message for the user.
+"""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import limits
+from core.audited import save_with_history
+from core.timefmt import iso
+from inspections import policy
+from inspections.common import _user, notify, notify_managers
+from inspections.onsite.models import Inspection, InspectionChecklist, TeamMember
+from inspections.planning import drawing
+from inspections.planning.models import Draw, Plan, PlanTemplate
+from inspections.signals import inspection_changed
+from registry.access import paths_q
+from registry.models import ConflictOfInterest, Facility, InspectorProfile
+from registry.services import set_members
+
+PLAN_M2M = ("joining_departments", "scope_regions", "pool_departments", "pool_regions")
+
+
+# ---------------------------------------------------------------- plans
+
+
+@transaction.atomic
+def plan_save(*, values, m2m, checklists, by, plan=None):
+    """Create or change a draft plan. ``checklists`` maps each template to its key flag."""
+    if plan is None:
+        plan = Plan(created_by=_user(by))
+    else:
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        if not plan.is_draft:
+            raise ValidationError(_("An approved plan cannot be changed."))
+    policy.require(policy.plan_manage_refusal(by, plan))
+    for name, value in values.items():
+        setattr(plan, name, value)
+    policy.require(policy.plan_manage_refusal(by, plan))
+    if not checklists:
+        raise ValidationError(_("Choose at least one checklist."))
+    plan.full_clean()
+    save_with_history(plan, by=by)
+    for name in PLAN_M2M:
+        set_members(plan, name, m2m.get(name, []), by=by)
+    current = {pt.template_id: pt for pt in plan.checklists.all()}
+    for template, key in checklists.items():
+        entry = current.pop(template.pk, None)
+        if entry is None:
+            save_with_history(PlanTemplate(plan=plan, template=template, key=key), by=by)
+        elif entry.key != key:
+            entry.key = key
+            save_with_history(entry, by=by)
+    for entry in current.values():
+        entry._history_user = _user(by)
+        entry.delete()
+    return plan
+
+
+@transaction.atomic
+def plan_approve(*, plan, by):
+    """Approve and publish a draft: the plan is locked and its checklist versions pinned."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    policy.require(policy.plan_manage_refusal(by, plan))
+    if not plan.is_draft:
+        raise ValidationError(_("This plan is already approved."))
+    if plan.window_end < timezone.localdate():
+        # Its inspections could never start: they would only be cancelled as not carried out.
+        raise ValidationError(
+            _("The plan's window ended on %(date)s; change the window before approving it.")
+            % {"date": plan.window_end.isoformat()}
+        )
+    problems = []
+    entries = list(plan.checklists.select_related("template"))
+    if not entries:
+        problems.append(_("Choose at least one checklist."))
+    for entry in entries:
+        version = entry.template.current_version
+        if version is None:
+            problems.append(_("Checklist %(t)s has no published version.") % {"t": entry.template})
+        entry.version = version
+    if not plan.scope_regions.exists():
+        problems.append(_("Choose the regions whose facilities may be drawn."))
+    if not plan.pool_departments.exists() or not plan.pool_regions.exists():
+        problems.append(_("Choose the departments and regions of the inspector pool."))
+    if problems:
+        raise ValidationError(problems)
+    for entry in entries:
+        save_with_history(entry, by=by)
+    plan.approve()
+    plan.approved_at = timezone.now()
+    plan.approved_by = _user(by)
+    return save_with_history(plan, by=by)
+
+
+# ---------------------------------------------------------------- draws
+
+
+def plan_candidates(plan):
+    """Facilities and inspectors the plan would draw from now, by published code."""
+    facilities = Facility.objects.filter(active=True).filter(
+        paths_q(plan.scope_regions.values_list("path", flat=True), "region__path")
+    )
+    if plan.scope_types:
+        facilities = facilities.filter(type__in=plan.scope_types)
+    if plan.scope_filed != Plan.Filed.ALL:
+        facilities = facilities.filter(filed=plan.scope_filed == Plan.Filed.FILED)
+    facility_codes = {}
+    strata = {cls: [] for cls in drawing.CLASSES}
+    for pk, credit_code, directory_no, risk_class in facilities.values_list(
+        "pk", "credit_code", "directory_no", "risk_class"
+    ):
+        code = credit_code or directory_no
+        facility_codes[code] = pk
+        strata[risk_class].append(code)
+    for codes in strata.values():
+        codes.sort()
+
+    pool = InspectorProfile.objects.filter(
+        active=True,
+        user__is_active=True,
+        department__in=plan.pool_departments.all(),
+    ).filter(paths_q(plan.pool_regions.values_list("path", flat=True), "region__path"))
+    wanted = set(plan.pool_categories or [])
+    inspector_codes = {
+        credential: pk
+        for pk, credential, categories in pool.values_list("pk", "credential_no", "categories")
+        if not wanted or wanted & set(categories or [])
+    }
+
+    code_of_facility = {pk: code for code, pk in facility_codes.items()}
+    code_of_inspector = {pk: code for code, pk in inspector_codes.items()}
+    excluded = {}
+    for facility_id, inspector_id in ConflictOfInterest.objects.filter(
+        facility_id__in=code_of_facility, inspector_id__in=code_of_inspector
+    ).values_list("facility_id", "inspector_id"):
+        excluded.setdefault(code_of_facility[facility_id], set()).add(
+            code_of_inspector[inspector_id]
+        )
+    if plan.exclude_last_inspectors:
+        last = {}
+        for inspection_id, facility_id in (
+            Inspection.objects.filter(facility_id__in=code_of_facility)
+            .exclude(status=Inspection.Status.CANCELLED)
+            .exclude(plan=plan)
+            .order_by("facility_id", "-window_start", "-pk")
+            .values_list("pk", "facility_id")
+        ):
+            last.setdefault(facility_id, inspection_id)
+        for facility_id, inspector_id in TeamMember.objects.filter(
+            inspection_id__in=last.values(), active=True, inspector_id__in=code_of_inspector
+        ).values_list("inspection__facility_id", "inspector_id"):
+            excluded.setdefault(code_of_facility[facility_id], set()).add(
+                code_of_inspector[inspector_id]
+            )
+    document = drawing.candidates_document(
+        parameters={
+            "ratios": plan.ratios,
+            "team_size": plan.team_size,
+            "max_per_inspector": plan.max_per_inspector,
+        },
+        strata=strata,
+        inspectors=sorted(inspector_codes),
+        exclusions={f: sorted(codes) for f, codes in sorted(excluded.items())},
+    )
+    return document, {"facilities": facility_codes, "inspectors": inspector_codes}
+
+
+@transaction.atomic
+def draw_freeze(*, plan, by):
+    """Lock the candidates, commit to a fresh secret, and publish the commitment."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    policy.require(policy.plan_manage_refusal(by, plan))
+    if plan.is_draft:
+        raise ValidationError(_("Approve the plan before freezing a draw."))
+    if plan.draws.filter(status__in=[Draw.Status.FROZEN, Draw.Status.VALID]).exists():
+        raise ValidationError(
+            _("This plan already has a live draw; void it with a reason before a new one.")
+        )
+    document, code_map = plan_candidates(plan)
+    if not any(document["strata"].values()):
+        raise ValidationError(_("No active facility falls within the plan's scope."))
+    if len(document["inspectors"]) < plan.team_size:
+        raise ValidationError(
+            _("The inspector pool has %(n)d inspector(s), fewer than a team of %(team)d.")
+            % {"n": len(document["inspectors"]), "team": plan.team_size}
+        )
+    secret = secrets.token_hex(32)
+    draw = Draw(
+        plan=plan,
+        algorithm=drawing.ALGORITHM,
+        frozen_at=timezone.now(),
+        frozen_by=_user(by),
+        secret=secret,
+        commitment=drawing.commitment_of(secret),
+        candidates=document,
+        candidates_sha256=drawing.candidates_sha256(document),
+        code_map=code_map,
+    )
+    return save_with_history(draw, by=by)
+
+
+def _facility_label(draw, code):
+    facility = Facility.objects.filter(pk=draw.code_map["facilities"].get(code)).first()
+    return f"{facility.name}（{code}）" if facility else code
+
+
+@transaction.atomic
+def draw_run(*, draw, public_entropy, source, by):
+    """Enter the public value and draw. A failed draw is recorded and assigns nothing."""
+    draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
+    policy.require(policy.plan_manage_refusal(by, draw.plan))
+    if draw.status != Draw.Status.FROZEN:
+        raise ValidationError(_("This draw has already been run or voided."))
+    public_entropy = limits.text(public_entropy, limit=limits.SHORT, label=_("Public random value"))
+    source = limits.text(source, limit=limits.SHORT, label=_("Where it was published"))
+    if not public_entropy:
+        raise ValidationError(_("Enter the public random value."))
+    if not source:
+        raise ValidationError(_("Say where the public random value was published."))
+    candidates = draw.candidates
+    parameters = candidates["parameters"]
+    draw.public_entropy = public_entropy
+    draw.public_entropy_source = source
+    draw.seed = drawing.seed_of(draw.secret, public_entropy)
+    draw.drawn_at = timezone.now()
+    draw.drawn_by = _user(by)
+    try:
+        result = drawing.draw(
+            seed=draw.seed,
+            strata=candidates["strata"],
+            ratios=parameters["ratios"],
+            inspectors=candidates["inspectors"],
+            exclusions=candidates["exclusions"],
+            team_size=parameters["team_size"],
+            max_per_inspector=parameters["max_per_inspector"],
+        )
+    except drawing.DrawFailed as failed:
+        draw.selected, _order = drawing.select(
+            draw.seed, candidates["strata"], parameters["ratios"]
+        )
+        draw.failure = _(
+            "Facility %(facility)s has only %(n)d eligible inspector(s) for a team of "
+            "%(team)d. Widen the inspector pool, raise the most inspections per inspector, "
+            "or lower the sampling ratios, then freeze a new draw."
+        ) % {
+            "facility": _facility_label(draw, failed.facility),
+            "n": failed.available,
+            "team": failed.team_size,
+        }
+        draw.fail()
+        return save_with_history(draw, by=by)
+    draw.selected = result.selected
+    draw.assignments = result.assignments
+    draw.next_k = result.next_k
+    draw.complete()
+    save_with_history(draw, by=by)
+    _create_inspections(draw, by)
+    return draw
+
+
+def _create_inspections(draw, by):
+    plan = draw.plan
+    facility_pk = draw.code_map["facilities"]
+    inspector_pk = draw.code_map["inspectors"]
+    profiles = InspectorProfile.objects.select_related("user").in_bulk(inspector_pk.values())
+    facilities = Facility.objects.in_bulk(facility_pk.values())
+    versions = list(plan.checklists.select_related("version"))
+    for assignment in draw.assignments:
+        facility = facilities[facility_pk[assignment["facility"]]]
+        inspection = save_with_history(
+            Inspection(
+                facility=facility,
+                plan=plan,
+                draw=draw,
+                kind=plan.kind,
+                unannounced=plan.unannounced,
+                window_start=plan.window_start,
+                window_end=plan.window_end,
+            ),
+            by=by,
+        )
+        for entry in versions:
+            save_with_history(
+                InspectionChecklist(inspection=inspection, version=entry.version, key=entry.key),
+                by=by,
+            )
+        for position, code in enumerate(assignment["inspectors"]):
+            profile = profiles[inspector_pk[code]]
+            save_with_history(
+                TeamMember(inspection=inspection, inspector=profile, position=position), by=by
+            )
+            notify(
+                user=profile.user,
+                text=_("You were drawn to inspect %(facility)s (%(plan)s), %(start)s to %(end)s.")
+                % {
+                    "facility": facility.name,
+                    "plan": plan.name,
+                    "start": plan.window_start.isoformat(),
+                    "end": plan.window_end.isoformat(),
+                },
+                url=inspection.get_absolute_url(),
+                by=by,
+            )
+        inspection_changed.send(sender=Inspection, inspection=inspection, event="opened", by=by)
+
+
+@transaction.atomic
+def draw_void(*, draw, reason, by):
+    """Void a frozen or valid draw with a written reason; it stays public, marked void."""
+    draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
+    policy.require(policy.plan_manage_refusal(by, draw.plan))
+    # Kept as each cancelled inspection's reason too (a 500-character column).
+    reason = limits.text(reason, limit=limits.SHORT, label=_("Reason"))
+    if not reason:
+        raise ValidationError(_("Write why the draw is voided."))
+    if draw.status not in (Draw.Status.FROZEN, Draw.Status.VALID):
+        raise ValidationError(_("Only a frozen or drawn draw can be voided."))
+    inspections = list(draw.inspections.select_for_update())
+    if any(i.started_at for i in inspections):
+        raise ValidationError(
+            _("An inspection of this draw has started; the draw can no longer be voided.")
+        )
+    draw.void()
+    draw.void_reason = reason
+    draw.voided_at = timezone.now()
+    draw.voided_by = _user(by)
+    save_with_history(draw, by=by, reason=reason)
+    for inspection in inspections:
+        if inspection.status == Inspection.Status.CANCELLED:
+            continue
+        _cancel(
+            inspection,
+            reason=reason,
+            by=by,
+            team_text=_("The inspection of %(facility)s was cancelled: the draw was voided."),
+        )
+    return draw
+
+
+def _cancel(inspection, *, reason, by, team_text):
+    """Cancel an inspection not yet started, keeping why; tell its team, and the
+    facility when it was told the date."""
+    inspection.cancel()
+    inspection.cancelled_reason = reason
+    save_with_history(inspection, by=by, reason=reason)
+    inspection_changed.send(sender=Inspection, inspection=inspection, event="cancelled", by=by)
+    if inspection.notified_at:
+        notify_managers(
+            facility=inspection.facility,
+            text=_("The announced inspection of %(facility)s on %(date)s is cancelled.")
+            % {
+                "facility": inspection.facility.name,
+                "date": inspection.planned_date.isoformat(),
+            },
+            by=by,
+        )
+    for member in inspection.team.filter(active=True).select_related("inspector__user"):
+        notify(
+            user=member.inspector.user,
+            text=team_text % {"facility": inspection.facility.name},
+            url=inspection.get_absolute_url(),
+            by=by,
+        )
+
+
+@transaction.atomic
+def plan_windows_close(*, today=None, by=None):
+    """Cancel, as not carried out, every drawn inspection whose plan window ended
+    before it started; the reason is recorded and shown to the public. Run by the
+    dispatcher (``workflows.flows.WindowFlow``) with ``by=None``: the system. Safe to
+    run any number of times: only inspections still scheduled are touched. Returns
+    the inspections cancelled."""
+    today = today or timezone.localdate()
+    expired = (
+        Inspection.objects.select_for_update()
+        .select_related("facility")
+        .filter(plan__isnull=False, status=Inspection.Status.SCHEDULED, window_end__lt=today)
+        .order_by("pk")
+    )
+    cancelled = []
+    for inspection in expired:
+        _cancel(
+            inspection,
+            reason=_("The plan's window ended on %(date)s before the inspection started.")
+            % {"date": inspection.window_end.isoformat()},
+            by=by,
+            team_text=_(
+                "The inspection of %(facility)s was not carried out: the plan's window ended."
+            ),
+        )
+        cancelled.append(inspection)
+    return cancelled
+
+
+@transaction.atomic
+def draw_substitute(*, draw, facility_code, out_code, reason, by):
+    """Replace an unavailable inspector with the next eligible one of the facility's sequence."""
+    draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
+    policy.require(policy.plan_manage_refusal(by, draw.plan))
+    reason = limits.text(reason, limit=limits.SHORT, label=_("Reason"))
+    if draw.status != Draw.Status.VALID:
+        raise ValidationError(_("Only a valid draw's teams can change."))
+    if not reason:
+        raise ValidationError(_("Write why the inspector is unavailable."))
+    inspection = (
+        draw.inspections.select_for_update()
+        .filter(facility_id=draw.code_map["facilities"].get(facility_code))
+        .first()
+    )
+    if inspection is None:
+        raise ValidationError(_("That facility was not drawn."))
+    if inspection.started_at:
+        raise ValidationError(_("The inspection has started; its team can no longer change."))
+    candidates = draw.candidates
+    parameters = candidates["parameters"]
+    changes = [(s["facility"], s["out"]) for s in draw.substitutions]
+    changes.append((facility_code, out_code))
+    try:
+        chosen, _teams = drawing.substitutes(
+            seed=draw.seed,
+            inspectors=candidates["inspectors"],
+            exclusions=candidates["exclusions"],
+            team_size=parameters["team_size"],
+            max_per_inspector=parameters["max_per_inspector"],
+            result=drawing.Result(
+                selected=draw.selected,
+                order=[a["facility"] for a in draw.assignments],
+                assignments=draw.assignments,
+                next_k=draw.next_k,
+            ),
+            changes=changes,
+        )
+    except ValueError:
+        raise ValidationError(_("That inspector is not on this facility's team.")) from None
+    except drawing.NoSubstitute:
+        raise ValidationError(
+            _("No eligible inspector is left for this facility; void the draw and draw again.")
+        ) from None
+    in_code = chosen[-1]
+    now = timezone.now()
+    draw.substitutions = [
+        *draw.substitutions,
+        {
+            "facility": facility_code,
+            "out": out_code,
+            "in": in_code,
+            "reason": reason,
+            "at": iso(now),
+        },
+    ]
+    save_with_history(draw, by=by, reason=reason)
+    inspector_pk = draw.code_map["inspectors"]
+    leaving = inspection.team.select_related("inspector__user").get(
+        inspector_id=inspector_pk[out_code], active=True
+    )
+    leaving.active = False
+    leaving.replaced_reason = reason
+    save_with_history(leaving, by=by, reason=reason)
+    joining = InspectorProfile.objects.select_related("user").get(pk=inspector_pk[in_code])
+    save_with_history(
+        TeamMember(inspection=inspection, inspector=joining, position=leaving.position),
+        by=by,
+        reason=reason,
+    )
+    notify(
+        user=joining.user,
+        text=_("You replace an unavailable inspector at %(facility)s (%(plan)s).")
+        % {"facility": inspection.facility.name, "plan": draw.plan.name},
+        url=inspection.get_absolute_url(),
+        by=by,
+    )
+    notify(
+        user=leaving.inspector.user,
+        text=_("You were replaced on the inspection of %(facility)s.")
+        % {"facility": inspection.facility.name},
+        url="",
+        by=by,
+    )
+    return draw

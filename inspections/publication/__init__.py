@@ -1,0 +1,1 @@
+"""Publication (一公开): the public record of a result, its versions, numbered documents."""

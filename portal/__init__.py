@@ -1,0 +1,1 @@
+"""The top floor: the home page, navigation, messages, and the demo data of every app."""

@@ -1,0 +1,41 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from registry import access
+
+# (label, url name, who sees it: a predicate of the access module, or None for everyone).
+NAVIGATION = [
+    (_("Home"), "home", None),
+    (_("Inspections"), "inspections:inspection_list", access.can_use_app),
+    (_("Hazard register"), "inspections:hazard_list", access.can_use_app),
+    (_("Spot-check plans"), "inspections:plan_list", access.can_read_staff_pages),
+    (_("Results for publication"), "inspections:publication_list", access.can_read_staff_pages),
+    (_("Facilities"), "registry:facility_list", access.can_use_app),
+    (_("Inspectors"), "registry:inspector_list", access.can_read_staff_pages),
+    (_("Checklists"), "checklists:template_list", access.can_use_app),
+    (_("Import"), "registry:import_facilities", access.can_lead),
+    (_("Export the hazard register"), "reports_staff:hazard_export", access.can_lead),
+    (_("Hazard dashboard"), "reports_staff:hazard_dashboard", access.can_lead),
+    (_("Supervision overview"), "reports_staff:overview", access.can_lead),
+    (_("Working days"), "registry:calendar", access.can_use_app),
+    (_("Change history"), "audit:history", access.can_read_history),
+    (_("Messages"), "portal:notifications", None),
+    (_("Public site"), "reports:index", None),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+        for label, name, allowed in NAVIGATION
+        if allowed is None or allowed(user)
+    ]
+    # The reverse relation from inspections' notifications: registry imports nothing from there.
+    unread = user.notifications.filter(read_at=None).count()
+    for item in items:
+        if item["url"] == reverse("portal:notifications") and unread:
+            item["label"] = f"{item['label']} ({unread})"
+    return {"nav_items": items, "unread_notifications": unread}
