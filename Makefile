@@ -1,6 +1,6 @@
 # make run    demo site on http://127.0.0.1:8000/ (installs what is missing first)
 # make test   the whole suite on SQLite, then on a throwaway PostgreSQL cluster
-# make lint   ruff check and ruff format --check
+# make lint   ruff check, ruff format --check and mypy (services, selectors, core)
 # make clean  caches and test artifacts (distclean: also .venv and var/)
 
 SHELL := /bin/bash
@@ -16,7 +16,7 @@ DOC_FONT := $(or $(DOCUMENT_FONT),var/fonts/NotoSansSC-Documents.otf)
 # Test processes (pytest-xdist): one per core; each has its own test database.
 TEST_WORKERS ?= auto
 
-.PHONY: help run test test-sqlite test-postgres lint clean distclean system-packages venv messages fonts
+.PHONY: help run test test-sqlite test-postgres lint typecheck clean distclean system-packages venv messages fonts
 
 help:
 	@sed -n 's/^# \(make .*\)/\1/p' $(firstword $(MAKEFILE_LIST))
@@ -38,6 +38,11 @@ test-postgres: system-packages venv messages fonts
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
+
+# The files listed in pyproject.toml [tool.mypy]: every service, selector and core module.
+typecheck: venv
+	$(VENV)/bin/mypy
 
 system-packages:
 	@scripts/system-packages.sh
@@ -61,7 +66,7 @@ messages: venv
 	$(PYTHON) manage.py compilemessages --ignore .venv --verbosity 0
 
 clean:
-	rm -rf .pytest_cache .ruff_cache test-artifacts
+	rm -rf .pytest_cache .ruff_cache .mypy_cache test-artifacts
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -29,8 +29,8 @@ NOWHERE = Place()
 SHARED = frozenset(
     {
         "registry.department",
-        "registry.calendaryear",
-        "registry.calendarday",
+        "core.calendaryear",
+        "core.calendarday",
         "checklists.checklisttemplate",
         "checklists.checklistversion",
         "checklists.section",
@@ -132,7 +132,8 @@ class Places:
 
 
 def _series_region(places, record):
-    # Numbered series are named "<kind>:<county code>" (inspections.common).
+    # Numbered series are named "<kind>:<county code>" by the inspections services
+    # that draw numbers from them (core.numbers).
     _kind, _sep, code = record.name.rpartition(":")
     return places.region_coded(code) if code else NOWHERE
 
@@ -149,6 +150,8 @@ def _facility_and_inspection(places, record):
 
 # label → rule(places, historical record) → Place
 RULES = {
+    "core.sequence": _series_region,
+    "core.notification": lambda p, r: p.user(r.user_id) | p.linked(r.url),
     "registry.region": lambda p, r: p.region(r.id),
     "registry.user": lambda p, r: p.user(r.id),
     "registry.facility": lambda p, r: p.region(r.region_id),
@@ -156,7 +159,6 @@ RULES = {
     "registry.conflictofinterest": lambda p, r: (
         p.facility(r.facility_id) | p.inspector(r.inspector_id)
     ),
-    "registry.apitoken": lambda p, r: p.token(r.id),
     "inspections.plan": lambda p, r: p.region(r.region_id),
     "inspections.plantemplate": lambda p, r: p.plan(r.plan_id),
     "inspections.draw": lambda p, r: p.plan(r.plan_id),
@@ -166,7 +168,6 @@ RULES = {
     "inspections.answer": lambda p, r: p.inspection(r.inspection_id),
     "inspections.photo": _facility_and_inspection,
     "inspections.evidenceaccess": lambda p, r: p.photo(r.photo_id),
-    "inspections.sequence": _series_region,
     "inspections.hazard": _facility_and_inspection,
     "inspections.supervision": lambda p, r: p.hazard(r.hazard_id),
     "inspections.supervisionnote": lambda p, r: p.supervision(r.supervision_id),
@@ -174,10 +175,10 @@ RULES = {
     "inspections.rectificationnotice": _facility_and_inspection,
     "inspections.rectification": lambda p, r: p.hazard(r.hazard_id),
     "inspections.extension": lambda p, r: p.hazard(r.hazard_id),
-    "inspections.notification": lambda p, r: p.user(r.user_id) | p.linked(r.url),
     "inspections.publication": lambda p, r: p.inspection(r.inspection_id),
     "inspections.publicationversion": lambda p, r: p.publication(r.publication_id),
     "inspections.issueddocument": _document,
+    "reports.apitoken": lambda p, r: p.token(r.id),
 }
 
 
@@ -186,10 +187,10 @@ RULES = {
 # lose a county.
 PLACING_FIELDS = {
     "registry.user": "regions",
-    "registry.apitoken": "regions",
     "registry.facility": "region",
     "registry.inspectorprofile": "region",
     "inspections.plan": "region",
+    "reports.apitoken": "regions",
 }
 
 

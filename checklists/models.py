@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from viewflow import fsm
@@ -13,7 +14,7 @@ from viewflow import fsm
 from core import limits
 from core.audited import AuditedManager
 from registry.models import Category as InspectionCategory
-from registry.models import Department, Region
+from registry.models import Department, Region, User
 
 
 class Category(models.TextChoices):
@@ -194,17 +195,24 @@ class ChecklistVersion(models.Model):
             )
 
     @status.transition(source=Status.DRAFT, target=Status.SUBMITTED)
-    def submit(self):
+    def submit(self, *, by: User | None) -> None:
         """Declared transition: a draft of a shared template waits for someone who may
         publish it; it cannot be changed meanwhile."""
+        self.submitted_at = timezone.now()
+        self.submitted_by = by
 
     @status.transition(source=Status.SUBMITTED, target=Status.DRAFT)
-    def withdraw(self):
-        """Declared transition: back to an editable draft (by its authors or the approver)."""
+    def withdraw(self) -> None:
+        """Declared transition: back to an editable draft (by its authors or the approver);
+        the submission it undoes is no longer stamped."""
+        self.submitted_at = None
+        self.submitted_by = None
 
     @status.transition(source=[Status.DRAFT, Status.SUBMITTED], target=Status.PUBLISHED)
-    def publish(self):
+    def publish(self, *, by: User | None) -> None:
         """Declared transition: draft or submitted → published; there is no way back."""
+        self.published_at = timezone.now()
+        self.published_by = by
 
 
 class _FrozenWithVersion(models.Model):

@@ -3,12 +3,15 @@
 Who may do what is asked of ``checklists.policy`` whenever the acting user (``by``) is given.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audited import save_with_history
+from core.audited import save_with_history, set_history_user
+from registry.models import Region, User
 
 from . import policy
 from .models import ChecklistTemplate, ChecklistVersion, Item, PublishedVersionError, Section
@@ -36,19 +39,19 @@ ITEM_FIELDS = [
 class SubmittedVersionError(ValidationError):
     """Raised on a change to a version that waits for approval."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             _("This version is submitted for approval; withdraw it to change it."),
             code="submitted",
         )
 
 
-def _require_editor(template, by):
+def _require_editor(template: ChecklistTemplate, by: User | None) -> None:
     if by is not None:
         policy.require(policy.edit_refusal(by, template))
 
 
-def _require_draft(version, by):
+def _require_draft(version: ChecklistVersion, by: User | None) -> None:
     _require_editor(version.template, by)
     version.refresh_from_db(fields=["status"])
     if version.is_published:
@@ -58,7 +61,16 @@ def _require_draft(version, by):
 
 
 @transaction.atomic
-def template_create(*, code, title, category, department, description="", region=None, by=None):
+def template_create(
+    *,
+    code: str,
+    title: str,
+    category: str,
+    department: str,
+    description: str = "",
+    region: Region | None = None,
+    by: User | None = None,
+) -> ChecklistTemplate:
     """A new template owned by ``region``, or shared (the standard library) without one."""
     if by is not None:
         policy.require(policy.create_refusal(by, region))
@@ -76,7 +88,13 @@ def template_create(*, code, title, category, department, description="", region
 
 
 @transaction.atomic
-def version_new_draft(*, template, from_version=None, change_note="", by=None):
+def version_new_draft(
+    *,
+    template: ChecklistTemplate,
+    from_version: ChecklistVersion | None = None,
+    change_note: str = "",
+    by: User | None = None,
+) -> ChecklistVersion:
     """A new draft: empty, or a copy of ``from_version`` (usually the published one)."""
     _require_editor(template, by)
     last = template.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -88,7 +106,7 @@ def version_new_draft(*, template, from_version=None, change_note="", by=None):
         draft.basic_threshold = from_version.basic_threshold
     save_with_history(draft, by=by)
     if from_version is not None:
-        sections = {}
+        sections: dict[int, Section] = {}
         for section in from_version.sections.order_by("position", "pk"):
             sections[section.pk] = save_with_history(
                 Section(
@@ -108,7 +126,9 @@ def version_new_draft(*, template, from_version=None, change_note="", by=None):
 
 
 @transaction.atomic
-def version_update(*, version, values, by=None):
+def version_update(
+    *, version: ChecklistVersion, values: Mapping[str, Any], by: User | None = None
+) -> ChecklistVersion:
     _require_draft(version, by)
     for name, value in values.items():
         setattr(version, name, value)
@@ -117,7 +137,13 @@ def version_update(*, version, values, by=None):
 
 
 @transaction.atomic
-def section_save(*, version, values, section=None, by=None):
+def section_save(
+    *,
+    version: ChecklistVersion,
+    values: Mapping[str, Any],
+    section: Section | None = None,
+    by: User | None = None,
+) -> Section:
     _require_draft(version, by)
     if section is None:
         last = version.sections.order_by("-position").values_list("position", flat=True).first()
@@ -129,17 +155,23 @@ def section_save(*, version, values, section=None, by=None):
 
 
 @transaction.atomic
-def section_remove(*, section, by=None):
+def section_remove(*, section: Section, by: User | None = None) -> None:
     _require_draft(section.version, by)
     for item in section.items.all():
-        item._history_user = by
+        set_history_user(item, by)
         item.delete()
-    section._history_user = by
+    set_history_user(section, by)
     section.delete()
 
 
 @transaction.atomic
-def item_save(*, section, values, item=None, by=None):
+def item_save(
+    *,
+    section: Section,
+    values: Mapping[str, Any],
+    item: Item | None = None,
+    by: User | None = None,
+) -> Item:
     _require_draft(section.version, by)
     if item is None:
         last = section.items.order_by("-position").values_list("position", flat=True).first()
@@ -154,13 +186,15 @@ def item_save(*, section, values, item=None, by=None):
 
 
 @transaction.atomic
-def item_remove(*, item, by=None):
+def item_remove(*, item: Item, by: User | None = None) -> None:
     _require_draft(item.version, by)
-    item._history_user = by
+    set_history_user(item, by)
     item.delete()
 
 
-def _swap(siblings, obj, direction, by):
+def _swap(
+    siblings: Iterable[Section | Item], obj: Section | Item, direction: int, by: User | None
+) -> None:
     ordered = list(siblings)
     index = next(i for i, s in enumerate(ordered) if s.pk == obj.pk)
     other_index = index + direction
@@ -175,18 +209,18 @@ def _swap(siblings, obj, direction, by):
 
 
 @transaction.atomic
-def section_move(*, section, direction, by=None):
+def section_move(*, section: Section, direction: int, by: User | None = None) -> None:
     _require_draft(section.version, by)
     _swap(section.version.sections.order_by("position", "pk"), section, direction, by)
 
 
 @transaction.atomic
-def item_move(*, item, direction, by=None):
+def item_move(*, item: Item, direction: int, by: User | None = None) -> None:
     _require_draft(item.version, by)
     _swap(item.section.items.order_by("position", "pk"), item, direction, by)
 
 
-def version_problems(version):
+def version_problems(version: ChecklistVersion) -> list[str]:
     """What stops ``version`` from being published, as messages (empty when it can be)."""
     problems = []
     items = list(version.items.select_related("section"))
@@ -205,13 +239,18 @@ def version_problems(version):
     return problems
 
 
-def _locked(version):
+def _person(by: User | None) -> User | None:
+    """Who a transition stamps: nobody when no saved user acts (a command, an import)."""
+    return by if getattr(by, "pk", None) else None
+
+
+def _locked(version: ChecklistVersion) -> ChecklistVersion:
     versions = ChecklistVersion.objects.select_for_update().select_related("template")
     return versions.get(pk=version.pk)
 
 
 @transaction.atomic
-def version_submit(*, version, by):
+def version_submit(*, version: ChecklistVersion, by: User | None) -> ChecklistVersion:
     """Ask someone who may publish this (shared) template to publish the draft; it is
     frozen until they do or it is withdrawn. Raises ValidationError listing what is
     incomplete."""
@@ -220,14 +259,12 @@ def version_submit(*, version, by):
     problems = version_problems(version)
     if problems:
         raise ValidationError(problems)
-    version.submit()
-    version.submitted_at = timezone.now()
-    version.submitted_by = by if getattr(by, "pk", None) else None
+    version.submit(by=_person(by))
     return save_with_history(version, by=by)
 
 
 @transaction.atomic
-def version_withdraw(*, version, by):
+def version_withdraw(*, version: ChecklistVersion, by: User | None) -> ChecklistVersion:
     """A submitted version becomes an editable draft again."""
     version = _locked(version)
     _require_editor(version.template, by)
@@ -236,13 +273,11 @@ def version_withdraw(*, version, by):
             _("Only a version submitted for approval can be withdrawn."), code="not_submitted"
         )
     version.withdraw()
-    version.submitted_at = None
-    version.submitted_by = None
     return save_with_history(version, by=by)
 
 
 @transaction.atomic
-def version_publish(*, version, by=None):
+def version_publish(*, version: ChecklistVersion, by: User | None = None) -> ChecklistVersion:
     """Freeze a draft (or a submitted version) forever. Raises ValidationError listing
     what is incomplete."""
     version = _locked(version)
@@ -253,21 +288,19 @@ def version_publish(*, version, by=None):
     problems = version_problems(version)
     if problems:
         raise ValidationError(problems)
-    version.publish()
-    version.published_at = timezone.now()
-    version.published_by = by if getattr(by, "pk", None) else None
+    version.publish(by=_person(by))
     return save_with_history(version, by=by)
 
 
 @transaction.atomic
-def version_discard(*, version, by=None):
+def version_discard(*, version: ChecklistVersion, by: User | None = None) -> None:
     """Delete a draft nobody needs; published versions stay forever."""
     _require_draft(version, by)
     for item in version.items.all():
-        item._history_user = by
+        set_history_user(item, by)
         item.delete()
     for section in version.sections.all():
-        section._history_user = by
+        set_history_user(section, by)
         section.delete()
-    version._history_user = by
+    set_history_user(version, by)
     version.delete()

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "simple_history",
     "axes",
+    # Before viewflow: its workflow_timers command (which also fires hazard alarms)
+    # replaces viewflow's of the same name.
+    "workflows",
     "viewflow",
     "viewflow.workflow",
     "rest_framework",
@@ -56,7 +59,6 @@ INSTALLED_APPS = [
     "registry",
     "checklists",
     "inspections",
-    "workflows",
     "reports",
     "audit",
     "portal",

@@ -6,5 +6,5 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Common")
 
-    def ready(self):
+    def ready(self) -> None:
         from . import lookups  # noqa: F401  (registers the bounded integer ``in``)

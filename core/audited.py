@@ -5,7 +5,10 @@ django-simple-history records a row per ``save()`` and ``delete()``. Queryset
 models they raise instead of silently writing unrecorded changes.
 """
 
-from django.contrib.auth.models import UserManager
+from typing import Any, NoReturn, TypeAlias, TypeVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, UserManager
 from django.db import models
 
 
@@ -14,27 +17,32 @@ class UnauditedWriteError(RuntimeError):
 
 
 class AuditedQuerySet(models.QuerySet):
-    def _refuse(self, what):
+    def _refuse(self, what: str) -> NoReturn:
         raise UnauditedWriteError(
             f"{what}() on {self.model.__name__} would write no history; "
             "save each object instead (see core.audited)."
         )
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         self._refuse("update")
 
-    def bulk_create(self, *args, **kwargs):
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
         self._refuse("bulk_create")
 
-    def bulk_update(self, *args, **kwargs):
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         self._refuse("bulk_update")
 
 
-class AuditedManager(models.Manager.from_queryset(AuditedQuerySet)):
+# Named first: django-stubs' plugin follows from_queryset() only in an assignment.
+_AuditedManagerBase = models.Manager.from_queryset(AuditedQuerySet)
+
+
+class AuditedManager(_AuditedManagerBase):
     pass
 
 
-class AuditedUserManager(UserManager.from_queryset(AuditedQuerySet)):
+# The plugin cannot build this one (UserManager is generic in django-stubs).
+class AuditedUserManager(UserManager.from_queryset(AuditedQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -42,15 +50,28 @@ class AuditedUserManager(UserManager.from_queryset(AuditedQuerySet)):
 # (a draw voided with a user's full sentence) stays whole on the object itself.
 CHANGE_REASON_CHARS = 100
 
+# Who acts: a person, the public (anonymous) or, as None, the system.
+Actor: TypeAlias = AbstractBaseUser | AnonymousUser | None
 
-def save_with_history(obj, *, by=None, reason=None):
+_Saved = TypeVar("_Saved", bound=models.Model)
+
+
+def set_history_user(obj: models.Model, by: Actor) -> None:
+    """Name ``by`` as the user of ``obj``'s next history row, for the writes that take
+    no user of their own: ``delete()`` and many-to-many changes."""
+    # django-simple-history reads this attribute; the model does not declare it.
+    obj._history_user = by  # type: ignore[attr-defined]
+
+
+def save_with_history(obj: _Saved, *, by: Actor = None, reason: str | None = None) -> _Saved:
     """Save ``obj`` recording ``by`` as the user and ``reason`` as the change reason."""
     if by is not None and getattr(by, "is_authenticated", False):
-        obj._history_user = by
+        set_history_user(obj, by)
     if reason:
         reason = str(reason)
         if len(reason) > CHANGE_REASON_CHARS:
             reason = reason[: CHANGE_REASON_CHARS - 1] + "…"
-        obj._change_reason = reason
+        # Read by django-simple-history, like _history_user.
+        obj._change_reason = reason  # type: ignore[attr-defined]
     obj.save()
     return obj

@@ -9,16 +9,17 @@ let a client choose its address (and so escape its lock-out)."""
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
-def _valid(address):
+def _valid(address: str) -> str | None:
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return None
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's IP address, or "" when the request carries none (never a made-up one).
 
     Each trusted proxy appends the address it received the request from to

@@ -7,13 +7,17 @@ SQLite cannot even bind such a number: a forged id in a multiple-choice form
 range matches no row, so leaving it out changes no answer.
 """
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import IntegerField
 from django.db.models.lookups import In
+from django.db.models.sql.compiler import SQLCompiler
 
 
 @IntegerField.register_lookup
 class IntegerFieldIn(In):
-    def process_rhs(self, compiler, connection):
+    def process_rhs(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, tuple[str | int, ...]]:
         if self.rhs_is_direct_value():
             low, high = connection.ops.integer_field_range(
                 self.lhs.output_field.get_internal_type()

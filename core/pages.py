@@ -1,28 +1,37 @@
 """What every staff page does the same way: a page of a long list, a service's
 refusal shown as messages on the next page."""
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 25
 
 
-def page(request, queryset):
+def page(request: HttpRequest, queryset: QuerySet | Sequence[Any]) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def errors(error):
+def errors(error: Exception) -> list[str]:
     return error.messages if hasattr(error, "messages") else [str(error)]
 
 
-def flash(request, error):
+def flash(request: HttpRequest, error: Exception) -> None:
     """Show each message of a service's ValidationError on the next page."""
     for message in errors(error):
         messages.error(request, message)
 
 
-def flash_invalid(request, form, fallback):
+def flash_invalid(request: HttpRequest, form: forms.Form, fallback: "StrOrPromise") -> None:
     """A refused form on a page that redirects: text over its limit is named with its
     field and limit (core.limits), a refusal of the whole form (e.g. too many
     photos) is shown as it is; any other error reads ``fallback``."""
@@ -34,10 +43,14 @@ def flash_invalid(request, form, fallback):
         for message in error.messages
     ]
     for message in too_long + list(form.non_field_errors()) or [fallback]:
-        messages.error(request, message)
+        # An ErrorList yields text (its __getitem__ unwraps each ValidationError);
+        # django-stubs types the items it holds instead.
+        messages.error(request, message)  # type: ignore[arg-type]
 
 
-def call(request, service, success, **kwargs):
+def call(
+    request: HttpRequest, service: Callable[..., object], success: "StrOrPromise", **kwargs: Any
+) -> bool:
     """Call one service as the user; its refusal or ``success`` becomes a message on
     the next page. Returns whether it succeeded."""
     try:

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 
 from checklists.models import ChecklistTemplate, Item
 from core.audited import save_with_history
+from core.workdays import add_working_days
 from inspections.hazards import alarms as alarms
 from inspections.hazards import services as hazard_services
 from inspections.onsite import selectors
@@ -21,7 +22,6 @@ from inspections.planning import services as planning_services
 from inspections.planning.models import Draw, Plan
 from inspections.publication import services as publication_services
 from registry.models import Department, Facility, Region, User
-from registry.workdays import add_working_days
 
 PLAN_NAME = "岳阳楼区{year}年养老机构安全“双随机、一公开”抽查"
 

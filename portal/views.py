@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core import pages
-from inspections.common import notifications_read as mark_read
+from core.notifications import notifications_read as mark_read
 from registry import access
 
 

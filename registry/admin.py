@@ -4,9 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
-    ApiToken,
-    CalendarDay,
-    CalendarYear,
     ConflictOfInterest,
     Department,
     Facility,
@@ -62,52 +59,3 @@ class InspectorProfileAdmin(SimpleHistoryAdmin):
     list_filter = ("department", "active")
     search_fields = ("credential_no", "user__username", "user__full_name")
     inlines = [ConflictInline]
-
-
-@admin.register(CalendarYear)
-class CalendarYearAdmin(SimpleHistoryAdmin):
-    list_display = ("year", "source", "loaded_at")
-
-
-@admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
-    list_display = ("date", "kind", "name")
-    list_filter = ("kind",)
-    date_hierarchy = "date"
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(SimpleHistoryAdmin):
-    """Read-only: tokens are created and revoked with manage.py api_token_create and
-    api_token_revoke, so that the key is shown once, to whoever runs the command."""
-
-    list_display = (
-        "name",
-        "region_codes",
-        "created_at",
-        "created_by",
-        "last_used_at",
-        "revoked_at",
-    )
-    list_filter = ("revoked_at",)
-    search_fields = ("name",)
-    fields = ("name", "regions", "created_by", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return (
-            super().get_queryset(request).select_related("created_by").prefetch_related("regions")
-        )
-
-    @admin.display(description=_("regions"))
-    def region_codes(self, token):
-        return ", ".join(region.code for region in token.regions.all())
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,31 +2,39 @@
 django-simple-history records who changed what."""
 
 import csv
+import os
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any, TypeVar
 
 import chinese_calendar
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from core.audited import save_with_history
+from core.audited import save_with_history, set_history_user
+from core.models import CalendarDay, CalendarYear
 
 from .models import (
-    CalendarDay,
-    CalendarYear,
     ConflictOfInterest,
     Facility,
     InspectorProfile,
+    Region,
     User,
 )
 
 PACKAGE_SOURCE = "chinese-calendar {version} (State Council holiday schedule)"
 
+_Row = TypeVar("_Row", bound=models.Model)
+# A day of the calendar's exceptions: its kind (CalendarDay.Kind) and name.
+DayEntry = tuple[str, str]
 
-def changed_fields(obj, values):
+
+def changed_fields(obj: models.Model, values: Mapping[str, Any]) -> list[str]:
     """Names of the fields whose value in ``values`` differs from ``obj``'s."""
     names = []
     for name, value in values.items():
         field = obj._meta.get_field(name)
+        assert isinstance(field, models.Field), f"{name} is not a field of {obj._meta.label}"
         if field.many_to_one or field.one_to_one:
             # Compare keys: reading an unset relation raises.
             current, wanted = getattr(obj, field.attname), getattr(value, "pk", value)
@@ -37,7 +45,7 @@ def changed_fields(obj, values):
     return names
 
 
-def _apply(obj, values):
+def _apply(obj: models.Model, values: Mapping[str, Any]) -> bool:
     """Set ``values`` on ``obj``; return whether anything changed."""
     names = changed_fields(obj, values)
     for name in names:
@@ -45,14 +53,21 @@ def _apply(obj, values):
     return bool(names)
 
 
-def upsert(model, *, lookup, values, by=None, reason=None):
+def upsert(
+    model: type[_Row],
+    *,
+    lookup: dict[str, Any],
+    values: Mapping[str, Any],
+    by: User | None = None,
+    reason: str | None = None,
+) -> tuple[_Row, bool, bool]:
     """Create or update one row, saving (and recording history) only on a real change.
 
     Returns ``(obj, created, changed)``.
     """
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()
     created = obj is None
-    if created:
+    if obj is None:
         obj = model(**lookup)
     changed = _apply(obj, values)
     if created or changed:
@@ -61,21 +76,30 @@ def upsert(model, *, lookup, values, by=None, reason=None):
     return obj, created, changed
 
 
-def set_members(obj, field, wanted, *, by=None):
+def set_members(
+    obj: models.Model, field: str, wanted: Iterable[models.Model], *, by: User | None = None
+) -> bool:
     """Make the many-to-many ``field`` of ``obj`` hold exactly ``wanted``."""
     manager = getattr(obj, field)
     current = set(manager.all())
-    wanted = set(wanted)
-    if current == wanted:
+    members = set(wanted)
+    if current == members:
         return False
     if by is not None:
-        obj._history_user = by
-    manager.set(wanted)
+        set_history_user(obj, by)
+    manager.set(members)
     return True
 
 
 @transaction.atomic
-def user_ensure(*, username, values, password=None, regions=None, by=None):
+def user_ensure(
+    *,
+    username: str,
+    values: Mapping[str, Any],
+    password: str | None = None,
+    regions: Iterable[Region] | None = None,
+    by: User | None = None,
+) -> User:
     """Create or update a user. ``password`` is set only when the user is created, so
     re-running a seed never resets a password someone has changed."""
     user = User.objects.filter(username=username).first()
@@ -94,7 +118,13 @@ def user_ensure(*, username, values, password=None, regions=None, by=None):
 
 
 @transaction.atomic
-def facility_save(*, values, by=None, facility=None, reason=None):
+def facility_save(
+    *,
+    values: Mapping[str, Any],
+    by: User | None = None,
+    facility: Facility | None = None,
+    reason: str | None = None,
+) -> Facility:
     """Create a facility or update ``facility`` with ``values`` (validated)."""
     if facility is None:
         facility = Facility()
@@ -105,7 +135,9 @@ def facility_save(*, values, by=None, facility=None, reason=None):
 
 
 @transaction.atomic
-def conflict_declare(*, inspector, facility, reason, by=None):
+def conflict_declare(
+    *, inspector: InspectorProfile, facility: Facility, reason: str, by: User | None = None
+) -> ConflictOfInterest:
     conflict, _created, _changed = upsert(
         ConflictOfInterest,
         lookup={"inspector": inspector, "facility": facility},
@@ -116,13 +148,15 @@ def conflict_declare(*, inspector, facility, reason, by=None):
 
 
 @transaction.atomic
-def conflict_withdraw(*, conflict, by=None):
+def conflict_withdraw(*, conflict: ConflictOfInterest, by: User | None = None) -> None:
     if by is not None:
-        conflict._history_user = by
+        set_history_user(conflict, by)
     conflict.delete()
 
 
-def inspector_set_active(*, inspector: InspectorProfile, active, by=None):
+def inspector_set_active(
+    *, inspector: InspectorProfile, active: bool, by: User | None = None
+) -> InspectorProfile:
     if inspector.active != active:
         inspector.active = active
         save_with_history(inspector, by=by)
@@ -130,13 +164,15 @@ def inspector_set_active(*, inspector: InspectorProfile, active, by=None):
 
 
 @transaction.atomic
-def calendar_set_day(*, day: date, kind, name="", by=None):
+def calendar_set_day(
+    *, day: date, kind: str | None, name: str = "", by: User | None = None
+) -> CalendarDay | None:
     """Record a holiday or make-up working day; kind None removes the exception."""
     existing = CalendarDay.objects.filter(date=day).first()
     if kind is None:
         if existing:
             if by is not None:
-                existing._history_user = by
+                set_history_user(existing, by)
             existing.delete()
         return None
     obj, _created, _changed = upsert(
@@ -146,13 +182,15 @@ def calendar_set_day(*, day: date, kind, name="", by=None):
 
 
 @transaction.atomic
-def calendar_load_year(*, year, days, source, by=None):
+def calendar_load_year(
+    *, year: int, days: Mapping[date, DayEntry], source: str, by: User | None = None
+) -> CalendarYear:
     """Replace ``year``'s exceptions with ``days`` ({date: (kind, name)}) and mark the
     year official. Unchanged days write nothing."""
-    for day in CalendarDay.objects.filter(date__year=year).exclude(date__in=list(days)):
+    for stale in CalendarDay.objects.filter(date__year=year).exclude(date__in=list(days)):
         if by is not None:
-            day._history_user = by
-        day.delete()
+            set_history_user(stale, by)
+        stale.delete()
     for day, (kind, name) in sorted(days.items()):
         upsert(CalendarDay, lookup={"date": day}, values={"kind": kind, "name": name}, by=by)
     calendar_year, _created, _changed = upsert(
@@ -161,18 +199,20 @@ def calendar_load_year(*, year, days, source, by=None):
     return calendar_year
 
 
-def package_years():
+def package_years() -> list[int]:
     dates = list(chinese_calendar.holidays) + list(chinese_calendar.workdays)
     return sorted({d.year for d in dates})
 
 
-def calendar_load_from_package(*, years=None, by=None):
+def calendar_load_from_package(
+    *, years: Iterable[int] | None = None, by: User | None = None
+) -> list[int]:
     """Load the official schedules bundled in the ``chinese-calendar`` package."""
     available = package_years()
-    years = available if years is None else [y for y in years if y in available]
+    loaded = available if years is None else [y for y in years if y in available]
     source = PACKAGE_SOURCE.format(version=chinese_calendar.__version__)
-    for year in years:
-        days = {}
+    for year in loaded:
+        days: dict[date, DayEntry] = {}
         for day, name in chinese_calendar.holidays.items():
             if day.year == year and day.weekday() < 5:
                 days[day] = (CalendarDay.Kind.HOLIDAY, _holiday_name(name))
@@ -180,10 +220,10 @@ def calendar_load_from_package(*, years=None, by=None):
             if day.year == year and day.weekday() >= 5:
                 days[day] = (CalendarDay.Kind.WORKDAY, _holiday_name(name))
         calendar_load_year(year=year, days=days, source=source, by=by)
-    return years
+    return loaded
 
 
-def _holiday_name(value):
+def _holiday_name(value: object) -> str:
     # chinese-calendar stores English names ("National Day"); keep them as data.
     return str(value) if value else ""
 
@@ -198,18 +238,18 @@ KIND_WORDS = {
 
 
 class CalendarFileError(ValueError):
-    def __init__(self, errors):
+    def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
 
 
-def calendar_parse_file(path, year):
+def calendar_parse_file(path: str | os.PathLike[str], year: int) -> dict[date, DayEntry]:
     """Read a schedule file: CSV with columns 日期 (YYYY-MM-DD), 类型 (休/班), 名称.
 
     Returns {date: (kind, name)} or raises CalendarFileError listing every bad line.
     """
-    errors = []
-    days = {}
+    errors: list[str] = []
+    days: dict[date, DayEntry] = {}
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         for line_no, row in enumerate(reader, start=1):

@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.models import CalendarDay, CalendarYear
+from core.workdays import years_official
+
 from . import access, services
 from .forms import CalendarYearForm, FacilityFilterForm, FacilityForm
-from .models import CalendarDay, CalendarYear, Facility
-from .workdays import years_official
+from .models import Facility
 
 PAGE_SIZE = 25
 

@@ -22,7 +22,8 @@ from inspections.planning.models import Draw, Plan, PlanTemplate
 from inspections.planning.selectors import draw_record
 from inspections.publication.models import Publication
 from inspections.publication.selectors import result_hazard_counts
-from registry.models import ApiToken, Facility, Region
+from registry.models import Facility, Region
+from reports.models import ApiToken
 
 from . import exports
 from .api_auth import token_q

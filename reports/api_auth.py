@@ -9,8 +9,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import BasePermission
 
 from registry.access import paths_q
-from registry.models import ApiToken
-from registry.tokens import api_token_used
+from reports.models import ApiToken
+from reports.tokens import api_token_used
 
 
 class ApiClient:

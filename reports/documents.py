@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from checklists.models import Item
 from checklists.scoring import Outcome
+from core.workdays import add_working_days
 from inspections import access
 from inspections.hazards.models import Hazard
 from inspections.onsite import photos as photos_module
@@ -51,7 +52,6 @@ from inspections.publication import documents as services
 from inspections.publication import selectors as publication_selectors
 from inspections.publication.models import IssuedDocument, Publication
 from registry.models import Facility
-from registry.workdays import add_working_days
 
 from . import fonts
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core import periods
 from inspections import access
 from inspections.hazards import filters as hazard_filters
 from inspections.hazards.models import Hazard
@@ -48,14 +49,14 @@ class Period:
     @property
     def end(self):
         """The day after the period."""
-        return hazard_filters.next_month(self.last)
+        return periods.next_month(self.last)
 
     @property
     def months(self):
         month, months = self.first, []
         while month <= self.last:
             months.append(month)
-            month = hazard_filters.next_month(month)
+            month = periods.next_month(month)
         return months
 
     def params(self):
@@ -90,8 +91,8 @@ def choose(user, params):
     period, error = default_period(), ""
     if params.get("from") or params.get("to"):
         try:
-            first = hazard_filters.parse_month(params.get("from") or f"{period.first:%Y-%m}")
-            last = hazard_filters.parse_month(params.get("to") or f"{period.last:%Y-%m}")
+            first = periods.parse_month(params.get("from") or f"{period.first:%Y-%m}")
+            last = periods.parse_month(params.get("to") or f"{period.last:%Y-%m}")
         except ValueError:
             error = _(
                 "Give the months as YYYY-MM, for example 2026-11. Showing the current year to date."
@@ -280,7 +281,7 @@ def _inspection_sections(inspections, period, where):
 
 def _hazard_sections(hazards, period, past, where, today):
     url = reverse("inspections:hazard_list")
-    found = hazard_filters.within("found_on", period.first, period.end)
+    found = periods.within("found_on", period.first, period.end)
     found_params = {
         **where,
         "found_from": _month(period.first),
@@ -357,7 +358,7 @@ def _found(hazards, url, params):
 
 def _closure(hazards, period, url, where):
     """Closures in the period, on time or late, and the hazards overdue now."""
-    closed = hazard_filters.within("closed_at", period.first, period.end, moment=True)
+    closed = periods.within("closed_at", period.first, period.end, moment=True)
     counts = hazards.aggregate(
         closed=Count("pk", filter=closed),
         on_time=Count("pk", filter=closed & hazard_filters.CLOSED_ON_TIME),
@@ -446,7 +447,7 @@ def _open(hazards, past, url, where, today):
         Line(
             label=(
                 _("%(month)s (to date)") % {"month": _month(month)}
-                if hazard_filters.next_month(month) > today
+                if periods.next_month(month) > today
                 else _("End of %(month)s") % {"month": _month(month)}
             ),
             cells=[_count(counts[f"m{n}"], url, {**where, "open_end": _month(month)})],
@@ -476,14 +477,14 @@ def _open(hazards, past, url, where, today):
 def _trend(hazards, period, past, url, where):
     """Found and closed per month: one grouped query each."""
     found = dict(
-        hazards.filter(hazard_filters.within("found_on", period.first, period.end))
+        hazards.filter(periods.within("found_on", period.first, period.end))
         .order_by()
         .annotate(month=TruncMonth("found_on"))
         .values_list("month")
         .annotate(n=Count("pk"))
     )
     closed = dict(
-        hazards.filter(hazard_filters.within("closed_at", period.first, period.end, moment=True))
+        hazards.filter(periods.within("closed_at", period.first, period.end, moment=True))
         .order_by()
         .annotate(month=TruncMonth("closed_at"))
         .values_list("month")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core import periods
 from inspections import access
 from inspections.hazards import filters as hazard_filters
 from inspections.hazards.models import Hazard
@@ -66,7 +67,7 @@ def hazard_dashboard(request):
     month, month_error = timezone.localdate().replace(day=1), ""
     if get.get("month"):
         try:
-            month = hazard_filters.parse_month(get["month"])
+            month = periods.parse_month(get["month"])
         except ValueError:
             month_error = gettext(
                 "Give the month as YYYY-MM, for example 2026-11. Showing the current month."

@@ -8,5 +8,5 @@ class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflows")
 
-    def ready(self):
+    def ready(self) -> None:
         from . import receivers  # noqa: F401  (connects the signal receivers)

@@ -1,7 +1,9 @@
 """The processes that move supervision work between people (viewflow).
 
 Domain rules live in the services of ``inspections``; a flow follows what the services
-did (``inspections.signals``) and keeps the process, its tasks and its timers.
+did (``inspections.signals``) and keeps the process, its tasks and its timers. When a
+hazard's deadline alarms fall is not a timer of a flow but the domain's own column,
+``Hazard.next_alarm_at`` (see ``inspections.hazards.schedule``).
 """
 
 from datetime import timedelta
@@ -9,9 +11,11 @@ from datetime import timedelta
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.models import Process
 
-from inspections.hazards import alarms as alarms
 from inspections.hazards.models import Hazard
+from inspections.onsite.models import Inspection
 from inspections.planning import services as planning_services
 
 
@@ -34,58 +38,38 @@ class InspectionFlow(flow.Flow):
     record = flow.Handle().Next(this.end)
     end = flow.End()
 
-    def open_process(self, activation, inspection):
+    def open_process(self, activation: Activation, inspection: Inspection) -> Process:
         activation.process.artifact = inspection
         activation.process.data = {"kind": inspection.kind, "facility": inspection.facility_id}
         return activation.process
 
-    def needs_notice(self, activation):
+    def needs_notice(self, activation: Activation) -> bool:
         return activation.process.artifact.needs_notice
 
 
 class HazardFlow(flow.Flow):
-    """One registered hazard until it is closed, with its deadline timers.
+    """One registered hazard until it is closed.
 
-    A database-backed timer waits for the hazard's next alarm (reminders three
-    working days before and on the due date, overdue and escalation when it passes,
-    the late plan and monthly progress of a supervised major hazard); firing acts on
-    what is due and plans the next one. With no alarm ahead (awaiting verification,
-    overdue) the process idles until the hazard changes. Alarms are recorded by the
-    domain, so a timer fired after a dispatcher restart never acts twice.
+    The process idles while people work on the hazard and ends when it is closed.
+    Its deadline alarms (reminders, overdue and escalation, the late plan and the
+    monthly progress of a supervised major hazard) are not timers here: the domain
+    keeps when the next one falls in ``Hazard.next_alarm_at``, and ``manage.py
+    workflow_timers`` fires the due ones (``inspections.hazards.alarms``).
+    Migration workflows 0001 moved processes waiting on the former timer to ``idle``.
     """
 
     process_title = _("Hazard")
     process_description = _("From registration to closing, with deadline reminders.")
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.open_process).Next(this.closed)
-    closed = flow.If(this.is_closed).Then(this.end).Else(this.alarm_ahead)
-    alarm_ahead = flow.If(this.has_alarm).Then(this.wait).Else(this.idle)
-    wait = flow.Timer(this.alarm_moment).Next(this.fire)
-    fire = flow.Function(this.fire_alarms).Next(this.closed)
-    idle = flow.Handle().Next(this.closed)
+    start = flow.StartHandle(this.open_process).Next(this.idle)
+    idle = flow.Handle().Next(this.end)
     end = flow.End()
 
-    def open_process(self, activation, hazard):
+    def open_process(self, activation: Activation, hazard: Hazard) -> Process:
         activation.process.artifact = hazard
         activation.process.data = {"register_no": hazard.register_no}
         return activation.process
-
-    def _hazard(self, activation):
-        # Fresh from the database: the process caches its artifact.
-        return Hazard.objects.get(pk=activation.process.artifact_object_id)
-
-    def is_closed(self, activation):
-        return not self._hazard(activation).is_open
-
-    def has_alarm(self, activation):
-        return alarms.hazard_next_alarm(self._hazard(activation)) is not None
-
-    def alarm_moment(self, activation):
-        return alarms.hazard_next_alarm(self._hazard(activation)).at
-
-    def fire_alarms(self, activation):
-        alarms.hazard_alarms_fire(hazard=self._hazard(activation))
 
 
 class WindowFlow(flow.Flow):
@@ -106,5 +90,5 @@ class WindowFlow(flow.Flow):
     close = flow.Function(this.close_windows).Next(this.end)
     end = flow.End()
 
-    def close_windows(self, activation):
+    def close_windows(self, activation: Activation) -> None:
         planning_services.plan_windows_close()

@@ -1,12 +1,16 @@
 """Advance each process when the domain reports an event (``inspections.signals``)."""
 
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.dispatch import receiver
 from django.utils import timezone
+from viewflow.workflow import flow
+from viewflow.workflow.base import Node
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from inspections.hazards import alarms
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
 from inspections.signals import hazard_changed, inspection_changed
@@ -21,7 +25,7 @@ NODE_OF_EVENT = {
 }
 
 
-def process_of(flow_class, artifact):
+def process_of(flow_class: type[flow.Flow], artifact: models.Model) -> Process | None:
     return Process.objects.filter(
         flow_class=flow_class,
         artifact_content_type=ContentType.objects.get_for_model(type(artifact)),
@@ -29,11 +33,11 @@ def process_of(flow_class, artifact):
     ).first()
 
 
-def _open_task(process, node):
+def _open_task(process: Process, node: Node) -> Task | None:
     return Task.objects.filter(process=process, flow_task=node, status=STATUS.NEW).first()
 
 
-def _stop(flow_class, process, status):
+def _stop(flow_class: type[flow.Flow], process: Process, status: str) -> None:
     """Cancel what the process still waits for (tasks, timers) and end it."""
     with flow_class.lock(process.pk):
         for task in Task.objects.filter(process=process, status__in=[STATUS.NEW, STATUS.SCHEDULED]):
@@ -44,7 +48,9 @@ def _stop(flow_class, process, status):
 
 
 @receiver(inspection_changed, sender=Inspection)
-def follow_inspection(sender, inspection, event, **kwargs):
+def follow_inspection(
+    sender: type[Inspection], inspection: Inspection, event: str, **kwargs: Any
+) -> None:
     if event == "opened":
         InspectionFlow.start.run(inspection=inspection)
         return
@@ -55,34 +61,24 @@ def follow_inspection(sender, inspection, event, **kwargs):
         _stop(InspectionFlow, process, PROCESS.CANCELED)
         return
     node = NODE_OF_EVENT.get(event)
-    task = _open_task(process, node) if node else None
+    if node is None:
+        return
+    task = _open_task(process, node)
     if task is not None:  # re-scheduling finds the notice task already done
         node.run(task)
 
 
 @receiver(hazard_changed, sender=Hazard)
-def follow_hazard(sender, hazard, event, **kwargs):
+def follow_hazard(sender: type[Hazard], hazard: Hazard, event: str, **kwargs: Any) -> None:
+    """A registered open hazard starts its process; closing it ends the process. Its
+    alarms need nothing from here: the domain stored the next one with the change."""
     if event == "registered":
         if hazard.is_open:
             HazardFlow.start.run(hazard=hazard)
         return
+    if hazard.is_open:
+        return
     process = process_of(HazardFlow, hazard)
-    if process is None or process.status != PROCESS.NEW:
-        return
-    if not hazard.is_open:
-        _stop(HazardFlow, process, PROCESS.DONE)
-        return
-    # An idle process plans its next alarm again; a waiting timer is moved to the
-    # next alarm (a rejected fix can bring the overdue mark before a monthly reminder).
-    task = _open_task(process, HazardFlow.idle)
+    task = _open_task(process, HazardFlow.idle) if process is not None else None
     if task is not None:
         HazardFlow.idle.run(task)
-        return
-    alarm = alarms.hazard_next_alarm(hazard)
-    with HazardFlow.lock(process.pk):
-        timer = Task.objects.filter(
-            process=process, flow_task=HazardFlow.wait, status=STATUS.SCHEDULED
-        ).first()
-        if timer is not None and alarm is not None and timer.scheduled != alarm.at:
-            timer.scheduled = alarm.at
-            timer.save(update_fields=["scheduled"])

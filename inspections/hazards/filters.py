@@ -1,7 +1,6 @@
 """Filters of the hazard register shared by its list and the reports' dashboard, so
 that a number on the dashboard and the list it links to count the same hazards."""
 
-import re
 from datetime import date, datetime
 
 from django.db.models import F, Q
@@ -10,23 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.periods import local_midnight, month_range, next_month, parse_month, within
 from inspections import access
 from inspections.hazards.models import Hazard
 from registry.models import Category, Department
-
-MONTH = re.compile(r"(\d{4})-(\d{2})")
-
-
-def parse_month(text):
-    """``YYYY-MM`` as the first day of that month; ValueError for anything else."""
-    match = MONTH.fullmatch(text or "")
-    if not match:
-        raise ValueError(text)
-    year, month = int(match[1]), int(match[2])
-    # The upper bound leaves room for the next month's first day.
-    if not 1900 <= year <= 9998:
-        raise ValueError(text)
-    return date(year, month, 1)
 
 
 def closed_in(month):
@@ -39,38 +25,6 @@ def closed_in(month):
 
 # Closed by the due date: the local date of closure compared with the due date.
 CLOSED_ON_TIME = Q(closed_at__date__lte=F("due_on"))
-
-
-def next_month(month):
-    """The first day of the month after ``month`` (a first day)."""
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def local_midnight(day):
-    return timezone.make_aware(datetime(day.year, day.month, day.day))
-
-
-def within(field, start, end, *, moment=False):
-    """``field`` from the day ``start`` up to, not including, the day ``end`` (either
-    may be None); a ``moment`` (datetime) field is counted in local time."""
-    q = Q()
-    if start is not None:
-        q &= Q(**{f"{field}__gte": local_midnight(start) if moment else start})
-    if end is not None:
-        q &= Q(**{f"{field}__lt": local_midnight(end) if moment else end})
-    return q
-
-
-def month_range(params, name):
-    """The months ``<name>_from`` and ``<name>_to`` (YYYY-MM, either may be missing) as
-    (first day, first day after the last month), each None when missing.
-    ValueError when one is malformed."""
-    first = params.get(f"{name}_from", "")
-    last = params.get(f"{name}_to", "")
-    return (
-        parse_month(first) if first else None,
-        next_month(parse_month(last)) if last else None,
-    )
 
 
 def open_at_end_of(month):

@@ -1,7 +1,10 @@
 """Hazards (隐患台账): rectification notices, rectifications, extensions, major-hazard
 supervision (挂牌督办) and the alarms that chase deadlines."""
 
+from datetime import datetime
+
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +15,7 @@ from checklists.models import Item
 from core.audited import AuditedManager
 from core.fields import user_field
 from inspections.onsite.models import Answer, Inspection
-from registry.models import Facility
+from registry.models import Facility, User
 
 
 class Hazard(models.Model):
@@ -93,59 +96,82 @@ class Hazard(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = user_field(_("closed by"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    # When the dispatcher next acts on this hazard: the answer of the alarm rule
+    # (inspections.hazards.schedule), stored by the domain with every change that
+    # moves it. Derived from recorded data, so history leaves it out.
+    next_alarm_at = models.DateTimeField(_("next alarm at"), null=True, editable=False)
 
     objects = AuditedManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["next_alarm_at"])
+    # django-simple-history's switch, set while the next alarm is stored (schedule).
+    skip_history_when_saving: bool
 
     class Meta:
         ordering = ["-found_on", "-pk"]
         verbose_name = _("hazard")
         verbose_name_plural = _("hazards")
+        indexes = [
+            # The dispatcher's query; only hazards with an alarm ahead are in it.
+            models.Index(
+                fields=["next_alarm_at"],
+                name="hazard_next_alarm_due",
+                condition=Q(next_alarm_at__isnull=False),
+            )
+        ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.register_no} {self.description[:30]}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("inspections:hazard_detail", args=[self.pk])
 
     @property
-    def is_open(self):
+    def is_open(self) -> bool:
         return self.status in self.OPEN
 
+    def _closed(self, by: User | None, at: datetime | None) -> None:
+        # Every closing transition stamps through here, once: when, and who (None: the system).
+        self.closed_at = at or timezone.now()
+        self.closed_by = by
+
     @status.transition(source=Status.REGISTERED, target=Status.CLOSED)
-    def close_on_spot(self):
+    def close_on_spot(self, *, by: User | None, at: datetime | None = None) -> None:
         """Declared transition: a general hazard the team saw corrected on site,
         closed by the inspector with an after photo."""
+        self._closed(by, at)
 
     @status.transition(source=Status.REGISTERED, target=Status.RECTIFYING)
-    def start_rectifying(self):
+    def start_rectifying(self) -> None:
         """Declared transition: the facility acknowledged the rectification notice."""
 
     @status.transition(source=[Status.RECTIFYING, Status.OVERDUE], target=Status.AWAITING)
-    def submit(self):
+    def submit(self) -> None:
         """Declared transition: the facility reports what it did, with after photos."""
 
     @status.transition(source=Status.AWAITING, target=Status.CLOSED)
-    def accept(self):
-        """Declared transition: an inspector or lead of the county verified the fix (销号)."""
+    def accept(self, *, by: User | None, at: datetime | None = None) -> None:
+        """Declared transition: an inspector or lead of the county verified the fix
+        (销号), or, for a major hazard, the supervising lead signed it off."""
+        self._closed(by, at)
 
     @status.transition(source=Status.AWAITING, target=Status.RECTIFYING)
-    def reject(self):
+    def reject(self) -> None:
         """Declared transition: the fix was not accepted; the deadline does not move."""
 
     @status.transition(source=[Status.REGISTERED, Status.RECTIFYING], target=Status.OVERDUE)
-    def mark_overdue(self):
+    def mark_overdue(self) -> None:
         """Declared transition: the due date passed before the fix was submitted."""
 
     @status.transition(source=Status.OVERDUE, target=Status.RECTIFYING)
-    def extend(self):
+    def extend(self) -> None:
         """Declared transition: an extension decided after the old date gives a new one."""
 
     @status.transition(
         source=[Status.REGISTERED, Status.RECTIFYING, Status.OVERDUE], target=Status.CLOSED
     )
-    def close_on_recheck(self):
+    def close_on_recheck(self, *, by: User | None, at: datetime | None = None) -> None:
         """Declared transition: inspectors re-checking on site found a general hazard fixed."""
+        self._closed(by, at)
 
 
 class Supervision(models.Model):
@@ -178,7 +204,7 @@ class Supervision(models.Model):
         verbose_name = _("supervision")
         verbose_name_plural = _("supervisions")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.hazard.register_no
 
 
@@ -200,7 +226,7 @@ class SupervisionNote(models.Model):
         verbose_name = _("progress note")
         verbose_name_plural = _("progress notes")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.supervision} {timezone.localdate(self.written_at):%Y-%m-%d}"
 
 
@@ -235,7 +261,7 @@ class HazardAlarm(models.Model):
             models.UniqueConstraint(fields=["hazard", "kind", "key"], name="hazard_alarm_once")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.hazard.register_no} {self.kind} {self.key}"
 
 
@@ -262,7 +288,7 @@ class RectificationNotice(models.Model):
         verbose_name = _("rectification notice")
         verbose_name_plural = _("rectification notices")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.number
 
 
@@ -281,7 +307,7 @@ class Rectification(models.Model):
     interim_measures = models.TextField(_("interim measures"), blank=True)
     submitted_by = user_field(_("submitted by"))
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
-    decision = models.CharField(
+    decision = fsm.FSMField(
         _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
     )
     decided_by = user_field(_("decided by"), null=True, blank=True)
@@ -296,8 +322,24 @@ class Rectification(models.Model):
         verbose_name = _("rectification")
         verbose_name_plural = _("rectifications")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.hazard.register_no} {self.get_decision_display()}"
+
+    def _decided(self, by: User, reason: str) -> None:
+        self.decided_at = timezone.now()
+        self.decided_by = by
+        self.reason = reason
+
+    @decision.transition(source=Decision.PENDING, target=Decision.ACCEPTED)
+    def accept(self, *, by: User, reason: str = "") -> None:
+        """Declared transition: the verifier accepted the fix (a major hazard's still
+        waits for the supervising lead's sign-off)."""
+        self._decided(by, reason)
+
+    @decision.transition(source=Decision.PENDING, target=Decision.REJECTED)
+    def reject(self, *, by: User, reason: str) -> None:
+        """Declared transition: the verifier rejected the fix, with the reason."""
+        self._decided(by, reason)
 
 
 class Extension(models.Model):
@@ -317,7 +359,7 @@ class Extension(models.Model):
     interim_measures = models.TextField(_("interim measures"))
     requested_by = user_field(_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
-    status = models.CharField(
+    status = fsm.FSMField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     decided_by = user_field(_("decided by"), null=True, blank=True)
@@ -332,5 +374,20 @@ class Extension(models.Model):
         verbose_name = _("extension")
         verbose_name_plural = _("extensions")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.hazard.register_no} → {self.requested_due}"
+
+    def _decided(self, by: User, reason: str) -> None:
+        self.decided_at = timezone.now()
+        self.decided_by = by
+        self.decision_reason = reason
+
+    @status.transition(source=Status.PENDING, target=Status.APPROVED)
+    def approve(self, *, by: User, reason: str = "") -> None:
+        """Declared transition: a bureau lead of the county grants the new due date."""
+        self._decided(by, reason)
+
+    @status.transition(source=Status.PENDING, target=Status.REFUSED)
+    def refuse(self, *, by: User, reason: str) -> None:
+        """Declared transition: a bureau lead of the county refuses, with the reason."""
+        self._decided(by, reason)

@@ -1,21 +1,32 @@
 """Writes of the rectification loop (隐患闭环): the notice, the facility's
 rectification, verification, extensions, and the supervision (挂牌督办) of major hazards."""
 
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import TypeVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checklists.models import Item
 from core import limits
-from core.audited import save_with_history
+from core.audited import Actor, save_with_history
+from core.models import CalendarYear
+from core.notifications import notify
+from core.numbers import next_number
 from core.timefmt import for_people
+from core.workdays import add_working_days
 from inspections import policy
 from inspections.access import active_leads
-from inspections.common import _user, next_number, notify, notify_managers
+from inspections.common import _user, notify_managers
 from inspections.hazards.models import (
     Extension,
     Hazard,
@@ -24,18 +35,24 @@ from inspections.hazards.models import (
     Supervision,
     SupervisionNote,
 )
+from inspections.hazards.schedule import next_alarm_store
 from inspections.onsite import photos
 from inspections.onsite.models import (
+    Answer,
     Inspection,
     Photo,
 )
 from inspections.onsite.photos import photo_store, removing_files_on_failure
 from inspections.signals import hazard_changed
-from registry.models import CalendarYear
-from registry.workdays import add_working_days
+from registry.models import Facility, User
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
-def notice_issue(*, inspection, hazards, by):
+def notice_issue(
+    *, inspection: Inspection, hazards: Sequence[Hazard], by: Actor
+) -> RectificationNotice:
     """Issue the rectification notice (整改通知书) of a finished inspection, numbered
     in sequence per county bureau and year, listing ``hazards``."""
     county = inspection.facility.region.code[:6]
@@ -64,7 +81,7 @@ def notice_issue(*, inspection, hazards, by):
 
 
 @transaction.atomic
-def notice_acknowledge(*, notice, by):
+def notice_acknowledge(*, notice: RectificationNotice, by: User) -> RectificationNotice:
     """The facility's manager acknowledges the notice: its hazards are being rectified."""
     notice = RectificationNotice.objects.select_for_update().get(pk=notice.pk)
     policy.require(policy.acknowledge_refusal(by, notice))
@@ -79,7 +96,7 @@ def notice_acknowledge(*, notice, by):
     return notice
 
 
-def _locked(hazard):
+def _locked(hazard: Hazard) -> Hazard:
     return Hazard.objects.select_for_update().select_related("facility").get(pk=hazard.pk)
 
 
@@ -88,7 +105,7 @@ def _locked(hazard):
 RECTIFICATION_PHOTOS = 10
 
 
-def too_many_photos(count):
+def too_many_photos(count: int) -> ValidationError | None:
     """The refusal of ``count`` after photos, or None when they are few enough."""
     if count <= RECTIFICATION_PHOTOS:
         return None
@@ -99,7 +116,14 @@ def too_many_photos(count):
     )
 
 
-def rectification_submit(*, hazard, description, by, uploads, interim_measures=""):
+def rectification_submit(
+    *,
+    hazard: Hazard,
+    description: str,
+    by: User,
+    uploads: Iterable[UploadedFile],
+    interim_measures: str = "",
+) -> Rectification:
     """The facility reports a fix with after photos: awaiting verification. Every
     photo's header is checked before any photo is decoded, so one bad photo refuses
     the submission before the heavy work; all are processed before anything is
@@ -126,7 +150,7 @@ def rectification_submit(*, hazard, description, by, uploads, interim_measures="
     )
 
 
-def _numbered(work, items):
+def _numbered(work: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
     """``work`` done on each item; a refused photo is named by its place."""
     results = []
     for number, item in enumerate(items, 1):
@@ -141,7 +165,7 @@ def _numbered(work, items):
     return results
 
 
-def _stamp(hazard, by, received):
+def _stamp(hazard: Hazard, by: User, received: datetime) -> list[str]:
     return [
         for_people(received),
         hazard.facility.name,
@@ -150,7 +174,16 @@ def _stamp(hazard, by, received):
 
 
 @transaction.atomic
-def _rectification_save(*, hazard, description, interim_measures, processed, received, by, saved):
+def _rectification_save(
+    *,
+    hazard: Hazard,
+    description: str,
+    interim_measures: str,
+    processed: list[photos.Processed],
+    received: datetime,
+    by: User,
+    saved: list[FieldFile],
+) -> Rectification:
     hazard = _locked(hazard)
     policy.require(policy.rectify_refusal(by, hazard))
     description, interim_measures = description.strip(), interim_measures.strip()
@@ -188,7 +221,7 @@ def _rectification_save(*, hazard, description, interim_measures, processed, rec
 
 
 @transaction.atomic
-def rectification_verify(*, hazard, accept, by, reason=""):
+def rectification_verify(*, hazard: Hazard, accept: bool, by: User, reason: str = "") -> Hazard:
     """Accept (销号) or reject a submitted rectification. Only an inspector or bureau
     lead of the county: a facility never closes its own hazard. An accepted fix of a
     major hazard still waits for the supervising bureau's sign-off."""
@@ -202,12 +235,10 @@ def rectification_verify(*, hazard, accept, by, reason=""):
     reason = limits.text(reason, limit=limits.TEXT, label=_("Reason"))
     if not accept and not reason:
         raise ValidationError(_("Give the reason for rejecting the rectification."))
-    rectification.decision = (
-        Rectification.Decision.ACCEPTED if accept else Rectification.Decision.REJECTED
-    )
-    rectification.decided_by = by
-    rectification.decided_at = timezone.now()
-    rectification.reason = reason
+    if accept:
+        rectification.accept(by=by, reason=reason)
+    else:
+        rectification.reject(by=by, reason=reason)
     save_with_history(rectification, by=by)
     major = hazard.severity == Hazard.Severity.MAJOR
     if accept and major:
@@ -221,9 +252,7 @@ def rectification_verify(*, hazard, accept, by, reason=""):
                 by=by,
             )
     elif accept:
-        hazard.accept()
-        hazard.closed_at = rectification.decided_at
-        hazard.closed_by = by
+        hazard.accept(by=by, at=rectification.decided_at)
         text = _("Hazard %(number)s is closed: the rectification was accepted.")
     else:
         hazard.reject()
@@ -240,7 +269,9 @@ def rectification_verify(*, hazard, accept, by, reason=""):
 
 
 @transaction.atomic
-def extension_request(*, hazard, requested_due, reasons, interim_measures, by):
+def extension_request(
+    *, hazard: Hazard, requested_due: date, reasons: str, interim_measures: str, by: User
+) -> Extension:
     """The facility asks for a later due date, before the current one has passed."""
     hazard = _locked(hazard)
     policy.require(policy.extension_request_refusal(by, hazard))
@@ -273,7 +304,9 @@ def extension_request(*, hazard, requested_due, reasons, interim_measures, by):
 
 
 @transaction.atomic
-def extension_decide(*, extension, approve, by, reason=""):
+def extension_decide(
+    *, extension: Extension, approve: bool, by: User, reason: str = ""
+) -> Extension:
     """A bureau lead of the county approves (new due date; the old one stays in
     history) or refuses with a reason."""
     extension = Extension.objects.select_for_update().select_related("hazard").get(pk=extension.pk)
@@ -282,10 +315,10 @@ def extension_decide(*, extension, approve, by, reason=""):
     reason = limits.text(reason, limit=limits.TEXT, label=_("Reason"))
     if not approve and not reason:
         raise ValidationError(_("Give the reason for refusing the extension."))
-    extension.status = Extension.Status.APPROVED if approve else Extension.Status.REFUSED
-    extension.decided_by = by
-    extension.decided_at = timezone.now()
-    extension.decision_reason = reason
+    if approve:
+        extension.approve(by=by, reason=reason)
+    else:
+        extension.refuse(by=by, reason=reason)
     save_with_history(extension, by=by)
     if approve:
         hazard.due_on = extension.requested_due
@@ -309,13 +342,13 @@ def extension_decide(*, extension, approve, by, reason=""):
     return extension
 
 
-def _covering(path):
+def _covering(path: str) -> Q:
     """Users whose regions are the region at ``path`` or one above it."""
     prefixes = [path[: i + 1] for i, char in enumerate(path) if char == "/"]
     return Q(regions__path__in=prefixes)
 
 
-def leads_covering(facility):
+def leads_covering(facility: Facility) -> QuerySet[User]:
     """Active bureau leads whose regions contain ``facility``."""
     return active_leads().filter(_covering(facility.region.path)).distinct()
 
@@ -323,7 +356,7 @@ def leads_covering(facility):
 # ---------------------------------------------------------------- supervision (挂牌督办)
 
 
-def supervision_open(*, hazard, by):
+def supervision_open(*, hazard: Hazard, by: Actor) -> Supervision:
     """Put a newly registered major hazard under supervision: the lead nearest the
     facility supervises; the facility files its plan within the configured working days."""
     lead = (
@@ -364,7 +397,7 @@ def supervision_open(*, hazard, by):
     return supervision
 
 
-def _supervision_locked(supervision):
+def _supervision_locked(supervision: Supervision) -> Supervision:
     return (
         Supervision.objects.select_for_update()
         .select_related("hazard__facility__region")
@@ -374,8 +407,15 @@ def _supervision_locked(supervision):
 
 @transaction.atomic
 def supervision_plan_file(
-    *, supervision, measures, responsible_person, funds, plan_deadline, contingency_plan, by
-):
+    *,
+    supervision: Supervision,
+    measures: str,
+    responsible_person: str,
+    funds: str,
+    plan_deadline: date | None,
+    contingency_plan: str,
+    by: User,
+) -> Supervision:
     """The facility files (or revises) its "five in place" plan (五落实): measures,
     responsible person, funds, deadline and contingency plan."""
     supervision = _supervision_locked(supervision)
@@ -424,7 +464,7 @@ def supervision_plan_file(
 
 
 @transaction.atomic
-def supervision_note_add(*, supervision, text, by):
+def supervision_note_add(*, supervision: Supervision, text: str, by: User) -> SupervisionNote:
     """A monthly progress note, by the facility or a bureau lead of the county."""
     supervision = _supervision_locked(supervision)
     hazard = supervision.hazard
@@ -440,7 +480,9 @@ def supervision_note_add(*, supervision, text, by):
 
 
 @transaction.atomic
-def supervision_sign_off(*, supervision, approve, by, note=""):
+def supervision_sign_off(
+    *, supervision: Supervision, approve: bool, by: User, note: str = ""
+) -> Supervision:
     """A bureau lead of the county closes a verified major hazard (销号), or sends it
     back to rectification with a reason."""
     supervision = _supervision_locked(supervision)
@@ -448,9 +490,7 @@ def supervision_sign_off(*, supervision, approve, by, note=""):
     policy.require(policy.sign_off_refusal(by, supervision))
     note = limits.text(note, limit=limits.TEXT, label=_("Reason"))
     if approve:
-        hazard.accept()
-        hazard.closed_at = timezone.now()
-        hazard.closed_by = by
+        hazard.accept(by=by)
         supervision.signed_off_at = hazard.closed_at
         supervision.signed_off_by = by
         supervision.sign_off_note = note
@@ -481,7 +521,7 @@ def supervision_sign_off(*, supervision, approve, by, note=""):
 
 
 @transaction.atomic
-def reinspection_request(*, hazard, by):
+def reinspection_request(*, hazard: Hazard, by: User) -> list[User]:
     """A verifier asks the county's bureau leads to open an on-site re-inspection
     (复查) of a submitted fix instead of judging it from the photos."""
     hazard = _locked(hazard)
@@ -498,42 +538,32 @@ def reinspection_request(*, hazard, by):
     return leads
 
 
-def emit_hazard(hazard, event, by):
-    """Tell the flows what happened to a hazard, inside the writing transaction."""
+def emit_hazard(hazard: Hazard, event: str, by: Actor) -> None:
+    """The end of every change of a hazard, inside the writing transaction: store
+    when its next alarm falls (``schedule``), then tell the flows what happened."""
+    next_alarm_store(hazard)
     hazard_changed.send(sender=Hazard, hazard=hazard, event=event, by=by)
 
 
-def _hazard_source(inspection):
-    kind = inspection.kind
-    if kind == Inspection.Kind.REINSPECTION and inspection.source_inspection_id:
-        kind = inspection.source_inspection.kind
-    return {
-        Inspection.Kind.SPECIAL: Hazard.Source.SPECIAL,
-        Inspection.Kind.CASE: Hazard.Source.CASE,
-        Inspection.Kind.SELF: Hazard.Source.SELF,
-    }.get(kind, Hazard.Source.ROUTINE)
-
-
-@transaction.atomic
 @transaction.atomic
 def hazard_register(
     *,
-    facility,
-    severity,
-    source,
-    description,
-    found_on,
-    deadline_days,
-    by,
-    inspection=None,
-    answer=None,
-    item=None,
-    location="",
-    department="",
-    category="",
-    self_reported=False,
-    corrected_on_spot=False,
-):
+    facility: Facility,
+    severity: str,
+    source: str,
+    description: str,
+    found_on: date,
+    deadline_days: int,
+    by: Actor,
+    inspection: Inspection | None = None,
+    answer: Answer | None = None,
+    item: Item | None = None,
+    location: str = "",
+    department: str = "",
+    category: str = "",
+    self_reported: bool = False,
+    corrected_on_spot: bool = False,
+) -> Hazard:
     """Register a hazard (挂号) with the next number of its county and year and a
     due date counted in working days (provisional without an official calendar).
     A general hazard corrected on the spot is closed at once; one the facility found
@@ -563,10 +593,8 @@ def hazard_register(
     if corrected_on_spot:
         if severity == Hazard.Severity.MAJOR:
             raise ValidationError(_("A major hazard cannot be closed on the spot."))
-        hazard.close_on_spot()
+        hazard.close_on_spot(by=_user(by))
         hazard.corrected_on_spot = True
-        hazard.closed_at = timezone.now()
-        hazard.closed_by = _user(by)
     elif self_reported:
         hazard.start_rectifying()
     save_with_history(hazard, by=by)

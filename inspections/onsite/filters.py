@@ -5,8 +5,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from core.periods import month_range, within
 from inspections import access
-from inspections.hazards.filters import month_range, within
 from inspections.onsite.models import Inspection
 from inspections.publication.models import Publication
 

@@ -15,7 +15,7 @@ from checklists.scoring import Result
 from core.audited import AuditedManager
 from core.fields import user_field
 from inspections.planning.models import Draw, Plan
-from registry.models import Facility, InspectorProfile
+from registry.models import Facility, InspectorProfile, User
 
 
 class Inspection(models.Model):
@@ -127,14 +127,18 @@ class Inspection(models.Model):
         return bool(self.signed_at)
 
     @status.transition(source=Status.SCHEDULED, target=Status.IN_PROGRESS)
-    def start(self):
+    def start(self, *, by: User | None) -> None:
         """Declared transition: a team member (or the manager, for a self-inspection)
         begins on site."""
+        self.started_at = timezone.now()
+        self.started_by = by
 
     @status.transition(source=Status.IN_PROGRESS, target=Status.FINISHED)
-    def finish(self):
+    def finish(self, *, by: User | None) -> None:
         """Declared transition: every answer given, the team confirmed, the facility
         signed or refused; the result is fixed and hazards registered."""
+        self.finished_at = timezone.now()
+        self.finished_by = by
 
     @status.transition(source=Status.SCHEDULED, target=Status.CANCELLED)
     def cancel(self):

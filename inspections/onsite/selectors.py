@@ -2,21 +2,23 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from checklists.models import Item
 from checklists.scoring import Outcome, applicable_items, outcome
 from inspections.hazards.models import Hazard
-from inspections.onsite.models import Answer, Inspection, Photo, answer_key
+from inspections.onsite.models import Answer, Inspection, InspectionChecklist, Photo, answer_key
 
 # ---------------------------------------------------------------- inspections
 
 
-def inspection_items(inspection):
+def inspection_items(inspection: Inspection) -> list[tuple[InspectionChecklist, list[Item]]]:
     """[(inspection checklist, applicable items)] in checklist order, in two queries."""
     checklists = list(inspection.checklists.select_related("version__template"))
-    by_version = defaultdict(list)
+    by_version: defaultdict[int, list[Item]] = defaultdict(list)
     for item in (
         Item.objects.filter(version_id__in=[c.version_id for c in checklists])
         .select_related("section")
@@ -29,7 +31,7 @@ def inspection_items(inspection):
     ]
 
 
-def recheck_hazards(inspection):
+def recheck_hazards(inspection: Inspection) -> QuerySet[Hazard]:
     """Open hazards of the facility found before this inspection: listed for re-check."""
     return (
         Hazard.objects.filter(facility_id=inspection.facility_id, status__in=Hazard.OPEN)
@@ -47,10 +49,10 @@ class Entry:
     item: Item | None = None
     hazard: Hazard | None = None
     answer: Answer | None = None
-    photos: list = field(default_factory=list)
+    photos: list[Photo] = field(default_factory=list)
 
     @property
-    def outcome(self):
+    def outcome(self) -> str | None:
         if self.answer is None:
             return None
         if self.item is None:
@@ -58,22 +60,22 @@ class Entry:
         return outcome(self.item, self.answer.value)
 
     @property
-    def failed(self):
+    def failed(self) -> bool:
         return self.item is not None and self.outcome == Outcome.FAILED
 
     @property
-    def makes_hazard(self):
-        return self.failed and self.item.hazard != Item.Hazard.NONE
+    def makes_hazard(self) -> bool:
+        return self.item is not None and self.failed and self.item.hazard != Item.Hazard.NONE
 
     @property
-    def evidence(self):
+    def evidence(self) -> list[Photo]:
         return [p for p in self.photos if p.purpose == Photo.Purpose.EVIDENCE]
 
     @property
-    def after(self):
+    def after(self) -> list[Photo]:
         return [p for p in self.photos if p.purpose == Photo.Purpose.AFTER]
 
-    def missing(self):
+    def missing(self) -> str | None:
         """Why this line stops the inspection from finishing, or None."""
         if self.answer is None:
             return _("not answered")
@@ -92,26 +94,26 @@ class Entry:
 @dataclass
 class Part:
     title: str
-    checklist: object = None
-    entries: list = field(default_factory=list)
+    checklist: InspectionChecklist | None = None  # None: the part of hazards to re-check
+    entries: list[Entry] = field(default_factory=list)
 
     @property
-    def answered(self):
+    def answered(self) -> int:
         return sum(1 for e in self.entries if e.answer is not None)
 
 
-def checklist_parts(inspection):
+def checklist_parts(inspection: Inspection) -> list[Part]:
     """The checklist page's data: one part for the open hazards to re-check, then
     one per checklist, each entry with its answer and photos. A fixed number of
     queries whatever the number of items."""
-    answers = {}
+    answers: dict[str, Answer] = {}
     for answer in inspection.answers.select_related("answered_by"):
         answers[answer.key] = answer
-    photos_by_answer = defaultdict(list)
+    photos_by_answer: defaultdict[int | None, list[Photo]] = defaultdict(list)
     for photo in Photo.objects.filter(inspection=inspection).order_by("uploaded_at", "pk"):
         photos_by_answer[photo.answer_id].append(photo)
 
-    def entry(key, **kwargs):
+    def entry(key: str, **kwargs: Any) -> Entry:
         answer = answers.get(key)
         return Entry(
             key=key,
@@ -145,7 +147,7 @@ def checklist_parts(inspection):
     return parts
 
 
-def missing(inspection, parts=None):
+def missing(inspection: Inspection, parts: list[Part] | None = None) -> list[str]:
     """What stops the inspection from finishing, one readable line each.
 
     Re-checking earlier hazards is required on a re-inspection and optional
@@ -159,27 +161,35 @@ def missing(inspection, parts=None):
                 continue
             reason = entry.missing()
             if reason:
-                label = entry.item.code if entry.item else entry.hazard.register_no
+                if entry.item is not None:
+                    label = entry.item.code
+                else:
+                    assert entry.hazard is not None  # a line is an item or a hazard
+                    label = entry.hazard.register_no
                 lines.append(f"{label}：{reason}")
     return lines
 
 
-def _outcomes(inspection):
+def _outcomes(inspection: Inspection | None) -> dict[str, tuple[Item, str | None]]:
     if inspection is None:
         return {}
-    rows = {}
+    rows: dict[str, tuple[Item, str | None]] = {}
     for answer in inspection.answers.exclude(item=None).select_related("item"):
-        rows[answer.item.code] = (answer.item, outcome(answer.item, answer.value))
+        item = answer.item
+        assert item is not None  # excluded above
+        rows[item.code] = (item, outcome(item, answer.value))
     return rows
 
 
-def compare_rows(self_inspection, official):
+def compare_rows(
+    self_inspection: Inspection | None, official: Inspection | None
+) -> list[dict[str, Any]]:
     """Item-by-item rows of a self-inspection beside an official inspection,
     matched by item code; ``disagree`` where both answered and differ."""
     mine, theirs = _outcomes(self_inspection), _outcomes(official)
     rows = []
     for code in list(theirs) + [c for c in mine if c not in theirs]:
-        item = (theirs.get(code) or mine.get(code))[0]
+        item = (theirs.get(code) or mine[code])[0]
         own = mine.get(code, (None, None))[1]
         other = theirs.get(code, (None, None))[1]
         rows.append(

@@ -1,36 +1,35 @@
 """Writes for the inspection itself: opening one, notice, start on site, answers
 and photos, the team's confirmation, the facility's signature, and finishing,
-which scores the record and registers its hazards."""
+which scores the record and announces it: what follows is ``inspections.events``."""
 
 import base64
 import binascii
 import io
 import math
-from datetime import timedelta
+from collections.abc import Collection, Iterable
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from checklists.models import Item
+from checklists.models import ChecklistTemplate, ChecklistVersion, Item
 from checklists.scoring import Outcome, Result, joint_score, outcome
 from core import limits
 from core.audited import save_with_history
+from core.notifications import notify
 from core.timefmt import for_people
-from inspections import policy
+from core.workdays import add_working_days
+from inspections import events, policy
 from inspections.access import can_work_on
-from inspections.common import _user, notify, notify_managers
-from inspections.hazards.models import Hazard, Rectification
-from inspections.hazards.services import (
-    _hazard_source,
-    emit_hazard,
-    hazard_register,
-    notice_issue,
-    rectification_verify,
-)
+from inspections.common import _user, notify_managers
+from inspections.hazards.models import Hazard
 from inspections.onsite import photos, selectors
 from inspections.onsite.models import (
     Answer,
@@ -42,10 +41,8 @@ from inspections.onsite.models import (
     TeamMember,
 )
 from inspections.onsite.photos import photo_store, removing_files_on_failure
-from inspections.publication.services import publication_open
 from inspections.signals import inspection_changed
-from registry.models import ConflictOfInterest
-from registry.workdays import add_working_days
+from registry.models import ConflictOfInterest, Facility, InspectorProfile, User
 
 NOTICE_WORKING_DAYS = 3
 SIGNATURE_MAX_BYTES = 200_000
@@ -56,7 +53,7 @@ OPEN_WINDOW_DAYS = 14
 class AnswerConflict(ValidationError):
     """Someone saved this answer since the page was loaded; ``current`` is theirs."""
 
-    def __init__(self, current):
+    def __init__(self, current: Answer) -> None:
         self.current = current
         super().__init__(
             _("%(name)s changed this answer meanwhile. Their answer is shown; yours was not saved.")
@@ -64,20 +61,20 @@ class AnswerConflict(ValidationError):
         )
 
 
-def _emit(inspection, event, by):
+def _emit(inspection: Inspection, event: str, by: User) -> None:
     inspection_changed.send(sender=Inspection, inspection=inspection, event=event, by=by)
 
 
-def _locked(inspection):
+def _locked(inspection: Inspection) -> Inspection:
     return Inspection.objects.select_for_update().select_related("facility").get(pk=inspection.pk)
 
 
-def _require_worker(inspection, by):
+def _require_worker(inspection: Inspection, by: User) -> None:
     if not can_work_on(inspection, by):
         raise ValidationError(_("Only the inspection team can do this."))
 
 
-def _require_in_progress(inspection):
+def _require_in_progress(inspection: Inspection) -> None:
     if inspection.status != Inspection.Status.IN_PROGRESS:
         raise ValidationError(_("The inspection is not under way."))
 
@@ -85,7 +82,7 @@ def _require_in_progress(inspection):
 # ---------------------------------------------------------------- opening
 
 
-def _check_team(facility, inspectors):
+def _check_team(facility: Facility, inspectors: Collection[InspectorProfile]) -> None:
     if len(set(inspectors)) < 2:
         raise ValidationError(_("An inspection needs at least two inspectors."))
     conflicted = ConflictOfInterest.objects.filter(
@@ -98,7 +95,7 @@ def _check_team(facility, inspectors):
         )
 
 
-def _current_versions(templates):
+def _current_versions(templates: Iterable[ChecklistTemplate]) -> list[ChecklistVersion]:
     versions = []
     for template in templates:
         version = template.current_version
@@ -112,7 +109,15 @@ def _current_versions(templates):
     return versions
 
 
-def _open(*, facility, kind, versions, inspectors, by, **fields):
+def _open(
+    *,
+    facility: Facility,
+    kind: str,
+    versions: Iterable[ChecklistVersion],
+    inspectors: Iterable[InspectorProfile],
+    by: User,
+    **fields: Any,
+) -> Inspection:
     today = timezone.localdate()
     inspection = save_with_history(
         Inspection(
@@ -143,7 +148,14 @@ def _open(*, facility, kind, versions, inspectors, by, **fields):
 
 
 @transaction.atomic
-def case_open(*, facility, complaint, inspectors, templates, by):
+def case_open(
+    *,
+    facility: Facility,
+    complaint: str,
+    inspectors: Collection[InspectorProfile],
+    templates: Iterable[ChecklistTemplate],
+    by: User,
+) -> Inspection:
     """A case-triggered inspection (个案检查) from a complaint or lead: unannounced,
     the team may go at once."""
     policy.require(policy.case_open_refusal(by, facility))
@@ -163,7 +175,9 @@ def case_open(*, facility, complaint, inspectors, templates, by):
 
 
 @transaction.atomic
-def reinspection_open(*, source, inspectors, by):
+def reinspection_open(
+    *, source: Inspection, inspectors: Collection[InspectorProfile], by: User
+) -> Inspection:
     """A re-inspection (复查) of the facility's open hazards, following ``source``."""
     source = Inspection.objects.select_related("facility").get(pk=source.pk)
     policy.require(policy.reinspection_open_refusal(by, source))
@@ -179,7 +193,9 @@ def reinspection_open(*, source, inspectors, by):
 
 
 @transaction.atomic
-def self_open(*, facility, templates, by):
+def self_open(
+    *, facility: Facility, templates: Iterable[ChecklistTemplate], by: User
+) -> Inspection:
     """A self-inspection (自查): the manager answers the checklists on their own
     facility; it is under way at once."""
     policy.require(policy.self_open_refusal(by, facility))
@@ -190,9 +206,7 @@ def self_open(*, facility, templates, by):
         inspectors=[],
         by=by,
     )
-    inspection.start()
-    inspection.started_at = timezone.now()
-    inspection.started_by = _user(by)
+    inspection.start(by=_user(by))
     save_with_history(inspection, by=by)
     _emit(inspection, "started", by)
     return inspection
@@ -202,7 +216,7 @@ def self_open(*, facility, templates, by):
 
 
 @transaction.atomic
-def inspection_schedule(*, inspection, planned_date, by):
+def inspection_schedule(*, inspection: Inspection, planned_date: date, by: User) -> Inspection:
     """Set the visit date of an inspection with notice and tell the facility:
     at least three working days ahead."""
     inspection = _locked(inspection)
@@ -239,7 +253,7 @@ def inspection_schedule(*, inspection, planned_date, by):
     return inspection
 
 
-def _coordinate(value, limit):
+def _coordinate(value: Any, limit: int) -> Decimal | None:
     """A latitude or longitude the phone sent, or None for anything else (empty,
     text, NaN, infinity, out of range): the location is kept when it can be."""
     try:
@@ -251,7 +265,7 @@ def _coordinate(value, limit):
     return number.quantize(Decimal("0.000001"))
 
 
-def _accuracy(value):
+def _accuracy(value: Any) -> int | None:
     """The location's accuracy in whole metres (0 to 100 km), or None."""
     try:
         metres = float(value)
@@ -261,7 +275,14 @@ def _accuracy(value):
 
 
 @transaction.atomic
-def inspection_start(*, inspection, by, latitude=None, longitude=None, accuracy=None):
+def inspection_start(
+    *,
+    inspection: Inspection,
+    by: User,
+    latitude: str | float | None = None,
+    longitude: str | float | None = None,
+    accuracy: str | float | None = None,
+) -> Inspection:
     """A team member starts on site. The phone's location is kept when given."""
     inspection = _locked(inspection)
     _require_worker(inspection, by)
@@ -269,7 +290,7 @@ def inspection_start(*, inspection, by, latitude=None, longitude=None, accuracy=
         raise ValidationError(_("This inspection has already started or was cancelled."))
     today = timezone.localdate()
     if inspection.needs_notice:
-        if not inspection.notified_at:
+        if not inspection.notified_at or inspection.planned_date is None:
             raise ValidationError(_("Set the date and notify the facility before starting."))
         if today < inspection.planned_date:
             raise ValidationError(
@@ -284,9 +305,7 @@ def inspection_start(*, inspection, by, latitude=None, longitude=None, accuracy=
                 "end": inspection.window_end.isoformat(),
             }
         )
-    inspection.start()
-    inspection.started_at = timezone.now()
-    inspection.started_by = _user(by)
+    inspection.start(by=_user(by))
     inspection.start_latitude = _coordinate(latitude, 90)
     inspection.start_longitude = _coordinate(longitude, 180)
     if inspection.start_latitude is not None and inspection.start_longitude is not None:
@@ -308,7 +327,7 @@ def inspection_start(*, inspection, by, latitude=None, longitude=None, accuracy=
 # ---------------------------------------------------------------- answers and photos
 
 
-def _target(inspection, key):
+def _target(inspection: Inspection, key: str | None) -> tuple[Item | None, Hazard | None]:
     """The item or hazard an answer key names, within this inspection only."""
     kind, pk = (key or "")[:1], (key or "")[1:]
     if not pk.isdigit():
@@ -325,7 +344,7 @@ def _target(inspection, key):
     raise ValidationError(_("Unknown checklist item."))
 
 
-def _valid_value(item, value):
+def _valid_value(item: Item | None, value: str | None) -> str:
     value = (value or "").strip()
     if not value:
         raise ValidationError(_("Give an answer."))
@@ -351,7 +370,7 @@ def _valid_value(item, value):
     return limits.text(value, limit=limits.LINE, label=_("Answer"))
 
 
-def _clear_confirmations(inspection, by):
+def _clear_confirmations(inspection: Inspection, by: User) -> None:
     """A change to the record voids what was confirmed and signed for."""
     for member in inspection.team.exclude(confirmed_at=None):
         member.confirmed_at = None
@@ -367,16 +386,16 @@ def _clear_confirmations(inspection, by):
 @transaction.atomic
 def answer_save(
     *,
-    inspection,
-    key,
-    value,
-    base_revision,
-    by,
-    note="",
-    location="",
-    deadline_days=None,
-    corrected=False,
-):
+    inspection: Inspection,
+    key: str,
+    value: str,
+    base_revision: int | str | None,
+    by: User,
+    note: str = "",
+    location: str = "",
+    deadline_days: int | str | None = None,
+    corrected: bool = False,
+) -> Answer:
     """Save one answer on its own. ``base_revision`` is the revision the page
     showed (0 for none): if someone saved since, :class:`AnswerConflict`."""
     inspection = _locked(inspection)
@@ -387,8 +406,8 @@ def answer_save(
     note = limits.text(note, limit=limits.TEXT, label=_("Note"))
     location = limits.text(location, limit=limits.LINE, label=_("Exact location"))
     failed = item is not None and outcome(item, value) == Outcome.FAILED
-    makes_hazard = failed and item.hazard != Item.Hazard.NONE
-    if makes_hazard and deadline_days not in (None, ""):
+    makes_hazard = failed and item is not None and item.hazard != Item.Hazard.NONE
+    if makes_hazard and item is not None and deadline_days not in (None, ""):
         try:
             deadline_days = int(deadline_days)
         except (TypeError, ValueError):
@@ -403,7 +422,7 @@ def answer_save(
     else:
         deadline_days = None
     corrected = bool(corrected) and makes_hazard
-    if corrected and item.hazard == Item.Hazard.MAJOR:
+    if corrected and item is not None and item.hazard == Item.Hazard.MAJOR:
         raise ValidationError(_("A major hazard cannot be closed as corrected on the spot."))
     if corrected and inspection.is_self:
         # Only an independent check closes a hazard; the facility cannot close its own.
@@ -434,7 +453,7 @@ def answer_save(
     return answer
 
 
-def _stamp_lines(inspection, by, received):
+def _stamp_lines(inspection: Inspection, by: User, received: datetime) -> list[str]:
     return [
         for_people(received),
         inspection.facility.name,
@@ -442,7 +461,14 @@ def _stamp_lines(inspection, by, received):
     ]
 
 
-def photo_add(*, inspection, key, upload, by, purpose=Photo.Purpose.EVIDENCE):
+def photo_add(
+    *,
+    inspection: Inspection,
+    key: str,
+    upload: UploadedFile,
+    by: User,
+    purpose: str = Photo.Purpose.EVIDENCE,
+) -> Photo:
     """Attach a photo to an answer, stamped with the time the server received it
     (never the camera's claim). The upload is checked by content and processed
     before anything is stored or locked; a refused file leaves nothing behind, and
@@ -462,7 +488,16 @@ def photo_add(*, inspection, key, upload, by, purpose=Photo.Purpose.EVIDENCE):
 
 
 @transaction.atomic
-def _photo_save(*, inspection, key, processed, purpose, received, by, saved):
+def _photo_save(
+    *,
+    inspection: Inspection,
+    key: str,
+    processed: photos.Processed,
+    purpose: str,
+    received: datetime,
+    by: User,
+    saved: list[FieldFile],
+) -> Photo:
     inspection = _locked(inspection)
     _require_worker(inspection, by)
     _require_in_progress(inspection)
@@ -488,7 +523,7 @@ def _photo_save(*, inspection, key, processed, purpose, received, by, saved):
     return photo
 
 
-def photo_viewed(*, photo, variant, by):
+def photo_viewed(*, photo: Photo, variant: str, by: User) -> EvidenceAccess:
     """Log that ``by`` saw a derivative of ``photo`` (the evidence access log)."""
     return save_with_history(EvidenceAccess(photo=photo, user=by, variant=variant), by=by)
 
@@ -497,7 +532,7 @@ def photo_viewed(*, photo, variant, by):
 
 
 @transaction.atomic
-def member_confirm(*, inspection, by):
+def member_confirm(*, inspection: Inspection, by: User) -> TeamMember:
     """A team member confirms the record as it stands (each member, in turn)."""
     inspection = _locked(inspection)
     _require_in_progress(inspection)
@@ -512,7 +547,7 @@ def member_confirm(*, inspection, by):
     return member
 
 
-def _signature_png(data_url):
+def _signature_png(data_url: str) -> str:
     prefix = "data:image/png;base64,"
     if not data_url:
         return ""
@@ -530,7 +565,16 @@ def _signature_png(data_url):
 
 
 @transaction.atomic
-def inspection_sign(*, inspection, by, signer_name="", typed="", drawn="", refused=False, note=""):
+def inspection_sign(
+    *,
+    inspection: Inspection,
+    by: User,
+    signer_name: str = "",
+    typed: str = "",
+    drawn: str = "",
+    refused: bool = False,
+    note: str = "",
+) -> Inspection:
     """The facility's representative acknowledges receipt (签收) on the inspector's
     phone, or refuses (拒签), which the team records with the circumstances."""
     inspection = _locked(inspection)
@@ -562,66 +606,32 @@ def inspection_sign(*, inspection, by, signer_name="", typed="", drawn="", refus
     return inspection
 
 
-def _apply_rechecks(inspection, by):
-    """Re-checks on site decide what waits for verification; a general hazard found
-    fixed is closed by the re-checking inspectors even without a submitted fix."""
-    for answer in inspection.answers.exclude(rechecked_hazard=None).select_related(
-        "rechecked_hazard"
-    ):
-        hazard = answer.rechecked_hazard
-        if hazard.status == Hazard.Status.AWAITING and hazard.rectifications.filter(
-            decision=Rectification.Decision.PENDING
-        ):
-            fixed = answer.value == Recheck.FIXED
-            rectification_verify(
-                hazard=hazard,
-                accept=fixed,
-                by=by,
-                reason=""
-                if fixed
-                else _("Re-check on site (%(inspection)s): %(result)s. %(note)s")
-                % {
-                    "inspection": inspection.pk,
-                    "result": Recheck(answer.value).label,
-                    "note": answer.note,
-                },
-            )
-        elif (
-            answer.value == Recheck.FIXED
-            and hazard.severity == Hazard.Severity.GENERAL
-            and hazard.status
-            in (Hazard.Status.REGISTERED, Hazard.Status.RECTIFYING, Hazard.Status.OVERDUE)
-        ):
-            hazard.close_on_recheck()
-            hazard.closed_at = inspection.finished_at
-            hazard.closed_by = _user(by)
-            save_with_history(hazard, by=by)
-            emit_hazard(hazard, "changed", by)
-
-
-@transaction.atomic
-def inspection_finish(*, inspection, by):
-    """Close the record: every answer and photo given, the team confirmed, the
-    facility signed or refused. Scores it and registers each failed item as a hazard."""
-    inspection = _locked(inspection)
+def _require_finishable(inspection: Inspection, by: User) -> None:
+    """Every answer and photo given; for an official inspection, every active member
+    confirmed and the facility signed or refused."""
     _require_worker(inspection, by)
     _require_in_progress(inspection)
     missing = selectors.missing(inspection)
     if missing:
         raise ValidationError([_("The record is not complete:")] + missing)
-    if not inspection.is_self:
-        waiting = [
-            m.inspector.user.display_name
-            for m in inspection.team.filter(active=True, confirmed_at=None).select_related(
-                "inspector__user"
-            )
-        ]
-        if waiting:
-            raise ValidationError(
-                _("Waiting for the confirmation of: %(names)s") % {"names": "、".join(waiting)}
-            )
-        if not inspection.is_signed:
-            raise ValidationError(_("Record the facility's signature or its refusal first."))
+    if inspection.is_self:
+        return
+    waiting = [
+        m.inspector.user.display_name
+        for m in inspection.team.filter(active=True, confirmed_at=None).select_related(
+            "inspector__user"
+        )
+    ]
+    if waiting:
+        raise ValidationError(
+            _("Waiting for the confirmation of: %(names)s") % {"names": "、".join(waiting)}
+        )
+    if not inspection.is_signed:
+        raise ValidationError(_("Record the facility's signature or its refusal first."))
+
+
+def _score(inspection: Inspection) -> tuple[events.FailedItem, ...]:
+    """Set the inspection's score and result; the failed items that make hazards."""
     parts = selectors.inspection_items(inspection)
     answers = {a.item_id: a for a in inspection.answers.exclude(item=None)}
     scored = []
@@ -629,14 +639,13 @@ def inspection_finish(*, inspection, by):
         values = {i.code: answers[i.pk].value for i in items if i.pk in answers}
         scored.append((checklist.version, items, values))
     per_template, combined = joint_score(scored)
-    # Each failed item that makes a hazard is registered below.
-    to_register = [
-        (checklist, item, answers[item.pk])
+    failed_items = tuple(
+        events.FailedItem(checklist=checklist, item=item, answer=answers[item.pk])
         for checklist, items in parts
         for item in items
         if item.hazard != Item.Hazard.NONE
         and outcome(item, answers[item.pk].value) == Outcome.FAILED
-    ]
+    )
     scored_weight = sum(s.scored_weight for _v, s in per_template)
     passed_weight = sum(s.passed_weight for _v, s in per_template)
     if inspection.kind == Inspection.Kind.REINSPECTION:
@@ -655,51 +664,29 @@ def inspection_finish(*, inspection, by):
         if scored_weight
         else Decimal(100)
     )
-    if to_register and combined == Result.PASS:
+    if failed_items and combined == Result.PASS:
         # DOMAIN.md §8: an inspection that registered hazards never reads a plain 合格.
         combined = Result.BASIC
     inspection.result = combined
-    inspection.finish()
-    inspection.finished_at = timezone.now()
-    inspection.finished_by = _user(by)
+    return failed_items
+
+
+def _stamp_finished(inspection: Inspection, by: User) -> None:
+    inspection.finish(by=_user(by))
     save_with_history(inspection, by=by)
-    found_on = timezone.localdate(inspection.started_at)
-    to_fix = []
-    for checklist, item, answer in to_register:
-        template = checklist.version.template
-        hazard = hazard_register(
-            facility=inspection.facility,
-            inspection=inspection,
-            answer=answer,
-            item=item,
-            severity=item.hazard,
-            source=_hazard_source(inspection),
-            self_reported=inspection.is_self,
-            description=answer.note or item.question,
-            location=answer.location,
-            department=template.department,
-            category=template.category,
-            found_on=found_on,
-            deadline_days=item.deadline_days
-            if answer.deadline_days is None
-            else answer.deadline_days,
-            corrected_on_spot=answer.corrected,
-            by=by,
-        )
-        if hazard.status == Hazard.Status.REGISTERED:
-            to_fix.append(hazard)
-    if to_fix:
-        notice_issue(inspection=inspection, hazards=to_fix, by=by)
-    if not inspection.is_self:
-        _apply_rechecks(inspection, by)
-        # After the re-checks: the proposed result category depends on what is still open.
-        publication_open(inspection=inspection, by=by)
-        notify_managers(
-            facility=inspection.facility,
-            text=_("The inspection of %(facility)s is finished: %(result)s.")
-            % {"facility": inspection.facility.name, "result": inspection.get_result_display()},
-            url=inspection.get_absolute_url(),
-            by=by,
-        )
-    _emit(inspection, "finished", by)
+
+
+@transaction.atomic
+def inspection_finish(*, inspection: Inspection, by: User) -> Inspection:
+    """Close the record: every answer and photo given, the team confirmed, the
+    facility signed or refused. Scores it, stamps it finished and announces it:
+    its hazards, notice, re-checks, publication and flow follow, in the order and
+    within the transaction that ``inspections.events`` describes."""
+    inspection = _locked(inspection)
+    _require_finishable(inspection, by)
+    failed_items = _score(inspection)
+    _stamp_finished(inspection, by)
+    events.announce(
+        events.InspectionFinished(inspection=inspection, by=by, failed_items=failed_items)
+    )
     return inspection

@@ -20,13 +20,13 @@ from django.views.decorators.http import require_POST
 from checklists.models import Item
 from checklists.scoring import Outcome, outcome
 from core import limits, pages
+from core.workdays import working_days_left
 from inspections import access, policy
 from inspections.hazards.models import Hazard
 from inspections.onsite import filters as inspection_filters
 from inspections.onsite import selectors, services
 from inspections.onsite.forms import CaseForm, ReinspectionForm, ScheduleForm, SelfForm, SignForm
 from inspections.onsite.models import Inspection, Photo, Recheck
-from registry.workdays import working_days_left
 
 
 def _wants_json(request):

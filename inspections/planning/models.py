@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from viewflow import fsm
@@ -13,7 +14,7 @@ from checklists.models import ChecklistTemplate, ChecklistVersion
 from core import limits
 from core.audited import AuditedManager, AuditedQuerySet
 from core.fields import percent_field, user_field
-from registry.models import Category, Department, Facility, Region
+from registry.models import Category, Department, Facility, Region, User
 
 DEFAULT_RATIOS = {"A": 5, "B": 20, "C": 40, "D": 80}
 
@@ -150,8 +151,10 @@ class Plan(models.Model):
             raise ValidationError(errors)
 
     @status.transition(source=Status.DRAFT, target=Status.APPROVED)
-    def approve(self):
+    def approve(self, *, by: User | None) -> None:
         """Declared transition: an approved plan is public and can no longer change."""
+        self.approved_at = timezone.now()
+        self.approved_by = by
 
 
 class PlanTemplate(models.Model):
@@ -268,17 +271,27 @@ class Draw(models.Model):
     def get_absolute_url(self):
         return reverse("inspections:draw_detail", args=[self.pk])
 
+    def _drawn(self, by: User | None) -> None:
+        # A draw that failed was drawn too: both outcomes stamp the one run.
+        self.drawn_at = timezone.now()
+        self.drawn_by = by
+
     @status.transition(source=Status.FROZEN, target=Status.VALID)
-    def complete(self):
+    def complete(self, *, by: User | None) -> None:
         """Declared transition: the public value was entered and every team was drawn."""
+        self._drawn(by)
 
     @status.transition(source=Status.FROZEN, target=Status.FAILED)
-    def fail(self):
+    def fail(self, *, by: User | None) -> None:
         """Declared transition: some facility could not get a full team; nothing assigned."""
+        self._drawn(by)
 
     @status.transition(source=[Status.FROZEN, Status.VALID], target=Status.VOID)
-    def void(self):
+    def void(self, *, by: User | None, reason: str) -> None:
         """Declared transition: voided by a bureau lead with a written reason; stays public."""
+        self.void_reason = reason
+        self.voided_at = timezone.now()
+        self.voided_by = by
 
     @property
     def is_open(self):

@@ -1,12 +1,17 @@
 """Reads of plans and draws: the public draw record and the draw's rows."""
 
+from typing import Any
+
 from core.timefmt import iso
 from inspections.onsite.models import Inspection
-from inspections.planning.models import Draw
+from inspections.planning.models import Draw, DrawQuerySet
 from registry.models import Facility, InspectorProfile
 
+# The facility and the inspector behind each code of a draw (None: since deleted).
+DrawNames = tuple[dict[str, Facility | None], dict[str, InspectorProfile | None]]
 
-def draw_record(draw):
+
+def draw_record(draw: Draw) -> dict[str, Any]:
     """The public record of a draw: exactly the keys docs/draw-algorithm.md lists."""
     candidates = draw.candidates
     plan = draw.plan
@@ -33,13 +38,13 @@ def draw_record(draw):
     }
 
 
-def revealed_draws(queryset=None):
+def revealed_draws(queryset: DrawQuerySet | None = None) -> list[Draw]:
     """Draws whose record is public, newest first."""
     queryset = queryset if queryset is not None else Draw.objects.all()
     return list(queryset.revealed().select_related("plan"))
 
 
-def draw_names(draw):
+def draw_names(draw: Draw) -> DrawNames:
     """The facility and inspector behind each code of a draw, as frozen."""
     facility_pk = draw.code_map.get("facilities", {})
     inspector_pk = draw.code_map.get("inspectors", {})
@@ -51,7 +56,7 @@ def draw_names(draw):
     )
 
 
-def draw_rows(draw, names, current=False):
+def draw_rows(draw: Draw, names: DrawNames, current: bool = False) -> list[dict[str, Any]]:
     """Each drawn facility with its team, named; ``current`` applies the substitutions.
     ``not_carried_out`` is the reason its inspection was cancelled before it started
     (the draw was voided, or the plan's window ended), else empty."""

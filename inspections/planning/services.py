@@ -5,23 +5,28 @@ who did it) and raises ValidationError with a message for the user.
 """
 
 import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from checklists.models import ChecklistTemplate
 from core import limits
-from core.audited import save_with_history
+from core.audited import save_with_history, set_history_user
+from core.notifications import notify
 from core.timefmt import iso
 from inspections import policy
-from inspections.common import _user, notify, notify_managers
+from inspections.common import _user, notify_managers
 from inspections.onsite.models import Inspection, InspectionChecklist, TeamMember
 from inspections.planning import drawing
 from inspections.planning.models import Draw, Plan, PlanTemplate
 from inspections.signals import inspection_changed
 from registry.access import paths_q
-from registry.models import ConflictOfInterest, Facility, InspectorProfile
+from registry.models import ConflictOfInterest, Facility, InspectorProfile, User
 from registry.services import set_members
 
 PLAN_M2M = ("joining_departments", "scope_regions", "pool_departments", "pool_regions")
@@ -31,7 +36,14 @@ PLAN_M2M = ("joining_departments", "scope_regions", "pool_departments", "pool_re
 
 
 @transaction.atomic
-def plan_save(*, values, m2m, checklists, by, plan=None):
+def plan_save(
+    *,
+    values: Mapping[str, Any],
+    m2m: Mapping[str, Iterable[models.Model]],
+    checklists: Mapping[ChecklistTemplate, bool],
+    by: User,
+    plan: Plan | None = None,
+) -> Plan:
     """Create or change a draft plan. ``checklists`` maps each template to its key flag."""
     if plan is None:
         plan = Plan(created_by=_user(by))
@@ -58,13 +70,13 @@ def plan_save(*, values, m2m, checklists, by, plan=None):
             entry.key = key
             save_with_history(entry, by=by)
     for entry in current.values():
-        entry._history_user = _user(by)
+        set_history_user(entry, _user(by))
         entry.delete()
     return plan
 
 
 @transaction.atomic
-def plan_approve(*, plan, by):
+def plan_approve(*, plan: Plan, by: User) -> Plan:
     """Approve and publish a draft: the plan is locked and its checklist versions pinned."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     policy.require(policy.plan_manage_refusal(by, plan))
@@ -93,16 +105,14 @@ def plan_approve(*, plan, by):
         raise ValidationError(problems)
     for entry in entries:
         save_with_history(entry, by=by)
-    plan.approve()
-    plan.approved_at = timezone.now()
-    plan.approved_by = _user(by)
+    plan.approve(by=_user(by))
     return save_with_history(plan, by=by)
 
 
 # ---------------------------------------------------------------- draws
 
 
-def plan_candidates(plan):
+def plan_candidates(plan: Plan) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
     """Facilities and inspectors the plan would draw from now, by published code."""
     facilities = Facility.objects.filter(active=True).filter(
         paths_q(plan.scope_regions.values_list("path", flat=True), "region__path")
@@ -111,8 +121,8 @@ def plan_candidates(plan):
         facilities = facilities.filter(type__in=plan.scope_types)
     if plan.scope_filed != Plan.Filed.ALL:
         facilities = facilities.filter(filed=plan.scope_filed == Plan.Filed.FILED)
-    facility_codes = {}
-    strata = {cls: [] for cls in drawing.CLASSES}
+    facility_codes: dict[str, int] = {}
+    strata: dict[str, list[str]] = {cls: [] for cls in drawing.CLASSES}
     for pk, credit_code, directory_no, risk_class in facilities.values_list(
         "pk", "credit_code", "directory_no", "risk_class"
     ):
@@ -136,7 +146,7 @@ def plan_candidates(plan):
 
     code_of_facility = {pk: code for code, pk in facility_codes.items()}
     code_of_inspector = {pk: code for code, pk in inspector_codes.items()}
-    excluded = {}
+    excluded: dict[str, set[str]] = {}
     for facility_id, inspector_id in ConflictOfInterest.objects.filter(
         facility_id__in=code_of_facility, inspector_id__in=code_of_inspector
     ).values_list("facility_id", "inspector_id"):
@@ -144,7 +154,7 @@ def plan_candidates(plan):
             code_of_inspector[inspector_id]
         )
     if plan.exclude_last_inspectors:
-        last = {}
+        last: dict[int, int] = {}
         for inspection_id, facility_id in (
             Inspection.objects.filter(facility_id__in=code_of_facility)
             .exclude(status=Inspection.Status.CANCELLED)
@@ -173,7 +183,7 @@ def plan_candidates(plan):
 
 
 @transaction.atomic
-def draw_freeze(*, plan, by):
+def draw_freeze(*, plan: Plan, by: User) -> Draw:
     """Lock the candidates, commit to a fresh secret, and publish the commitment."""
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     policy.require(policy.plan_manage_refusal(by, plan))
@@ -206,13 +216,13 @@ def draw_freeze(*, plan, by):
     return save_with_history(draw, by=by)
 
 
-def _facility_label(draw, code):
+def _facility_label(draw: Draw, code: str) -> str:
     facility = Facility.objects.filter(pk=draw.code_map["facilities"].get(code)).first()
     return f"{facility.name}（{code}）" if facility else code
 
 
 @transaction.atomic
-def draw_run(*, draw, public_entropy, source, by):
+def draw_run(*, draw: Draw, public_entropy: str, source: str, by: User) -> Draw:
     """Enter the public value and draw. A failed draw is recorded and assigns nothing."""
     draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
     policy.require(policy.plan_manage_refusal(by, draw.plan))
@@ -229,8 +239,6 @@ def draw_run(*, draw, public_entropy, source, by):
     draw.public_entropy = public_entropy
     draw.public_entropy_source = source
     draw.seed = drawing.seed_of(draw.secret, public_entropy)
-    draw.drawn_at = timezone.now()
-    draw.drawn_by = _user(by)
     try:
         result = drawing.draw(
             seed=draw.seed,
@@ -254,18 +262,18 @@ def draw_run(*, draw, public_entropy, source, by):
             "n": failed.available,
             "team": failed.team_size,
         }
-        draw.fail()
+        draw.fail(by=_user(by))
         return save_with_history(draw, by=by)
     draw.selected = result.selected
     draw.assignments = result.assignments
     draw.next_k = result.next_k
-    draw.complete()
+    draw.complete(by=_user(by))
     save_with_history(draw, by=by)
     _create_inspections(draw, by)
     return draw
 
 
-def _create_inspections(draw, by):
+def _create_inspections(draw: Draw, by: User) -> None:
     plan = draw.plan
     facility_pk = draw.code_map["facilities"]
     inspector_pk = draw.code_map["inspectors"]
@@ -312,7 +320,7 @@ def _create_inspections(draw, by):
 
 
 @transaction.atomic
-def draw_void(*, draw, reason, by):
+def draw_void(*, draw: Draw, reason: str, by: User) -> Draw:
     """Void a frozen or valid draw with a written reason; it stays public, marked void."""
     draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
     policy.require(policy.plan_manage_refusal(by, draw.plan))
@@ -327,10 +335,7 @@ def draw_void(*, draw, reason, by):
         raise ValidationError(
             _("An inspection of this draw has started; the draw can no longer be voided.")
         )
-    draw.void()
-    draw.void_reason = reason
-    draw.voided_at = timezone.now()
-    draw.voided_by = _user(by)
+    draw.void(by=_user(by), reason=reason)
     save_with_history(draw, by=by, reason=reason)
     for inspection in inspections:
         if inspection.status == Inspection.Status.CANCELLED:
@@ -344,7 +349,7 @@ def draw_void(*, draw, reason, by):
     return draw
 
 
-def _cancel(inspection, *, reason, by, team_text):
+def _cancel(inspection: Inspection, *, reason: str, by: User | None, team_text: str) -> None:
     """Cancel an inspection not yet started, keeping why; tell its team, and the
     facility when it was told the date."""
     inspection.cancel()
@@ -352,6 +357,7 @@ def _cancel(inspection, *, reason, by, team_text):
     save_with_history(inspection, by=by, reason=reason)
     inspection_changed.send(sender=Inspection, inspection=inspection, event="cancelled", by=by)
     if inspection.notified_at:
+        assert inspection.planned_date is not None  # the facility was told this date
         notify_managers(
             facility=inspection.facility,
             text=_("The announced inspection of %(facility)s on %(date)s is cancelled.")
@@ -371,7 +377,7 @@ def _cancel(inspection, *, reason, by, team_text):
 
 
 @transaction.atomic
-def plan_windows_close(*, today=None, by=None):
+def plan_windows_close(*, today: date | None = None, by: User | None = None) -> list[Inspection]:
     """Cancel, as not carried out, every drawn inspection whose plan window ended
     before it started; the reason is recorded and shown to the public. Run by the
     dispatcher (``workflows.flows.WindowFlow``) with ``by=None``: the system. Safe to
@@ -400,7 +406,9 @@ def plan_windows_close(*, today=None, by=None):
 
 
 @transaction.atomic
-def draw_substitute(*, draw, facility_code, out_code, reason, by):
+def draw_substitute(
+    *, draw: Draw, facility_code: str, out_code: str, reason: str, by: User
+) -> Draw:
     """Replace an unavailable inspector with the next eligible one of the facility's sequence."""
     draw = Draw.objects.select_for_update().select_related("plan").get(pk=draw.pk)
     policy.require(policy.plan_manage_refusal(by, draw.plan))

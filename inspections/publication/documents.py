@@ -7,17 +7,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audited import save_with_history
-from inspections.common import _user, next_number
+from core.numbers import next_number
+from inspections.common import _user
+from inspections.onsite.models import Inspection
+from inspections.planning.models import Plan
 from inspections.publication.models import IssuedDocument
+from registry.models import User
 
 
-def _existing(kind, inspection, plan):
+def _existing(kind: str, inspection: Inspection | None, plan: Plan | None) -> IssuedDocument | None:
     if inspection is not None:
         return IssuedDocument.objects.filter(kind=kind, inspection=inspection).first()
     return IssuedDocument.objects.filter(kind=kind, plan=plan).first()
 
 
-def document_number(*, kind, inspection=None, plan=None, by):
+def document_number(
+    *,
+    kind: str,
+    inspection: Inspection | None = None,
+    plan: Plan | None = None,
+    by: User | None,
+) -> str:
     """The number of the ``kind`` document of ``inspection`` (or of ``plan``): the one
     issued before, or the next of its county's series for this year, recorded with
     who caused it to be issued (None for a public download)."""
@@ -40,11 +50,15 @@ def document_number(*, kind, inspection=None, plan=None, by):
 
 
 @transaction.atomic
-def _issue(*, kind, inspection, plan, by):
-    region = plan.region if plan is not None else inspection.facility.region
+def _issue(*, kind: str, inspection: Inspection | None, plan: Plan | None, by: User | None) -> str:
+    if plan is not None:
+        region = plan.region
+    else:
+        assert inspection is not None  # document_number checked: one of the two
+        region = inspection.facility.region
     county = region.code[:6]
     year = timezone.localdate().year
-    letters = IssuedDocument.SERIES[kind]
+    letters = IssuedDocument.SERIES[IssuedDocument.Kind(kind)]
     serial = next_number(series=f"doc-{letters}:{county}", year=year, by=_user(by))
     document = save_with_history(
         IssuedDocument(

@@ -12,6 +12,7 @@ from core.audited import AuditedManager
 from core.fields import user_field
 from inspections.onsite.models import Inspection
 from inspections.planning.models import Plan
+from registry.models import User
 
 
 class Publication(models.Model):
@@ -89,12 +90,17 @@ class Publication(models.Model):
         return self.current_id is not None
 
     @status.transition(source=[Status.PENDING, Status.RETURNED], target=Status.PUBLISHED)
-    def publish(self):
-        """Declared transition: a bureau lead publishes the reviewed result."""
+    def publish(self) -> None:
+        """Declared transition: a bureau lead publishes the reviewed result; a reason it
+        was once returned for no longer stands (who returned it, and when, stay)."""
+        self.returned_reason = ""
 
     @status.transition(source=Status.PENDING, target=Status.RETURNED)
-    def send_back(self):
+    def send_back(self, *, by: User | None, reason: str) -> None:
         """Declared transition: a bureau lead returns it with a reason."""
+        self.returned_reason = reason
+        self.returned_at = timezone.now()
+        self.returned_by = by
 
     @status.transition(source=Status.RETURNED, target=Status.PENDING)
     def resubmit(self):
@@ -105,8 +111,11 @@ class Publication(models.Model):
         """Declared transition: a correction publishes a new version with a reason."""
 
     @status.transition(source=Status.PUBLISHED, target=Status.WITHDRAWN)
-    def withdraw(self):
+    def withdraw(self, *, by: User | None, reason: str) -> None:
         """Declared transition: taken down; a public notice of it and its reason stays."""
+        self.withdrawn_reason = reason
+        self.withdrawn_at = timezone.now()
+        self.withdrawn_by = by
 
 
 class PublicationVersion(models.Model):

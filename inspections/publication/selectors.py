@@ -1,5 +1,9 @@
 """Reads for a result's public record: hazard counts and labels of its content."""
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
 from django.db.models import Count
 
 from inspections.hazards.models import Hazard
@@ -7,8 +11,11 @@ from inspections.onsite.models import Inspection
 from inspections.publication.models import Publication
 from registry.models import Category, Facility
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def result_hazard_counts(inspection):
+
+def result_hazard_counts(inspection: Inspection) -> dict[str, dict[str, int]]:
     """A result's hazards by class and status, live (a published result's counts follow
     its hazards as they close): {"general": {status: n, "open": n, "total": n}, "major": ...}."""
     counts = {
@@ -29,10 +36,10 @@ def result_hazard_counts(inspection):
     return counts
 
 
-def content_labels(content):
+def content_labels(content: Mapping[str, Any]) -> dict[str, Any]:
     """Labels in the reader's language for the codes a published version stores."""
 
-    def label(choices, code):
+    def label(choices: type[models.Choices], code: str) -> "StrOrPromise":
         return choices(code).label if code in choices.values else code
 
     return {
@@ -45,7 +52,7 @@ def content_labels(content):
     }
 
 
-def hazard_count_rows(counts):
+def hazard_count_rows(counts: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:
     """``result_hazard_counts`` as table rows: class, open, closed, total, and the open
     ones by status."""
     open_statuses = [s for s in Hazard.Status if s.value in Hazard.OPEN]

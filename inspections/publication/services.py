@@ -2,32 +2,39 @@
 as a frozen version, corrected by new versions, or withdrawn with a public notice."""
 
 from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checklists.scoring import Outcome, outcome
 from core import limits
 from core.audited import save_with_history
+from core.notifications import notify
 from core.timefmt import for_people
+from core.workdays import add_working_days
 from inspections import policy
-from inspections.common import _user, notify, notify_managers
+from inspections.common import _user, notify_managers
 from inspections.hazards.models import Hazard
 from inspections.hazards.services import leads_covering
 from inspections.onsite import photos, selectors
 from inspections.onsite.models import Inspection, Photo
 from inspections.publication.models import Publication, PublicationVersion
-from registry.workdays import add_working_days
+from registry.models import User
 
 # DOMAIN.md §2: results reach the public within 20 working days of the inspection.
 PUBLISH_WITHIN_WORKING_DAYS = 20
 
+# Photos a lead chose to show: the photos themselves, or their ids (as stored or posted).
+ChosenPhotos = Iterable[Photo | int | str]
 
-def categories_allowed(inspection):
+
+def categories_allowed(inspection: Inspection) -> list[Publication.Category]:
     """The result categories the inspection's hazards allow (DOMAIN.md §8), the
     proposed one first. The hazards are those it registered, and for a re-inspection
     those it re-checked. None: only 未发现问题. All closed (on the spot, or fixed and
@@ -50,14 +57,14 @@ def categories_allowed(inspection):
     return [*allowed, Category.PENALTY]
 
 
-def proposed_category(inspection):
+def proposed_category(inspection: Inspection) -> Publication.Category:
     """No hazard: nothing found; all closed: found and corrected; anything left to
     fix: rectification ordered."""
     return categories_allowed(inspection)[0]
 
 
 @transaction.atomic
-def publication_open(*, inspection, by):
+def publication_open(*, inspection: Inspection, by: User | None) -> Publication | None:
     """Queue a finished official inspection's result for review (self-inspections are
     the facility's own and are not published). Leads of the county are told."""
     if inspection.is_self or inspection.status != Inspection.Status.FINISHED:
@@ -85,26 +92,26 @@ def publication_open(*, inspection, by):
     return publication
 
 
-def _locked(publication):
+def _locked(publication: Publication) -> Publication:
     return Publication.objects.select_for_update().get(pk=publication.pk)
 
 
-def _require_lead(publication, by):
+def _require_lead(publication: Publication, by: User) -> None:
     policy.require(policy.review_refusal(by, publication))
 
 
-def _reason(reason, message):
+def _reason(reason: str | None, message: str) -> str:
     reason = limits.text(reason, limit=limits.SHORT, label=_("Reason"))
     if not reason:
         raise ValidationError(message)
     return reason
 
 
-def _follow_up(text):
+def _follow_up(text: str | None) -> str:
     return limits.text(text, limit=limits.TEXT, label=_("Follow-up handling"))
 
 
-def _category(value, fallback, inspection):
+def _category(value: str | None, fallback: str, inspection: Inspection) -> str:
     value = value or fallback
     if value not in Publication.Category.values:
         raise ValidationError(_("Choose one of the result categories."))
@@ -120,13 +127,15 @@ def _category(value, fallback, inspection):
     return value
 
 
-def public_photo_choices(publication):
+def public_photo_choices(publication: Publication) -> QuerySet[Photo]:
     """Photos a lead may choose to show: the inspection's evidence photos."""
     return Photo.objects.filter(inspection=publication.inspection).order_by("pk")
 
 
-def _photos(publication, photos, no_person_confirmed):
-    ids = sorted({int(getattr(photo, "pk", photo)) for photo in photos or ()})
+def _photos(
+    publication: Publication, photos: ChosenPhotos | None, no_person_confirmed: bool
+) -> list[int]:
+    ids = sorted({photo.pk if isinstance(photo, Photo) else int(photo) for photo in photos or ()})
     if not ids:
         return []
     if not no_person_confirmed:
@@ -141,7 +150,7 @@ def _photos(publication, photos, no_person_confirmed):
     return ids
 
 
-def _public_copy(photo):
+def _public_copy(photo: Photo) -> None:
     """The public copy of a chosen photo, from the original: the staff preview is
     stamped with the inspector's name, which the public site does not show. Stamped
     with the time the server received the photo, as the preview is: the camera's
@@ -155,7 +164,9 @@ def _public_copy(photo):
     storage.save(photo.public_name, ContentFile(photos.process(data, stamp_lines=stamp).preview))
 
 
-def public_content(inspection, *, category, follow_up, photos):
+def public_content(
+    inspection: Inspection, *, category: str, follow_up: str, photos: list[int]
+) -> dict[str, Any]:
     """Everything the public sees of a result, and nothing else: no resident, no
     inspector's name or contact, no photo the lead did not choose."""
     facility = inspection.facility
@@ -171,7 +182,7 @@ def public_content(inspection, *, category, follow_up, photos):
     if plan:
         departments += [d.name for d in plan.joining_departments.order_by("code")]
     departments = list(OrderedDict.fromkeys(departments))
-    counts = OrderedDict()
+    counts: OrderedDict[str, Counter[str]] = OrderedDict()
     answers = {a.item_id: a.value for a in inspection.answers.exclude(item=None)}
     for checklist, items in selectors.inspection_items(inspection):
         row = counts.setdefault(checklist.version.template.category, Counter())
@@ -216,7 +227,15 @@ def public_content(inspection, *, category, follow_up, photos):
     }
 
 
-def _new_version(publication, *, by, category, follow_up, photos, reason=""):
+def _new_version(
+    publication: Publication,
+    *,
+    by: User,
+    category: str,
+    follow_up: str,
+    photos: list[int],
+    reason: str = "",
+) -> PublicationVersion:
     inspection = publication.inspection
     number = (
         publication.versions.order_by("-number").values_list("number", flat=True).first() or 0
@@ -241,7 +260,7 @@ def _new_version(publication, *, by, category, follow_up, photos, reason=""):
     return version
 
 
-def _tell_facility(publication, text, by):
+def _tell_facility(publication: Publication, text: str, by: User) -> None:
     notify_managers(
         facility=publication.inspection.facility,
         text=text,
@@ -252,8 +271,14 @@ def _tell_facility(publication, text, by):
 
 @transaction.atomic
 def publication_publish(
-    *, publication, by, category=None, follow_up=None, photos=(), no_person_confirmed=False
-):
+    *,
+    publication: Publication,
+    by: User,
+    category: str | None = None,
+    follow_up: str | None = None,
+    photos: ChosenPhotos = (),
+    no_person_confirmed: bool = False,
+) -> Publication:
     """A bureau lead publishes the reviewed result as version 1."""
     publication = _locked(publication)
     _require_lead(publication, by)
@@ -264,7 +289,6 @@ def publication_publish(
     photos = _photos(publication, photos, no_person_confirmed)
     publication.publish()
     _new_version(publication, by=by, category=category, follow_up=follow_up, photos=photos)
-    publication.returned_reason = ""
     save_with_history(publication, by=by, reason="published")
     _tell_facility(
         publication,
@@ -275,16 +299,15 @@ def publication_publish(
 
 
 @transaction.atomic
-def publication_return(*, publication, by, reason):
+def publication_return(*, publication: Publication, by: User, reason: str) -> Publication:
     """A bureau lead sends the result back to the team with a reason."""
     publication = _locked(publication)
     _require_lead(publication, by)
     if publication.status != Publication.Status.PENDING:
         raise ValidationError(_("Only a result awaiting review can be returned."))
-    publication.returned_reason = _reason(reason, _("Say why the result is returned."))
-    publication.send_back()
-    publication.returned_at = timezone.now()
-    publication.returned_by = _user(by)
+    publication.send_back(
+        by=_user(by), reason=_reason(reason, _("Say why the result is returned."))
+    )
     save_with_history(publication, by=by)
     for member in publication.inspection.team.filter(active=True).select_related("inspector__user"):
         notify(
@@ -298,7 +321,9 @@ def publication_return(*, publication, by, reason):
 
 
 @transaction.atomic
-def publication_resubmit(*, publication, by, category, follow_up):
+def publication_resubmit(
+    *, publication: Publication, by: User, category: str | None, follow_up: str | None
+) -> Publication:
     """The team revises the proposed category and follow-up and asks again."""
     publication = _locked(publication)
     policy.require(policy.resubmit_refusal(by, publication))
@@ -322,14 +347,14 @@ def publication_resubmit(*, publication, by, category, follow_up):
 @transaction.atomic
 def publication_correct(
     *,
-    publication,
-    by,
-    reason,
-    category=None,
-    follow_up=None,
-    photos=None,
-    no_person_confirmed=False,
-):
+    publication: Publication,
+    by: User,
+    reason: str,
+    category: str | None = None,
+    follow_up: str | None = None,
+    photos: ChosenPhotos | None = None,
+    no_person_confirmed: bool = False,
+) -> Publication:
     """A published result is never edited: the correction is a new version with a
     reason, and the earlier versions stay public as its history."""
     publication = _locked(publication)
@@ -338,6 +363,7 @@ def publication_correct(
         raise ValidationError(_("Only a published result can be corrected."))
     reason = _reason(reason, _("Say what the correction corrects."))
     current = publication.current
+    assert current is not None  # a published result has its current version
     category = _category(category, current.category, publication.inspection)
     follow_up = _follow_up(current.content.get("follow_up", "") if follow_up is None else follow_up)
     if photos is None:
@@ -352,15 +378,14 @@ def publication_correct(
 
 
 @transaction.atomic
-def publication_withdraw(*, publication, by, reason):
+def publication_withdraw(*, publication: Publication, by: User, reason: str) -> Publication:
     """Take a published result down; a public notice of the withdrawal and its reason stays."""
     publication = _locked(publication)
     _require_lead(publication, by)
     if publication.status != Publication.Status.PUBLISHED:
         raise ValidationError(_("Only a published result can be withdrawn."))
-    publication.withdrawn_reason = _reason(reason, _("Say why the result is withdrawn."))
-    publication.withdraw()
-    publication.withdrawn_at = timezone.now()
-    publication.withdrawn_by = _user(by)
+    publication.withdraw(
+        by=_user(by), reason=_reason(reason, _("Say why the result is withdrawn."))
+    )
     save_with_history(publication, by=by)
     return publication

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core import limits, pages
 from core.limits import LimitedCharField
+from core.workdays import working_days_left
 from inspections import access, policy
 from inspections.publication import selectors, services
 from inspections.publication.models import Publication
@@ -22,7 +23,6 @@ from inspections.publication.services import (
     public_content,
     public_photo_choices,
 )
-from registry.workdays import working_days_left
 
 # Results this close to the 20-working-day limit are flagged as nearing it.
 NEARING_WORKING_DAYS = 5
@@ -171,7 +171,9 @@ def _context(publication, user, **forms_):
 def publication_review(request, pk):
     publication = access.publication_for_user(request.user, pk)
     return render(
-        request, "inspections/publication/publication_review.html", _context(publication, request.user)
+        request,
+        "inspections/publication/publication_review.html",
+        _context(publication, request.user),
     )
 
 

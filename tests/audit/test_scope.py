@@ -159,9 +159,7 @@ def test_an_unannounced_inspection_is_hidden_from_auditors_until_it_starts(
 ):
     about = set(ChangeLog.objects.filter(inspection=case).values_list("pk", flat=True))
     kinds = set(ChangeLog.objects.filter(pk__in=about).values_list("model", flat=True))
-    assert {"inspections.inspection", "inspections.teammember", "inspections.notification"} <= (
-        kinds
-    )
+    assert {"inspections.inspection", "inspections.teammember", "core.notification"} <= kinds
     client = as_user(auditor)
     assert not listed(client) & about
     for pk in about:

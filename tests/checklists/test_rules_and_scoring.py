@@ -45,18 +45,18 @@ def test_applicability_for_each_attribute_kind(rule, attributes, expected):
 
 
 @pytest.mark.parametrize(
-    "rule",
+    "rule, reason",
     [
-        {"bedrooms__gte": 20},  # unknown attribute
-        {"beds__between": 20},  # unknown operator
-        {"has_canteen": "yes"},  # not a boolean
-        {"type": "hotel"},  # not a facility type
-        {"type__in": "care_home"},  # not a list
-        {"beds__gte": "20"},  # not a number
+        ({"bedrooms__gte": 20}, "未知的机构属性“bedrooms”"),  # unknown attribute
+        ({"beds__between": 20}, "“between”不能用于beds"),  # unknown operator
+        ({"has_canteen": "yes"}, "has_canteen 必须为 true 或 false"),  # not a boolean
+        ({"type": "hotel"}, "“hotel”不是有效的type"),  # not a facility type
+        ({"type__in": "care_home"}, "type__in 需要一个取值列表"),  # not a list
+        ({"beds__gte": "20"}, "beds__gte 必须为整数"),  # not a number
     ],
 )
-def test_bad_rules_are_refused(rule):
-    with pytest.raises(RuleError):
+def test_bad_rules_are_refused(rule, reason):
+    with pytest.raises(RuleError, match=reason):
         validate_rule(rule)
 
 

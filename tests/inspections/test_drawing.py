@@ -97,7 +97,7 @@ def test_the_per_inspector_limit_is_honoured():
 def test_the_draw_fails_naming_the_first_facility_without_a_full_team():
     strata = {"A": [], "B": [], "C": [], "D": codes("F", 10)}
     inspectors = codes("I", 4)
-    with pytest.raises(drawing.DrawFailed) as failed:
+    with pytest.raises(drawing.DrawFailed, match="eligible inspector") as failed:
         run(strata, inspectors, limit=2)
     # 4 inspectors × 2 inspections = 8 places: the fifth facility in draw order fails.
     order = drawing.select(SEED, strata, RATIOS)[1]

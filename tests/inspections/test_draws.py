@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from audit.models import ChangeLog
-from inspections.models import Notification
+from core.models import Notification
 from inspections.onsite.models import Inspection, TeamMember
 from inspections.planning import drawing, services
 from inspections.planning.models import Draw
@@ -99,9 +99,9 @@ def test_a_failed_draw_is_recorded_and_assigns_nothing(world, lead, published_te
 
 def test_the_public_value_and_its_source_are_required(plan, lead):
     draw = services.draw_freeze(plan=plan, by=lead)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请填写公开随机数。"):
         services.draw_run(draw=draw, public_entropy="  ", source="双色球", by=lead)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请填写公开随机数的来源。"):
         services.draw_run(draw=draw, public_entropy="1 2 3", source="", by=lead)
     draw.refresh_from_db()
     assert draw.status == Draw.Status.FROZEN and not draw.seed
@@ -110,9 +110,9 @@ def test_the_public_value_and_its_source_are_required(plan, lead):
 def test_no_second_draw_while_one_is_live_and_void_needs_a_reason(drawn, plan, lead):
     with pytest.raises(ValidationError, match="作废"):
         services.draw_freeze(plan=plan, by=lead)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请填写作废理由。"):
         services.draw_void(draw=drawn, reason="  ", by=lead)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该抽取已经执行或已作废。"):
         services.draw_run(draw=drawn, public_entropy="again", source="x", by=lead)
 
 
@@ -136,7 +136,7 @@ def test_a_started_inspection_blocks_voiding(drawn, lead):
     inspection = drawn.inspections.first()
     inspection.started_at = timezone.now()
     inspection.save()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该抽取的检查已经开始，不能再作废。"):
         services.draw_void(draw=drawn, reason="太晚了", by=lead)
 
 
@@ -165,7 +165,7 @@ def test_a_substitute_joins_in_the_same_place_and_is_published(drawn, lead):
 def test_a_substitution_needs_a_member_of_the_team(drawn, lead):
     assignment = drawn.assignments[0]
     stranger = next(c for c in drawn.candidates["inspectors"] if c not in assignment["inspectors"])
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该检查人员不在此机构的检查组中。"):
         services.draw_substitute(
             draw=drawn, facility_code=assignment["facility"], out_code=stranger, reason="x", by=lead
         )

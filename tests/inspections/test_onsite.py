@@ -10,12 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from viewflow.workflow.models import Process, Task
 
+from core.models import CalendarDay, CalendarYear
 from inspections.hazards import services as hazard_services
 from inspections.hazards.models import Hazard
 from inspections.onsite import services as onsite_services
 from inspections.onsite.models import Inspection, Photo
 from inspections.planning import services as planning_services
-from registry.models import CalendarDay, CalendarYear
 from workflows.flows import InspectionFlow
 
 from .conftest import item_key
@@ -75,7 +75,7 @@ def test_a_location_out_of_range_is_not_kept(case, inspector):
 
 def test_only_the_team_starts(case, lead, manager):
     for user in (lead, manager):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match="只有检查组成员可以进行此操作。"):
             onsite_services.inspection_start(inspection=case, by=user)
 
 
@@ -94,7 +94,10 @@ def test_the_second_save_of_the_same_item_is_refused_showing_the_other_answer(
     onsite_services.answer_save(
         inspection=started, key=key, value="pass", base_revision=0, by=inspector
     )
-    with pytest.raises(onsite_services.AnswerConflict) as refused:
+    with pytest.raises(
+        onsite_services.AnswerConflict,
+        match="刚刚修改了此项。页面显示的是对方的答案，您的答案未保存。",
+    ) as refused:
         onsite_services.answer_save(
             inspection=started, key=key, value="fail", base_revision=0, by=inspector2
         )
@@ -112,19 +115,19 @@ def test_two_inspectors_answer_different_items_at_once(started, inspector, inspe
 def test_bad_answers_are_refused_with_a_message(started, inspector):
     with pytest.raises(ValidationError, match="数字"):
         answer(started, "S-03", "three", inspector)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请选择合格、不合格或不适用。"):
         answer(started, "S-01", "maybe", inspector)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="未知的检查项目。"):
         onsite_services.answer_save(
             inspection=started, key="i999999", value="pass", base_revision=0, by=inspector
         )
 
 
 def test_no_answer_before_the_start_or_from_outside_the_team(case, inspector, lead):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="检查不在进行中。"):
         answer(case, "S-01", "pass", inspector)
     onsite_services.inspection_start(inspection=case, by=inspector)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="只有检查组成员可以进行此操作。"):
         answer(case, "S-01", "pass", lead)
 
 
@@ -140,13 +143,13 @@ def test_the_deadline_may_not_be_lengthened(started, inspector):
 
 
 def test_a_major_hazard_cannot_be_corrected_on_the_spot(started, inspector):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="重大事故隐患不能以当场整改销号。"):
         answer(started, "S-02", "fail", inspector, corrected=True)
 
 
 def test_finishing_is_refused_while_items_are_unanswered(started, inspector):
     answer(started, "S-01", "pass", inspector)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError, match="记录尚未完成：") as refused:
         onsite_services.inspection_finish(inspection=started, by=inspector)
     text = " ".join(refused.value.messages)
     for code in ("S-02", "S-03", "S-04", "S-05"):
@@ -157,7 +160,7 @@ def test_finishing_is_refused_while_items_are_unanswered(started, inspector):
 def test_finishing_is_refused_while_a_required_photo_is_missing(started, inspector, inspector2):
     answer_all_passing(started, inspector)
     answer(started, "S-01", "fail", inspector)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError, match="S-01：不合格项须附照片") as refused:
         onsite_services.inspection_finish(inspection=started, by=inspector)
     assert any("S-01" in m and "照片" in m for m in refused.value.messages)
     started.refresh_from_db()
@@ -182,7 +185,7 @@ def test_a_change_after_confirming_clears_the_confirmations(started, inspector, 
 
 
 def test_a_refusal_to_sign_needs_the_circumstances(started, inspector):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请记录拒签人及其说法。"):
         onsite_services.inspection_sign(inspection=started, by=inspector, refused=True)
     signed = onsite_services.inspection_sign(
         inspection=started, by=inspector, refused=True, note="院长拒绝签字，称需请示举办方。"
@@ -191,9 +194,9 @@ def test_a_refusal_to_sign_needs_the_circumstances(started, inspector):
 
 
 def test_a_signature_needs_a_name_and_a_drawing_or_typed_name(started, inspector):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请手写或输入签名。"):
         onsite_services.inspection_sign(inspection=started, by=inspector, signer_name="刘院长")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="无法读取手写签名，请重新签写。"):
         onsite_services.inspection_sign(
             inspection=started, by=inspector, signer_name="刘院长", drawn="data:image/png;base64,xx"
         )
@@ -339,7 +342,7 @@ def test_a_re_inspection_re_checks_each_open_hazard(world, started, lead, inspec
 
 def test_a_re_inspection_needs_an_open_hazard(started, lead, inspector, inspector2):
     team = [inspector.inspector_profile, inspector2.inspector_profile]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该机构没有待复查的未销号隐患。"):
         onsite_services.reinspection_open(source=started, inspectors=team, by=lead)
 
 
@@ -365,7 +368,7 @@ def test_a_change_after_signing_voids_the_signature(started, inspector, inspecto
     answer(started, "S-05", "fail", inspector)
     started.refresh_from_db()
     assert not started.is_signed and not started.signer_name
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="尚待以下人员确认："):
         onsite_services.inspection_finish(inspection=started, by=inspector)
 
 

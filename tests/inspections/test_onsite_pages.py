@@ -11,13 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
+from core.workdays import add_working_days
 from inspections.hazards import services as hazard_services
 from inspections.hazards.models import Hazard
 from inspections.onsite import services as onsite_services
 from inspections.onsite.models import EvidenceAccess, Inspection, Photo
 from inspections.planning import services as planning_services
 from registry.models import ConflictOfInterest
-from registry.workdays import add_working_days
 
 from .conftest import item_key, make_template
 

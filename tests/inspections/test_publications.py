@@ -86,7 +86,7 @@ def test_publishing_freezes_the_public_text(publication, lead, finished):
 
 def test_only_a_lead_of_the_county_publishes(publication, other_lead, inspector, manager):
     for user in (other_lead, inspector, manager):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match="只有本辖区民政局负责人可以审核结果。"):
             publication_services.publication_publish(publication=publication, by=user)
     publication.refresh_from_db()
     assert publication.status == Publication.Status.PENDING
@@ -112,14 +112,14 @@ def test_a_photo_of_another_inspection_cannot_be_chosen(publication, lead, world
         other.pk = None
         other.inspection = None
         other.save()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="只能公开本次检查的照片。"):
         publication_services.publication_publish(
             publication=publication, by=lead, photos=[other], no_person_confirmed=True
         )
 
 
 def test_return_needs_a_reason_and_the_team_resubmits(publication, lead, inspector):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请填写退回原因。"):
         publication_services.publication_return(publication=publication, by=lead, reason="  ")
     publication_services.publication_return(
         publication=publication, by=lead, reason="整改情况描述不完整"
@@ -137,7 +137,7 @@ def test_return_needs_a_reason_and_the_team_resubmits(publication, lead, inspect
 
 def test_a_correction_is_a_new_version_and_the_first_stays(publication, lead):
     publication_services.publication_publish(publication=publication, by=lead)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请说明更正的内容。"):
         publication_services.publication_correct(publication=publication, by=lead, reason="")
     publication_services.publication_correct(
         publication=publication, by=lead, reason="结果类别有误", category="penalty"
@@ -158,24 +158,24 @@ def test_a_withdrawal_keeps_the_public_record_with_its_reason(publication, lead)
     publication.refresh_from_db()
     assert publication.status == Publication.Status.WITHDRAWN
     assert publication.is_public and publication.withdrawn_reason == "检查对象有误"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="只有已发布的结果可以更正。"):
         publication_services.publication_correct(publication=publication, by=lead, reason="x")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该结果已发布。"):
         publication_services.publication_publish(publication=publication, by=lead)
 
 
 @pytest.mark.parametrize(
-    ("action", "kwargs"),
+    ("action", "kwargs", "refusal"),
     [
-        ("publication_return", {"reason": "x"}),
-        ("publication_withdraw", {"reason": "x"}),
-        ("publication_correct", {"reason": "x"}),
+        ("publication_return", {"reason": "x"}, "只有待审核的结果可以退回。"),
+        ("publication_withdraw", {"reason": "x"}, "只有已发布的结果可以撤回。"),
+        ("publication_correct", {"reason": "x"}, "只有已发布的结果可以更正。"),
     ],
 )
-def test_forbidden_transitions_from_pending_are_refused(publication, lead, action, kwargs):
+def test_forbidden_transitions_from_pending_are_refused(publication, lead, action, kwargs, refusal):
     if action == "publication_return":
         publication_services.publication_return(publication=publication, by=lead, reason="先退回")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=refusal):
         getattr(publication_services, action)(publication=publication, by=lead, **kwargs)
 
 
@@ -222,7 +222,7 @@ def test_a_published_version_cannot_be_edited_in_place(publication, lead):
     publication.refresh_from_db()
     version = publication.current
     version.content = {**version.content, "follow_up": "悄悄修改"}
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="已发布的版本不能修改；如需修改，请发布更正。"):
         version.save()
     version.refresh_from_db()
     assert version.content["follow_up"] != "悄悄修改"

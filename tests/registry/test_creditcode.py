@@ -48,7 +48,7 @@ def test_it_rejects_each_kind_of_invalid_code(code, reason):
         error = credit_code_error(code)
         assert error is not None
         assert reason in str(error)
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match=reason):
             validate_credit_code(code)
 
 
@@ -59,6 +59,6 @@ def test_error_messages_are_chinese_by_default():
 def test_facility_validation_rejects_a_bad_code(world):
     facility = world["facility"]
     facility.credit_code = "91350100M000100Y44"
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ValidationError, match="校验码错误：应为 3，实际为 4。") as info:
         facility.full_clean()
     assert "credit_code" in info.value.message_dict

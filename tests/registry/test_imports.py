@@ -151,7 +151,7 @@ def test_bad_rows_write_nothing_and_every_bad_cell_is_reported(world, sheet):
     before = Facility.objects.count()
     history = history_rows()
 
-    with pytest.raises(CommandError) as raised:
+    with pytest.raises(CommandError, match="发现 12 处错误，未导入任何数据。") as raised:
         run("facilities", path)
 
     assert raised.value.returncode == 1
@@ -188,7 +188,7 @@ def test_the_command_prints_each_bad_cell_on_its_own_line(world, sheet):
         ["乙院", "", "养老机构", "430699", "乙路", "1", "是", "否", "1", "0", "A", ""],
     ]
     err = io.StringIO()
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="发现 2 处错误，未导入任何数据。"):
         call_command(
             "import_facilities",
             sheet("two.csv", csv_bytes(FACILITY_HEADERS, rows)),
@@ -205,7 +205,7 @@ def test_the_command_prints_each_bad_cell_on_its_own_line(world, sheet):
 def test_messages_can_be_given_in_english(world, sheet):
     rows = [["甲院", "", "养老机构", "430602", "甲路", "abc", "是", "否", "1", "0", "A", ""]]
     err = io.StringIO()
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match=r"1 error\(s\) found; nothing was imported\."):
         call_command(
             "import_facilities",
             sheet("en.csv", csv_bytes(FACILITY_HEADERS, rows)),
@@ -239,7 +239,7 @@ def test_csv_without_bom_and_in_gb18030_are_read(world, sheet):
 def test_old_excel_and_garbage_files_are_refused_with_a_reason(world, sheet):
     with pytest.raises(imports.ImportFileError, match="xlsx"):
         imports.read_table(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
-    with pytest.raises(imports.ImportFileError):
+    with pytest.raises(imports.ImportFileError, match="该文件不是可读取的 .xlsx 工作簿。"):
         imports.read_table(b"PK\x03\x04 not really a workbook")
     with pytest.raises(CommandError, match="文件"):
         run("facilities", sheet("junk.csv", b"\xff\xfe\x00\x00\x00binary"))
@@ -304,7 +304,7 @@ def test_bad_inspector_rows_are_all_reported_and_nothing_written(world, sheet, m
     path = sheet("bad.csv", csv_bytes(INSPECTOR_HEADERS, rows))
     users = User.objects.count()
 
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="发现 9 处错误，未导入任何数据。"):
         run("inspectors", path)
 
     assert User.objects.count() == users

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from registry import imports
 from registry.forms import FacilityForm
 from registry.models import Facility, Region
-from registry.tokens import api_token_create
+from reports.tokens import api_token_create
 
 from .test_imports import FACILITY_HEADERS, csv_bytes, good_facilities, run, upload
 

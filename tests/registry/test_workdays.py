@@ -3,9 +3,9 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
+from core.models import CalendarDay, CalendarYear
+from core.workdays import add_working_days, is_working_day, working_days_between
 from registry import services
-from registry.models import CalendarDay, CalendarYear
-from registry.workdays import add_working_days, is_working_day, working_days_between
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_a_bad_schedule_file_loads_nothing(calendar_2026, tmp_path, capsys):
     schedule.write_text("日期,类型\n2027-13-01,休\n2027-01-02,假期\n2028-01-01,休\n", "utf-8")
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="未加载任何内容。"):
         call_command("load_calendar", "--year", "2027", "--file", str(schedule))
     errors = capsys.readouterr().err
     assert "2" in errors and "3" in errors and "4" in errors  # every bad line is named

@@ -21,9 +21,10 @@ from inspections.planning.models import Draw, Plan
 from inspections.publication import services as publication_services
 from inspections.publication.models import Publication
 from inspections.publication.selectors import result_hazard_counts
-from registry.models import ApiToken, Department
-from registry.tokens import api_token_create
+from registry.models import Department
 from reports import api, exports
+from reports.models import ApiToken
+from reports.tokens import api_token_create
 from tests.inspections.conftest import (  # noqa: F401  (fixtures)
     case,
     finished,
@@ -615,7 +616,7 @@ def test_api_token_create_refuses_bad_input_and_writes_nothing(world):
     call_command("api_token_create", "--name", "x", "--region", "430602", stdout=io.StringIO())
     with pytest.raises(CommandError, match="x"):
         call_command("api_token_create", "--name", "x", "--region", "430602", stdout=io.StringIO())
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="没有用户名为“nobody”的用户。"):
         call_command("api_token_create", "--name", "y", "--region", "430602", "--user", "nobody")
     assert ApiToken.objects.count() == 1
 
@@ -627,7 +628,7 @@ def test_api_token_revoke(world, keys):
     token = ApiToken.objects.get(name="430602")
     assert token.revoked_at is not None
     assert token.history.first().history_change_reason == "revoked"
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match="Token“430602”已被吊销。"):
         call_command("api_token_revoke", "--name", "430602", stdout=io.StringIO())
 
 
@@ -635,7 +636,7 @@ def test_the_admin_lists_tokens_read_only(world, keys, admin_user, as_user):
     admin_user.is_staff = admin_user.is_superuser = True
     admin_user.save()
     http = as_user(admin_user)
-    page = http.get("/admin/registry/apitoken/")
+    page = http.get("/admin/reports/apitoken/")
     assert page.status_code == 200 and "430602" in page.content.decode()
     assert keys["county"] not in page.content.decode()
-    assert http.get("/admin/registry/apitoken/add/").status_code == 403
+    assert http.get("/admin/reports/apitoken/add/").status_code == 403

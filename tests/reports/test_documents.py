@@ -17,12 +17,12 @@ from django.utils.translation import gettext
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
+from core.workdays import add_working_days
 from inspections.onsite import services as onsite_services
 from inspections.onsite.models import Recheck
 from inspections.publication import documents as document_numbers
 from inspections.publication import services as publication_services
 from inspections.publication.models import IssuedDocument
-from registry.workdays import add_working_days
 from reports import documents
 from tests.conftest import SUITE_START
 from tests.inspections.conftest import item_key, make_plan
@@ -319,7 +319,8 @@ def test_the_plan_announcement_shows_the_plan_and_its_drawn_facilities_and_teams
 def test_a_draft_plan_has_no_announcements(world, lead, published_template):
     draft = make_plan(world, lead, published_template)
     assert documents.plan_kinds(draft) == []
-    with pytest.raises(documents.DocumentUnavailable):
+    # The exception names the kind that is unavailable (the view answers 404).
+    with pytest.raises(documents.DocumentUnavailable, match="^plan$"):
         documents.plan_document(draft, "plan", by=lead)
 
 
@@ -356,11 +357,11 @@ def test_numbers_are_sequential_per_county_and_year_and_kept(
 
 
 def test_a_number_is_for_a_plan_or_an_inspection_as_its_kind_says(record, lead):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="文书只能对应一个计划或一次检查，不能同时对应两者。"):
         document_numbers.document_number(kind="plan", inspection=record, by=lead)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="文书只能对应一个计划或一次检查，不能同时对应两者。"):
         document_numbers.document_number(kind="record", by=lead)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="未知的文书类型。"):
         document_numbers.document_number(kind="nonsense", inspection=record, by=lead)
     assert not IssuedDocument.objects.exists()
 
@@ -599,6 +600,6 @@ def test_rendering_a_pdf_leaves_truncated_uploads_refused():
     ImageFile.LOAD_TRUNCATED_IMAGES = True  # as if another import turned it on again
     data = io.BytesIO()
     Image.effect_noise((200, 150), 40).convert("RGB").save(data, "JPEG")
-    with pytest.raises(photos.PhotoRefused):
+    with pytest.raises(photos.PhotoRefused, match="照片已损坏或不完整，无法打开。"):
         photos.process(data.getvalue()[:1500], stamp_lines=[])
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -103,12 +103,16 @@ def test_region_and_status_filter_the_export(hazards, inspector, world):
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["--format", "pdf"], ["--status", "open"], ["--region", "999999"]],
+    "args, refusal",
+    [
+        (["--format", "pdf"], "--format must be one of csv, xlsx, json, not 'pdf'"),
+        (["--status", "open"], "--status must be one of .*, not 'open'"),
+        (["--region", "999999"], "no region with division code '999999'"),
+    ],
 )
-def test_bad_arguments_are_refused_with_a_message(args, hazards, tmp_path):
+def test_bad_arguments_are_refused_with_a_message(args, refusal, hazards, tmp_path):
     target = tmp_path / "out.csv"
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match=refusal):
         call_command("export_hazards", *args, "--output", str(target))
     assert not target.exists()
 

@@ -3,7 +3,7 @@
 
 from django.test import Client
 
-from registry.tokens import api_token_create
+from reports.tokens import api_token_create
 from tests.inspections.conftest import (  # noqa: F401  (fixtures)
     case,
     finished,

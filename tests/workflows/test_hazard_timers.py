@@ -1,63 +1,81 @@
-"""The hazard flow's database-backed timers, fired by ``manage.py workflow_timers``:
-reminders before and on the due date, overdue with escalation, the supervision
-plan and progress reminders; never lost when the dispatcher was down, never acted
-on twice when it runs again or fails while firing."""
+"""Hazard deadline alarms, kept in ``Hazard.next_alarm_at`` and fired by ``manage.py
+workflow_timers``: reminders before and on the due date, overdue with escalation, the
+supervision plan and progress reminders; never lost when the dispatcher was down,
+never acted on twice when it runs again or fails while firing."""
 
-from datetime import datetime, time, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import OperationalError
+from django.db.models import QuerySet
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 from viewflow.workflow.models import Task
 
+from core.workdays import working_days_before
 from inspections.hazards import alarms as alarms
 from inspections.hazards import services as hazard_services
 from inspections.hazards.models import Hazard
-from registry.workdays import working_days_before
+from inspections.onsite.models import Inspection
+from registry.models import User
 from workflows.flows import HazardFlow
 from workflows.receivers import process_of
 
-from ..inspections.test_hazards import photo
+from ..inspections.test_hazards import file_plan, photo
 
 
-def at(day, hour=0, minute=0):
+def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
-def dispatch():
-    call_command("workflow_timers", stdout=StringIO())
+def dispatch() -> str:
+    out = StringIO()
+    call_command("workflow_timers", stdout=out)
+    return out.getvalue()
 
 
-def texts(user, needle):
+def texts(user: User, needle: str) -> list[str]:
     return list(user.notifications.filter(text__contains=needle).values_list("text", flat=True))
 
 
-def timer(hazard):
-    return Task.objects.filter(process=process_of(HazardFlow, hazard), flow_task=HazardFlow.wait)
+def idle(hazard: Hazard) -> QuerySet[Task]:
+    return Task.objects.filter(process=process_of(HazardFlow, hazard), flow_task=HazardFlow.idle)
+
+
+def next_alarm_at(hazard: Hazard) -> datetime | None:
+    hazard.refresh_from_db()
+    return hazard.next_alarm_at
 
 
 @pytest.fixture
-def rectifying(lead, finished, manager, general):
+def rectifying(lead: User, finished: Inspection, manager: User, general: Hazard) -> Hazard:
     hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     general.refresh_from_db()
     return general
 
 
-def remind_before(hazard):
+def remind_before(hazard: Hazard) -> datetime:
     return at(working_days_before(hazard.due_on, 3), 9)
 
 
-def test_registering_a_hazard_starts_a_process_waiting_for_its_first_reminder(rectifying):
+def test_registering_a_hazard_starts_a_process_and_stores_its_first_reminder(
+    rectifying: Hazard,
+) -> None:
     process = process_of(HazardFlow, rectifying)
     assert process.status == "NEW"
-    (scheduled,) = timer(rectifying).filter(status="SCHEDULED")
-    assert scheduled.scheduled == remind_before(rectifying)
+    assert idle(rectifying).get().status == "NEW"
+    assert next_alarm_at(rectifying) == remind_before(rectifying)
+    # The flow holds no timer of its own: the column is the one "when next".
+    assert not Task.objects.filter(process=process, flow_task_type="TIMER").exists()
 
 
-def test_reminders_go_out_once_each_however_often_the_dispatcher_runs(rectifying, manager):
+def test_reminders_go_out_once_each_however_often_the_dispatcher_runs(
+    rectifying: Hazard, manager: User
+) -> None:
     with time_machine.travel(remind_before(rectifying) + timedelta(minutes=1), tick=False):
         dispatch()
         dispatch()
@@ -72,8 +90,8 @@ def test_reminders_go_out_once_each_however_often_the_dispatcher_runs(rectifying
 
 
 def test_a_dispatcher_down_over_the_due_date_marks_overdue_once_when_it_restarts(
-    rectifying, lead, manager
-):
+    rectifying: Hazard, lead: User, manager: User
+) -> None:
     # Nothing ran until two days after the due date: the stale reminders are not
     # sent, the overdue mark and the escalation are, once.
     with time_machine.travel(at(rectifying.due_on + timedelta(days=2), 8), tick=False):
@@ -89,53 +107,80 @@ def test_a_dispatcher_down_over_the_due_date_marks_overdue_once_when_it_restarts
         ("due", False),
         ("overdue", True),
     }
-    # With no alarm ahead the process waits for people, not for a timer.
-    assert not timer(rectifying).filter(status="SCHEDULED").exists()
-    assert Task.objects.filter(
-        process=process_of(HazardFlow, rectifying), flow_task=HazardFlow.idle, status="NEW"
-    ).exists()
+    # With no alarm ahead the process waits for people; the dispatcher passes it by.
+    assert next_alarm_at(rectifying) is None
+    assert idle(rectifying).get().status == "NEW"
 
 
-def test_a_dispatcher_failing_while_firing_loses_nothing(rectifying, manager, monkeypatch):
-    original = Task.save
+def test_a_dispatcher_failing_while_firing_loses_nothing(
+    rectifying: Hazard, manager: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = hazard_services.next_alarm_store
 
-    def database_gone(task, *args, **kwargs):
-        if task.flow_task == HazardFlow.wait and task.status == "DONE":
-            raise OperationalError("server closed the connection unexpectedly")
-        return original(task, *args, **kwargs)
+    def database_gone(hazard: Hazard) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
 
     moment = remind_before(rectifying) + timedelta(minutes=1)
     with time_machine.travel(moment, tick=False):
-        monkeypatch.setattr(Task, "save", database_gone)
+        # It fails after the reminder was written: the reminder is rolled back with it.
+        monkeypatch.setattr(hazard_services, "next_alarm_store", database_gone)
         dispatch()
         assert texts(manager, "三个工作日") == []
-        assert timer(rectifying).get().status == "SCHEDULED"
-        monkeypatch.setattr(Task, "save", original)
+        assert not rectifying.alarms.exists()
+        assert next_alarm_at(rectifying) == remind_before(rectifying)
+        monkeypatch.setattr(hazard_services, "next_alarm_store", original)
         dispatch()
         dispatch()
     assert len(texts(manager, "三个工作日")) == 1
 
 
-def test_an_alarm_fired_twice_is_acted_on_once(rectifying, manager):
+def test_one_failing_hazard_does_not_hold_back_the_others(
+    rectifying: Hazard, major: Hazard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_for(original: Callable[[Hazard], None]) -> Callable[[Hazard], None]:
+        def store(hazard: Hazard) -> None:
+            if hazard.pk == rectifying.pk:
+                raise OperationalError("deadlock detected")
+            original(hazard)
+
+        return store
+
+    for module in (hazard_services, alarms):
+        monkeypatch.setattr(module, "next_alarm_store", failing_for(module.next_alarm_store))
+    both_due = max(next_alarm_at(rectifying), next_alarm_at(major)) + timedelta(minutes=1)
+    with time_machine.travel(both_due, tick=False):
+        dispatch()
+        assert major.alarms.exists() and not rectifying.alarms.exists()
+        monkeypatch.undo()
+        dispatch()
+    assert rectifying.alarms.exists()
+
+
+def test_an_alarm_fired_twice_is_acted_on_once(rectifying: Hazard, manager: User) -> None:
     with time_machine.travel(remind_before(rectifying) + timedelta(hours=1), tick=False):
         assert len(alarms.hazard_alarms_fire(hazard=rectifying)) == 1
         assert alarms.hazard_alarms_fire(hazard=rectifying) == []
     assert len(texts(manager, "三个工作日")) == 1
 
 
-def test_closing_the_hazard_ends_its_process_and_cancels_its_timer(rectifying, manager, inspector):
+def test_closing_the_hazard_ends_its_process_and_clears_its_next_alarm(
+    rectifying: Hazard, manager: User, inspector: User
+) -> None:
     hazard_services.rectification_submit(
         hazard=rectifying, description="已清理", uploads=[photo()], by=manager
     )
     hazard_services.rectification_verify(hazard=rectifying, accept=True, by=inspector)
     assert process_of(HazardFlow, rectifying).status == "DONE"
-    assert timer(rectifying).get().status == "CANCELED"
+    assert idle(rectifying).get().status == "DONE"
+    assert next_alarm_at(rectifying) is None
     with time_machine.travel(at(rectifying.due_on + timedelta(days=3)), tick=False):
         dispatch()
     assert texts(manager, f"{rectifying.register_no} 已逾期") == []
 
 
-def test_an_approved_extension_moves_the_timer_to_the_new_date(rectifying, manager, lead):
+def test_an_approved_extension_moves_the_next_alarm_to_the_new_date(
+    rectifying: Hazard, manager: User, lead: User
+) -> None:
     new_due = rectifying.due_on + timedelta(days=30)
     request = hazard_services.extension_request(
         hazard=rectifying,
@@ -146,7 +191,8 @@ def test_an_approved_extension_moves_the_timer_to_the_new_date(rectifying, manag
     )
     hazard_services.extension_decide(extension=request, approve=True, by=lead)
     rectifying.refresh_from_db()
-    assert timer(rectifying).get().scheduled == remind_before(rectifying)
+    assert rectifying.due_on == new_due
+    assert rectifying.next_alarm_at == remind_before(rectifying)
     with time_machine.travel(at(new_due - timedelta(days=20)), tick=False):
         dispatch()
     assert texts(manager, f"{rectifying.register_no} 已逾期") == []
@@ -157,8 +203,8 @@ def test_an_approved_extension_moves_the_timer_to_the_new_date(rectifying, manag
 
 
 def test_a_fix_rejected_after_the_due_date_goes_overdue_at_the_next_run(
-    rectifying, manager, inspector, lead
-):
+    rectifying: Hazard, manager: User, inspector: User, lead: User
+) -> None:
     hazard_services.rectification_submit(
         hazard=rectifying, description="已清理", uploads=[photo()], by=manager
     )
@@ -167,9 +213,13 @@ def test_a_fix_rejected_after_the_due_date_goes_overdue_at_the_next_run(
         dispatch()  # awaiting verification: nothing to remind, the process idles
         rectifying.refresh_from_db()
         assert rectifying.status == Hazard.Status.AWAITING
+        assert rectifying.next_alarm_at is None
         hazard_services.rectification_verify(
             hazard=rectifying, accept=False, reason="通道仍有杂物", by=inspector
         )
+        # Back to rectifying: the rejection itself stored its alarms as due again (the
+        # stale reminders are recorded unsent, the overdue mark acts).
+        assert next_alarm_at(rectifying) == remind_before(rectifying)
         dispatch()
     rectifying.refresh_from_db()
     assert rectifying.status == Hazard.Status.OVERDUE
@@ -177,8 +227,8 @@ def test_a_fix_rejected_after_the_due_date_goes_overdue_at_the_next_run(
 
 
 def test_a_late_supervision_plan_and_a_missing_progress_note_are_reminded(
-    lead, finished, manager, major
-):
+    lead: User, finished: Inspection, manager: User, major: Hazard
+) -> None:
     supervision = major.supervision
     assert supervision.lead == lead
     with time_machine.travel(at(supervision.plan_due_on + timedelta(days=1), 0, 5), tick=False):
@@ -198,3 +248,37 @@ def test_a_late_supervision_plan_and_a_missing_progress_note_are_reminded(
     with time_machine.travel(at(after_note, 9, 30), tick=False):
         dispatch()
     assert len(texts(manager, "本月进展")) == 1  # the note for that month was written
+
+
+def test_every_change_of_a_major_hazard_stores_its_next_alarm(
+    lead: User, finished: Inspection, manager: User, major: Hazard
+) -> None:
+    supervision = major.supervision
+    plan_late = at(supervision.plan_due_on + timedelta(days=1))
+    assert next_alarm_at(major) == min(plan_late, remind_before(major))
+    hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
+    file_plan(major, manager)
+    opened = timezone.localdate(supervision.opened_at)
+    progress = at((opened.replace(day=1) + timedelta(days=32)).replace(day=25), 9)
+    assert next_alarm_at(major) == min(progress, remind_before(major))
+    hazard_services.rectification_submit(
+        hazard=major,
+        description="已更换防火门",
+        interim_measures="专人值守",
+        uploads=[photo()],
+        by=manager,
+    )
+    # Awaiting verification: no due-date reminders, the monthly progress still.
+    assert next_alarm_at(major) == progress
+
+
+def test_the_dispatcher_reads_only_the_due_hazards(
+    rectifying: Hazard, major: Hazard, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    first = min(next_alarm_at(rectifying), next_alarm_at(major))
+    # Nothing due yet: one indexed query, no hazard locked or read further.
+    with django_assert_num_queries(1):
+        assert alarms.hazard_alarms_dispatch(now=first - timedelta(seconds=1)) == 0
+    with time_machine.travel(first, tick=False):
+        assert dispatch().endswith("1 hazard alarm(s) acted on\n")
+        assert dispatch().endswith("0 hazard alarm(s) acted on\n")

@@ -5,10 +5,11 @@ result that passes through a year with no official schedule loaded
 (``CalendarYear``) is provisional: the schedule for that year may still move it.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .models import CalendarDay, CalendarYear
+from core.models import CalendarDay, CalendarYear
 
 
 @dataclass(frozen=True)
@@ -17,13 +18,13 @@ class WorkingDayResult:
     provisional: bool
 
 
-def _exceptions(start, end):
+def _exceptions(start: date, end: date) -> dict[date, str]:
     return dict(
         CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind")
     )
 
 
-def _is_working(day, exceptions):
+def _is_working(day: date, exceptions: dict[date, str]) -> bool:
     kind = exceptions.get(day)
     if kind == CalendarDay.Kind.HOLIDAY:
         return False
@@ -32,7 +33,7 @@ def _is_working(day, exceptions):
     return day.weekday() < 5
 
 
-def add_working_days(start, n):
+def add_working_days(start: date, n: int) -> WorkingDayResult:
     """The date ``n`` working days after ``start`` (``n`` = 0 gives ``start``)."""
     if n < 0:
         raise ValueError("n must not be negative")
@@ -52,7 +53,7 @@ def add_working_days(start, n):
     return WorkingDayResult(day, provisional=not years_official(start.year, day.year))
 
 
-def working_days_before(end, n):
+def working_days_before(end: date, n: int) -> date:
     """The date ``n`` working days before ``end`` (``n`` = 0 gives ``end``)."""
     if n < 0:
         raise ValueError("n must not be negative")
@@ -69,7 +70,7 @@ def working_days_before(end, n):
     return day
 
 
-def working_days_between(start, end):
+def working_days_between(start: date, end: date) -> int:
     """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
     if end <= start:
         return 0
@@ -83,17 +84,17 @@ def working_days_between(start, end):
     return count
 
 
-def is_working_day(day):
+def is_working_day(day: date) -> bool:
     return _is_working(day, _exceptions(day, day))
 
 
-def years_official(first, last):
+def years_official(first: int, last: int) -> bool:
     wanted = set(range(first, last + 1))
     loaded = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
     return wanted <= loaded
 
 
-def working_days_left(today, due_dates):
+def working_days_left(today: date, due_dates: Sequence[date]) -> list[int]:
     """For each due date: working days from ``today`` to it (0 on the day itself),
     negative by the working days it is past. One query for the whole list."""
     if not due_dates:
@@ -101,7 +102,7 @@ def working_days_left(today, due_dates):
     first, last = min([today, *due_dates]), max([today, *due_dates])
     exceptions = _exceptions(first, last)
 
-    def between(start, end):
+    def between(start: date, end: date) -> int:
         count, day = 0, start
         while day < end:
             day += timedelta(days=1)

@@ -2,18 +2,20 @@
 a token for the read-only API, scoped to those regions and everything below them.
 The key is printed once, on standard output, and stored nowhere."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from registry.models import User
-from registry.tokens import api_token_create
+from reports.tokens import api_token_create
 
 
 class Command(BaseCommand):
     help = "Create a read-only API token for regions; prints the key once."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", required=True, help="a unique name, e.g. the platform's")
         parser.add_argument(
             "--region",
@@ -24,7 +26,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", help="username recorded as the one who created it")
 
-    def handle(self, *args, name, region, user=None, **options):
+    def handle(
+        self, *args: Any, name: str, region: list[str], user: str | None = None, **options: Any
+    ) -> None:
         by = None
         if user:
             by = User.objects.filter(username=user).first()

@@ -2,7 +2,8 @@
 revoke one, stamp its last use. The API's authentication is in reports/api_auth.py."""
 
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,16 +12,18 @@ from django.utils.translation import gettext as _
 
 from core import limits
 from core.audited import save_with_history
-
-from .models import ApiToken, Region
-from .services import set_members
+from registry.models import Region, User
+from registry.services import set_members
+from reports.models import ApiToken
 
 # Stamping the last use on every request would be a write per read: once a minute will do.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @transaction.atomic
-def api_token_create(*, name, region_codes, by=None):
+def api_token_create(
+    *, name: str, region_codes: Iterable[str], by: User | None = None
+) -> tuple[ApiToken, str]:
     """A new token for ``region_codes`` (each with everything below it).
 
     Returns ``(token, key)``; ``key`` exists only in this return value."""
@@ -47,7 +50,7 @@ def api_token_create(*, name, region_codes, by=None):
 
 
 @transaction.atomic
-def api_token_revoke(*, name, by=None):
+def api_token_revoke(*, name: str, by: User | None = None) -> ApiToken:
     """Revoke the token called ``name``: from now on it is refused with 401."""
     token = ApiToken.objects.select_for_update().filter(name=name).first()
     if token is None:
@@ -58,7 +61,7 @@ def api_token_revoke(*, name, by=None):
     return save_with_history(token, by=by, reason="revoked")
 
 
-def api_token_used(token, now=None):
+def api_token_used(token: ApiToken, now: datetime | None = None) -> None:
     """Stamp the token's last use, at most once a minute and without a history row
     (the stamp is excluded from history, like a user's last log-in)."""
     now = now or timezone.now()
