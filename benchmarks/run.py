@@ -30,6 +30,13 @@ a ratio to a baseline measured in the same run:
   ``public_pdf_first_ms``, ``public_pdf_repeat_ms`` and ``public_pdf_repeat_ratio`` (aim:
   at most 0.1): a published result's public PDF, first and later downloads; see
   benchmarks/pdf_bench.py.
+- ``online_answers_ms`` and ``offline_replay_ms``: server time of 200 answers posted
+  one by one, saved online and replayed from the phone's queue with client ids (exactly
+  once); ``offline_replay_ratio`` is replay / online. Aim: at most 1.2.
+- ``photo_one_request_ms`` and ``photo_chunked_ms``: server time of the 12-megapixel
+  photo posted in one request and sent in 256 KiB chunks (resumable upload, SHA-256
+  checked); ``photo_chunked_ratio`` is chunked / one request. Aim: at most 1.3. Server
+  time is the handling of each request, middleware included (benchmarks/offline_bench.py).
 """
 
 import argparse
@@ -204,6 +211,13 @@ def bench_checklist(runs):
     return checklist_bench.bench_checklist(runs, best_of)
 
 
+def bench_offline(runs):
+    from benchmarks import offline_bench
+
+    django_ready()
+    return offline_bench.bench_offline(runs)
+
+
 def bench_pdf(runs):
     from benchmarks import pdf_bench
 
@@ -217,6 +231,7 @@ BENCHMARKS = {
     "photo": bench_photo,
     "checklist": bench_checklist,
     "pdf": bench_pdf,
+    "offline": bench_offline,
 }
 
 

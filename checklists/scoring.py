@@ -39,6 +39,18 @@ def applicable_items(version, facility, items=None):
     ]
 
 
+def plain_number(value):
+    """A number as a person writes it: the bound 0.500 stored with three decimals
+    reads 0.5, 2.000 reads 2, 100 reads 100 (never 1E+2). Anything else unchanged."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return value
+    if not number.is_finite():
+        return value
+    return format(number.normalize() if number else Decimal(0), "f")
+
+
 def outcome(item, answer):
     """Pass, fail, not applicable or merely recorded, for one answer value."""
     if answer is None or answer == "":

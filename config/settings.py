@@ -248,6 +248,11 @@ STAMP_FONT = os.environ.get("STAMP_FONT", "/usr/share/fonts/opentype/noto/NotoSa
 # A photo whose camera claims a time more than this many days before the upload (or
 # after it) is flagged on the staff pages: the camera's clock is not trusted.
 PHOTO_CAMERA_TIME_MAX_AGE_DAYS = int(os.environ.get("PHOTO_CAMERA_TIME_MAX_AGE_DAYS", "7"))
+# A photo upload in chunks left unfinished this long is removed with its parts by
+# `manage.py workflow_timers` (a phone back after that sends the photo again).
+PHOTO_UPLOAD_STALE_HOURS = int(os.environ.get("PHOTO_UPLOAD_STALE_HOURS", "168"))
+if PHOTO_UPLOAD_STALE_HOURS < 1:
+    raise ImproperlyConfigured("PHOTO_UPLOAD_STALE_HOURS must be 1 or more.")
 # The Chinese face the PDF documents embed, built once from fonts-noto-cjk by
 # `manage.py build_document_font` (make does it). Beside the code, not under VAR_DIR:
 # it is a build product, not data.
@@ -260,11 +265,15 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Content-Security-Policy (config/csp.py): scripts and styles only from the site's own
 # files. Templates hold no inline <script>, no on*= handlers and no style= attributes
 # (tests/test_csp.py checks), so styles need no 'unsafe-inline' either. data: images are
-# the drawn signatures shown back on the finish page. The Swagger UI page of the API
-# keeps to it too (reports/api_urls.py).
+# the drawn signatures shown back on the finish page; blob: images are the phone's own
+# photos shown while they wait in the outbox (static/js/outbox.js). The service worker
+# (/sw.js) and the web app manifest come from the site itself. The Swagger UI page of
+# the API keeps to it too (reports/api_urls.py).
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "worker-src": ["'self'"],
+    "manifest-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "form-action": ["'self'"],

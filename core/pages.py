@@ -31,10 +31,10 @@ def flash(request: HttpRequest, error: Exception) -> None:
         messages.error(request, message)
 
 
-def flash_invalid(request: HttpRequest, form: forms.Form, fallback: "StrOrPromise") -> None:
-    """A refused form on a page that redirects: text over its limit is named with its
-    field and limit (core.limits), a refusal of the whole form (e.g. too many
-    photos) is shown as it is; any other error reads ``fallback``."""
+def invalid_messages(form: forms.Form, fallback: "StrOrPromise") -> list[str]:
+    """What a refused form says: text over its limit is named with its field and limit
+    (core.limits), a refusal of the whole form (e.g. too many photos) is given as it
+    is; any other error reads ``fallback``."""
     too_long = [
         message
         for errors in form.errors.as_data().values()
@@ -42,10 +42,16 @@ def flash_invalid(request: HttpRequest, form: forms.Form, fallback: "StrOrPromis
         if error.code == "max_length"
         for message in error.messages
     ]
-    for message in too_long + list(form.non_field_errors()) or [fallback]:
-        # An ErrorList yields text (its __getitem__ unwraps each ValidationError);
-        # django-stubs types the items it holds instead.
-        messages.error(request, message)  # type: ignore[arg-type]
+    # An ErrorList yields text (its __getitem__ unwraps each ValidationError);
+    # django-stubs types the items it holds instead.
+    whole: list[str] = list(form.non_field_errors())  # type: ignore[arg-type]
+    return too_long + whole or [str(fallback)]
+
+
+def flash_invalid(request: HttpRequest, form: forms.Form, fallback: "StrOrPromise") -> None:
+    """A refused form on a page that redirects: its ``invalid_messages``."""
+    for message in invalid_messages(form, fallback):
+        messages.error(request, message)
 
 
 def call(

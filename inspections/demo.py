@@ -11,6 +11,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from checklists.models import ChecklistTemplate, Item
+from checklists.scoring import plain_number
 from core.audited import save_with_history
 from core.workdays import add_working_days
 from inspections.hazards import alarms as alarms
@@ -109,7 +110,8 @@ def _photo(label, colour):
 
 def _passing(item):
     if item.answer_type == Item.AnswerType.NUMBER:
-        return str(item.min_value if item.min_value is not None else item.max_value)
+        # As an inspector types it: "0", not the stored bound's "0.000".
+        return plain_number(item.min_value if item.min_value is not None else item.max_value)
     if item.answer_type == Item.AnswerType.CHOICE:
         return next(c["value"] for c in item.choices if c.get("passes", True))
     if item.answer_type == Item.AnswerType.TEXT:

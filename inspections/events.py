@@ -35,8 +35,10 @@ wait for the commit).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -54,6 +56,23 @@ class FailedItem:
     checklist: InspectionChecklist
     item: Item
     answer: Answer
+
+    @property
+    def deadline_days(self) -> int:
+        """The deadline the team set on site, or the item's own."""
+        if self.answer.deadline_days is None:
+            return self.item.deadline_days
+        return self.answer.deadline_days
+
+    @property
+    def description(self) -> str:
+        """What the hazard is registered as: the team's note, or the item's question."""
+        return self.answer.note or self.item.question
+
+
+def found_on(inspection: Inspection) -> date:
+    """The day an inspection's hazards are found: the day it started on site."""
+    return timezone.localdate(inspection.started_at)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ from inspections.onsite.models import (  # noqa: F401
     Inspection,
     InspectionChecklist,
     Photo,
+    PhotoUpload,
     Recheck,
+    StoredResponse,
     TeamMember,
     answer_key,
     evidence_storage,  # named by migrations

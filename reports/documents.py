@@ -520,10 +520,14 @@ def _notice_context(notice):
     team = _team(inspection)
     hazards = list(notice.hazards.select_related("item").order_by("register_no"))
     evidence = {}
-    for photo in Photo.objects.filter(
-        answer_id__in=[h.answer_id for h in hazards if h.answer_id],
-        purpose=Photo.Purpose.EVIDENCE,
-    ).order_by("uploaded_at", "pk"):
+    for photo in (
+        Photo.objects.filter(
+            answer_id__in=[h.answer_id for h in hazards if h.answer_id],
+            purpose=Photo.Purpose.EVIDENCE,
+        )
+        .kept()
+        .order_by("uploaded_at", "pk")
+    ):
         evidence.setdefault(photo.answer_id, []).append(photo)
     photos, lines = [], []
     for hazard in hazards:

@@ -30,7 +30,9 @@ def assert_strict(response):
     assert rules["object-src"] == ["'none'"]
     assert rules["frame-ancestors"] == ["'none'"]
     assert rules["base-uri"] == ["'self'"] and rules["form-action"] == ["'self'"]
-    assert rules["img-src"] == ["'self'", "data:"]
+    # blob: only for the phone's own photos waiting in the outbox.
+    assert rules["img-src"] == ["'self'", "data:", "blob:"]
+    assert rules["worker-src"] == ["'self'"] and rules["manifest-src"] == ["'self'"]
     # Scripts and styles fall back to default-src: nothing inline.
     assert "script-src" not in rules and "style-src" not in rules
 

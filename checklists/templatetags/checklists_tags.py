@@ -1,6 +1,7 @@
 from django import template
 
 from checklists.rules import describe
+from checklists.scoring import plain_number
 
 register = template.Library()
 
@@ -8,3 +9,6 @@ register = template.Library()
 @register.filter
 def rule_text(rule):
     return describe(rule)
+
+
+register.filter("plain_number", plain_number)

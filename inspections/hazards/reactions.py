@@ -4,12 +4,11 @@ them, in that order, inside the finishing transaction."""
 
 from typing import cast
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audited import save_with_history
 from inspections.common import _user
-from inspections.events import InspectionFinished
+from inspections.events import InspectionFinished, found_on
 from inspections.hazards.models import Hazard, Rectification
 from inspections.hazards.services import (
     emit_hazard,
@@ -41,7 +40,9 @@ def register_found_hazards(event: InspectionFinished) -> None:
     """Register each failed item that makes a hazard, found on the day the
     inspection started, with the deadline the team set (or the item's)."""
     inspection, by = event.inspection, event.by
-    found_on = timezone.localdate(inspection.started_at)
+    # The finish page's preview (onsite.selectors.conclusion_preview) reads the same
+    # day and the same FailedItem properties: what it shows is what is registered.
+    day = found_on(inspection)
     for failed in event.failed_items:
         item, answer = failed.item, failed.answer
         template = failed.checklist.version.template
@@ -53,14 +54,12 @@ def register_found_hazards(event: InspectionFinished) -> None:
             severity=item.hazard,
             source=hazard_source(inspection),
             self_reported=inspection.is_self,
-            description=answer.note or item.question,
+            description=failed.description,
             location=answer.location,
             department=template.department,
             category=template.category,
-            found_on=found_on,
-            deadline_days=item.deadline_days
-            if answer.deadline_days is None
-            else answer.deadline_days,
+            found_on=day,
+            deadline_days=failed.deadline_days,
             corrected_on_spot=answer.corrected,
             by=by,
         )

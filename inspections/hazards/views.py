@@ -131,7 +131,7 @@ def hazard_detail(request, pk):
                 "submitted_by", "decided_by"
             ).prefetch_related("photos"),
             "extensions": hazard.extensions.select_related("requested_by", "decided_by"),
-            "photos": hazard.answer.photos.all() if hazard.answer_id else [],
+            "photos": hazard.answer.photos.kept() if hazard.answer_id else [],
             "can_rectify": policy.allowed(policy.rectify_refusal, user, hazard),
             "must_acknowledge": hazard.notice_id
             and not hazard.notice.acknowledged_at

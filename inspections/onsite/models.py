@@ -1,5 +1,6 @@
 """On site: inspections, their teams and checklists, answers and evidence photos."""
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from viewflow import fsm
 
 from checklists.models import ChecklistVersion, Item
 from checklists.scoring import Result
-from core.audited import AuditedManager
+from core.audited import AuditedManager, AuditedQuerySet
 from core.fields import user_field
 from inspections.planning.models import Draw, Plan
 from registry.models import Facility, InspectorProfile, User
@@ -85,6 +86,11 @@ class Inspection(models.Model):
         _("longitude at start"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     start_accuracy = models.PositiveIntegerField(_("location accuracy (m)"), null=True, blank=True)
+    # What the phone's clock said when the inspector tapped start, perhaps offline and
+    # long before the server accepted it (``started_at``); kept as the phone's claim.
+    start_captured_at = models.DateTimeField(
+        _("start time recorded on the phone"), null=True, blank=True
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     finished_by = user_field(_("finished by"), null=True, blank=True)
     score = models.DecimalField(_("score"), max_digits=4, decimal_places=1, null=True, blank=True)
@@ -168,6 +174,9 @@ class TeamMember(models.Model):
     replaced_reason = models.CharField(_("why replaced"), max_length=500, blank=True)
     # A confirmation covers the answers as they were: a later change clears it.
     confirmed_at = models.DateTimeField(_("confirmed the record at"), null=True, blank=True)
+    # When the member was last asked to confirm the complete record: asked once per
+    # need, again only after a change voided their confirmation.
+    confirmation_asked_at = models.DateTimeField(_("asked to confirm at"), null=True, blank=True)
 
     objects = AuditedManager()
     history = HistoricalRecords()
@@ -294,9 +303,28 @@ def evidence_storage():
 CAMERA_CLOCK_SLACK = timedelta(minutes=15)
 
 
+class PhotoQuerySet(AuditedQuerySet):
+    def kept(self) -> "PhotoQuerySet":
+        """Photos not removed: the ones that count for their answer and are shown."""
+        return self.filter(removed_at=None)
+
+
+# Named first: django-stubs' plugin follows from_queryset() only in an assignment.
+_PhotoManagerBase = models.Manager.from_queryset(PhotoQuerySet)
+
+
+class PhotoManager(_PhotoManagerBase):
+    pass
+
+
 class Photo(models.Model):
     """An evidence photo: the original kept unchanged and private, with the
-    derivatives that are the only thing ever served."""
+    derivatives that are the only thing ever served.
+
+    A photo taken by mistake is removed while the inspection is under way
+    (``removed_at``, ``removed_by``, ``removed_reason``): it no longer counts for its
+    answer nor shows anywhere (``Photo.objects.kept()``), but its files and row stay,
+    because evidence is never destroyed."""
 
     class Purpose(models.TextChoices):
         EVIDENCE = "evidence", _("Evidence")
@@ -361,8 +389,11 @@ class Photo(models.Model):
     )
     uploaded_by = user_field(_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = user_field(_("removed by"), null=True, blank=True)
+    removed_reason = models.CharField(_("why it was removed"), max_length=500, blank=True)
 
-    objects = AuditedManager()
+    objects = PhotoManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -412,3 +443,105 @@ class EvidenceAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.variant} {self.photo_id}"
+
+
+# ---------------------------------------------------------------- writes queued on the phone
+#
+# The two models below are technical records of the conversation with a phone, not
+# domain records, so they keep no history (tests/test_history_coverage.py lists them):
+# what they lead to (answers, photos, starts, signatures...) is saved by the services
+# with its own history, in the same transaction.
+
+
+class StoredResponse(models.Model):
+    """The first answer the server gave to a write the phone queued under a client id
+    (``X-Client-Id``): a repeat of the id by the same user gets it again, and nothing is
+    written twice. Written once, in the transaction of the write it answers, and never
+    changed: history would only copy each row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    client_id = models.UUIDField(_("client id"))
+    # The path it was sent to: the same id sent elsewhere is not a repeat.
+    endpoint = models.CharField(_("endpoint"), max_length=200)
+    status = models.PositiveSmallIntegerField(_("HTTP status"))
+    body = models.JSONField(_("JSON body"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client_id"], name="one_response_per_client_id")
+        ]
+        verbose_name = _("stored response")
+        verbose_name_plural = _("stored responses")
+
+    def __str__(self):
+        return f"{self.client_id} {self.status}"
+
+
+class PhotoUpload(models.Model):
+    """A photo sent in chunks, resumable after a cut: the declared size and SHA-256 of
+    the original, how many bytes have arrived (``offset``) and, once all arrived and the
+    hash matched, the photo made of them.
+
+    The chunks are kept as numbered parts under ``temp_name`` in the evidence storage
+    (object storage cannot append to a file), never the whole file in memory while it
+    arrives; they are removed when the photo is made, or with the upload when it is left
+    unfinished longer than ``PHOTO_UPLOAD_STALE_HOURS``. Transport state, changed by
+    every chunk: no history (the photo it makes has its own)."""
+
+    class State(models.TextChoices):
+        RECEIVING = "receiving", _("Receiving")
+        DONE = "done", _("Done")
+
+    client_id = models.UUIDField(_("client id"), default=uuid.uuid4)
+    created_by = user_field(_("uploaded by"))
+    inspection = models.ForeignKey(
+        Inspection,
+        verbose_name=_("inspection"),
+        on_delete=models.CASCADE,
+        related_name="photo_uploads",
+    )
+    key = models.CharField(_("answer key"), max_length=20)
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=Photo.Purpose.choices, default=Photo.Purpose.EVIDENCE
+    )
+    size = models.PositiveIntegerField(_("declared size (bytes)"))
+    sha256 = models.CharField(_("declared SHA-256"), max_length=64)
+    name = models.CharField(_("file name on the phone"), max_length=200, blank=True)
+    content_type = models.CharField(_("declared type"), max_length=100, blank=True)
+    offset = models.PositiveIntegerField(_("bytes received"), default=0)
+    temp_name = models.CharField(_("name of the parts in the evidence storage"), max_length=200)
+    state = fsm.FSMField(_("state"), max_length=10, choices=State.choices, default=State.RECEIVING)
+    photo = models.OneToOneField(
+        Photo,
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="upload",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "client_id"], name="one_upload_per_client_id"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "updated_at"], name="photo_upload_stale")]
+        verbose_name = _("photo upload")
+        verbose_name_plural = _("photo uploads")
+
+    def __str__(self):
+        return f"{self.client_id} {self.offset}/{self.size}"
+
+    @state.transition(source=State.RECEIVING, target=State.DONE)
+    def complete(self, *, photo: Photo) -> None:
+        """Declared transition: every byte arrived, the hash matched and ``photo`` was
+        made of them."""
+        self.photo = photo

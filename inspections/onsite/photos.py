@@ -198,6 +198,13 @@ def read_upload(upload) -> bytes:
     return b"".join(parts)
 
 
+def check_size(size: int) -> None:
+    """Refuse a photo declared larger than ``MAX_BYTES`` before any byte of it is
+    sent (a resumable upload declares its size first)."""
+    if size > MAX_BYTES:
+        raise _too_large()
+
+
 def refuse_truncated():
     """Make Pillow refuse truncated files again. WeasyPrint turns the process-wide
     ``LOAD_TRUNCATED_IMAGES`` on when it is imported (the first PDF), which would let

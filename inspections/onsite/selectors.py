@@ -2,15 +2,26 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from checklists.models import Item
-from checklists.scoring import Outcome, applicable_items, outcome
+from checklists.scoring import Outcome, Result, applicable_items, joint_score, outcome
+from core.workdays import WorkingDayResult, add_working_days
+from inspections.events import FailedItem, found_on
 from inspections.hazards.models import Hazard
-from inspections.onsite.models import Answer, Inspection, InspectionChecklist, Photo, answer_key
+from inspections.onsite.models import (
+    Answer,
+    Inspection,
+    InspectionChecklist,
+    Photo,
+    Recheck,
+    answer_key,
+)
 
 # ---------------------------------------------------------------- inspections
 
@@ -92,6 +103,20 @@ class Entry:
 
 
 @dataclass
+class PageSection:
+    """The consecutive entries of one checklist section: a stop of the page's jump
+    list. ``anchor`` is None for the hazards to re-check, which have no section."""
+
+    anchor: str | None
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for e in self.entries if e.answer is not None)
+
+
+@dataclass
 class Part:
     title: str
     checklist: InspectionChecklist | None = None  # None: the part of hazards to re-check
@@ -101,16 +126,30 @@ class Part:
     def answered(self) -> int:
         return sum(1 for e in self.entries if e.answer is not None)
 
+    @cached_property
+    def sections(self) -> list[PageSection]:
+        """The part's entries by checklist section, in page order (items come
+        ordered by section from ``inspection_items``)."""
+        sections: list[PageSection] = []
+        for entry in self.entries:
+            section = entry.item.section if entry.item is not None else None
+            anchor = f"section-{section.pk}" if section is not None else None
+            if not sections or sections[-1].anchor != anchor:
+                title = section.title if section is not None else self.title
+                sections.append(PageSection(anchor=anchor, title=title))
+            sections[-1].entries.append(entry)
+        return sections
+
 
 def checklist_parts(inspection: Inspection) -> list[Part]:
     """The checklist page's data: one part for the open hazards to re-check, then
-    one per checklist, each entry with its answer and photos. A fixed number of
-    queries whatever the number of items."""
+    one per checklist, each entry with its answer and photos (removed ones left out).
+    A fixed number of queries whatever the number of items."""
     answers: dict[str, Answer] = {}
     for answer in inspection.answers.select_related("answered_by"):
         answers[answer.key] = answer
     photos_by_answer: defaultdict[int | None, list[Photo]] = defaultdict(list)
-    for photo in Photo.objects.filter(inspection=inspection).order_by("uploaded_at", "pk"):
+    for photo in Photo.objects.filter(inspection=inspection).kept().order_by("uploaded_at", "pk"):
         photos_by_answer[photo.answer_id].append(photo)
 
     def entry(key: str, **kwargs: Any) -> Entry:
@@ -168,6 +207,106 @@ def missing(inspection: Inspection, parts: list[Part] | None = None) -> list[str
                     label = entry.hazard.register_no
                 lines.append(f"{label}：{reason}")
     return lines
+
+
+def plainly_incomplete(inspection: Inspection) -> bool:
+    """Whether an item that applies to every facility is still unanswered: one
+    query, where ``missing`` builds the whole page's entries. True means the record
+    is not complete; False means only ``missing`` can tell."""
+    answered = inspection.answers.exclude(item=None).values("item")
+    return (
+        Item.objects.filter(
+            version__in=inspection.checklists.values("version"),
+            applies_if={},
+            section__applies_if={},
+        )
+        .exclude(pk__in=answered)
+        .exists()
+    )
+
+
+# ---------------------------------------------------------------- the conclusion
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """What finishing records: the score, the result, and the failed items that
+    make hazards, in checklist order."""
+
+    score: Decimal
+    result: str
+    failed_items: tuple[FailedItem, ...]
+
+    @property
+    def result_label(self) -> str:
+        return str(Result(self.result).label)
+
+
+def conclusion(inspection: Inspection) -> Conclusion:
+    """The score, result and hazards the answers given so far make, computed
+    without writing: ``inspection_finish`` records exactly this, and the finish
+    page shows it beforehand. Unanswered items count for nothing."""
+    parts = inspection_items(inspection)
+    answers = {a.item_id: a for a in inspection.answers.exclude(item=None)}
+    scored = []
+    for checklist, items in parts:
+        values = {i.code: answers[i.pk].value for i in items if i.pk in answers}
+        scored.append((checklist.version, items, values))
+    per_template, combined = joint_score(scored)
+    failed_items = tuple(
+        FailedItem(checklist=checklist, item=item, answer=answers[item.pk])
+        for checklist, items in parts
+        for item in items
+        if item.hazard != Item.Hazard.NONE
+        and item.pk in answers
+        and outcome(item, answers[item.pk].value) == Outcome.FAILED
+    )
+    scored_weight = sum(s.scored_weight for _v, s in per_template)
+    passed_weight = sum(s.passed_weight for _v, s in per_template)
+    if inspection.kind == Inspection.Kind.REINSPECTION:
+        # A re-inspection is judged on its re-checks: the share fixed, and the worst one.
+        rechecks = list(
+            inspection.answers.exclude(rechecked_hazard=None).values_list("value", flat=True)
+        )
+        scored_weight += len(rechecks)
+        passed_weight += rechecks.count(Recheck.FIXED)
+        if Recheck.NOT_FIXED in rechecks:
+            combined = Result.FAIL
+        elif Recheck.PARTLY in rechecks and combined == Result.PASS:
+            combined = Result.BASIC
+    score = (
+        (Decimal(100) * passed_weight / scored_weight).quantize(Decimal("0.1"))
+        if scored_weight
+        else Decimal(100)
+    )
+    if failed_items and combined == Result.PASS:
+        # DOMAIN.md §8: an inspection that registered hazards never reads a plain 合格.
+        combined = Result.BASIC
+    return Conclusion(score=score, result=combined, failed_items=failed_items)
+
+
+@dataclass(frozen=True)
+class FoundHazard:
+    """A hazard finishing will register, and when it will fall due."""
+
+    failed: FailedItem
+    due: WorkingDayResult
+
+    @property
+    def major(self) -> bool:
+        return self.failed.item.hazard == Item.Hazard.MAJOR
+
+
+def conclusion_preview(inspection: Inspection) -> tuple[Conclusion, list[FoundHazard]]:
+    """The conclusion of an inspection under way, and the hazards it would register
+    with their due dates: found on the day it started, due after the deadline the
+    team set (or the item's) in working days, as ``hazard_register`` counts them."""
+    result = conclusion(inspection)
+    day = found_on(inspection)
+    return result, [
+        FoundHazard(failed=failed, due=add_working_days(day, failed.deadline_days))
+        for failed in result.failed_items
+    ]
 
 
 def _outcomes(inspection: Inspection | None) -> dict[str, tuple[Item, str | None]]:

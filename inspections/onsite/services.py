@@ -4,8 +4,11 @@ which scores the record and announces it: what follows is ``inspections.events``
 
 import base64
 import binascii
+import hashlib
 import io
 import math
+import re
+import uuid
 from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -15,12 +18,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from checklists.models import ChecklistTemplate, ChecklistVersion, Item
-from checklists.scoring import Outcome, Result, joint_score, outcome
+from checklists.scoring import Outcome, outcome
 from core import limits
 from core.audited import save_with_history
 from core.notifications import notify
@@ -30,13 +35,15 @@ from inspections import events, policy
 from inspections.access import can_work_on
 from inspections.common import _user, notify_managers
 from inspections.hazards.models import Hazard
-from inspections.onsite import photos, selectors
+from inspections.onsite import photos, selectors, uploads
 from inspections.onsite.models import (
+    CAMERA_CLOCK_SLACK,
     Answer,
     EvidenceAccess,
     Inspection,
     InspectionChecklist,
     Photo,
+    PhotoUpload,
     Recheck,
     TeamMember,
 )
@@ -274,6 +281,30 @@ def _accuracy(value: Any) -> int | None:
     return max(0, min(int(metres), 100_000)) if math.isfinite(metres) else None
 
 
+def _captured_at(value: str | None, inspection: Inspection) -> datetime | None:
+    """The time the phone's clock gave when start was tapped (ISO 8601 with its offset),
+    or None when none was sent. It may be long before the server accepts the start (the
+    phone was offline), never after it nor before the inspection was opened."""
+    if not value:
+        return None
+    try:
+        captured = parse_datetime(value.strip()[:40])
+    except ValueError:
+        captured = None
+    if captured is None or timezone.is_naive(captured):
+        raise ValidationError(_("The time the phone recorded for the start could not be read."))
+    earliest = inspection.created_at - CAMERA_CLOCK_SLACK
+    if not earliest <= captured <= timezone.now() + CAMERA_CLOCK_SLACK:
+        raise ValidationError(
+            _(
+                "The phone's clock said %(time)s when the start was tapped, which cannot be "
+                "right: set the phone's clock and start again."
+            )
+            % {"time": for_people(captured)}
+        )
+    return captured
+
+
 @transaction.atomic
 def inspection_start(
     *,
@@ -282,12 +313,16 @@ def inspection_start(
     latitude: str | float | None = None,
     longitude: str | float | None = None,
     accuracy: str | float | None = None,
+    captured_at: str | None = None,
 ) -> Inspection:
-    """A team member starts on site. The phone's location is kept when given."""
+    """A team member starts on site. The phone's location is kept when given, and so
+    is the time its clock gave (``captured_at``) when the start was tapped offline: the
+    start takes effect, and is checked against the window, when the server accepts it."""
     inspection = _locked(inspection)
     _require_worker(inspection, by)
     if inspection.status != Inspection.Status.SCHEDULED:
         raise ValidationError(_("This inspection has already started or was cancelled."))
+    start_captured_at = _captured_at(captured_at, inspection)
     today = timezone.localdate()
     if inspection.needs_notice:
         if not inspection.notified_at or inspection.planned_date is None:
@@ -306,6 +341,7 @@ def inspection_start(
             }
         )
     inspection.start(by=_user(by))
+    inspection.start_captured_at = start_captured_at
     inspection.start_latitude = _coordinate(latitude, 90)
     inspection.start_longitude = _coordinate(longitude, 180)
     if inspection.start_latitude is not None and inspection.start_longitude is not None:
@@ -371,9 +407,12 @@ def _valid_value(item: Item | None, value: str | None) -> str:
 
 
 def _clear_confirmations(inspection: Inspection, by: User) -> None:
-    """A change to the record voids what was confirmed and signed for."""
+    """A change to the record voids what was confirmed and signed for; once the
+    record is complete, the team is asked to confirm it."""
     for member in inspection.team.exclude(confirmed_at=None):
         member.confirmed_at = None
+        # Their confirmation is needed anew: they are asked again.
+        member.confirmation_asked_at = None
         save_with_history(member, by=by, reason="answers changed")
     if inspection.signed_at:
         inspection.signer_name = inspection.signature_text = inspection.signature_image = ""
@@ -381,6 +420,36 @@ def _clear_confirmations(inspection: Inspection, by: User) -> None:
         inspection.signature_note = ""
         inspection.signed_at = None
         save_with_history(inspection, by=by, reason="answers changed")
+    _ask_confirmations(inspection, by)
+
+
+def _ask_confirmations(inspection: Inspection, by: User) -> None:
+    """When the record is complete, each active member who has not confirmed it is
+    told, once: not again on later saves, only after a change voided a confirmation
+    they gave. ``by`` made the change and is on the page already."""
+    waiting = list(
+        inspection.team.filter(active=True, confirmed_at=None, confirmation_asked_at=None)
+        .exclude(inspector__user=by)
+        .select_related("inspector__user")
+    )
+    # Most saves come before the record is complete: the one-query test spares them
+    # building the whole checklist.
+    if not waiting or selectors.plainly_incomplete(inspection) or selectors.missing(inspection):
+        return
+    now = timezone.now()
+    for member in waiting:
+        member.confirmation_asked_at = now
+        save_with_history(member, by=by)
+        notify(
+            user=member.inspector.user,
+            text=_(
+                "The record of the inspection of %(facility)s is complete and waits for "
+                "your confirmation (last change by %(name)s)."
+            )
+            % {"facility": inspection.facility.name, "name": by.display_name},
+            url=reverse("inspections:finish", args=[inspection.pk]),
+            by=by,
+        )
 
 
 @transaction.atomic
@@ -469,11 +538,34 @@ def photo_add(
     by: User,
     purpose: str = Photo.Purpose.EVIDENCE,
 ) -> Photo:
-    """Attach a photo to an answer, stamped with the time the server received it
-    (never the camera's claim). The upload is checked by content and processed
-    before anything is stored or locked; a refused file leaves nothing behind, and
-    the files go again if the database write fails."""
-    data = photos.read_upload(upload)
+    """Attach a photo sent in one request to an answer (see :func:`_photo_attach`)."""
+    return _photo_attach(
+        inspection=inspection, key=key, data=photos.read_upload(upload), purpose=purpose, by=by
+    )
+
+
+class _AlreadyAttached(Exception):
+    """The upload was made into a photo meanwhile (a final chunk sent twice at once)."""
+
+    def __init__(self, photo: Photo) -> None:
+        self.photo = photo
+
+
+def _photo_attach(
+    *,
+    inspection: Inspection,
+    key: str,
+    data: bytes,
+    purpose: str,
+    by: User,
+    upload: PhotoUpload | None = None,
+) -> Photo:
+    """The one way a photo's bytes become evidence of an answer, sent in one request
+    (:func:`photo_add`) or in chunks (:func:`upload_chunk`, which passes its ``upload``
+    to be completed in the same transaction). Stamped with the time the server received
+    it (never the camera's claim). The bytes are checked by content and processed
+    before anything is stored or locked; a refused file leaves nothing behind, and the
+    files go again if the database write fails."""
     received = timezone.now()
     processed = photos.process(data, stamp_lines=_stamp_lines(inspection, by, received))
     return removing_files_on_failure(
@@ -484,6 +576,7 @@ def photo_add(
         purpose=purpose,
         received=received,
         by=by,
+        upload=upload,
     )
 
 
@@ -497,8 +590,13 @@ def _photo_save(
     received: datetime,
     by: User,
     saved: list[FieldFile],
+    upload: PhotoUpload | None,
 ) -> Photo:
     inspection = _locked(inspection)
+    if upload is not None:
+        upload = PhotoUpload.objects.select_for_update().get(pk=upload.pk)
+        if upload.photo is not None:
+            raise _AlreadyAttached(upload.photo)
     _require_worker(inspection, by)
     _require_in_progress(inspection)
     item, hazard = _target(inspection, key)
@@ -519,8 +617,230 @@ def _photo_save(
         purpose=purpose,
         received_at=received,
     )
+    if upload is not None:
+        upload.complete(photo=photo)
+        upload.updated_at = timezone.now()
+        upload.save()
     _clear_confirmations(inspection, by)
     return photo
+
+
+@transaction.atomic
+def photo_remove(*, photo: Photo, by: User, reason: str = "") -> Photo:
+    """A team member removes a photo taken by mistake while the inspection is under
+    way. The removal is recorded (who, when, why, in the photo's history); the photo
+    no longer counts for its answer nor shows, but its files are kept: evidence is
+    never destroyed."""
+    if photo.inspection is None or photo.answer_id is None:
+        raise ValidationError(_("Only a photo of an inspection's answer can be removed."))
+    inspection = _locked(photo.inspection)
+    _require_worker(inspection, by)
+    _require_in_progress(inspection)
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    if photo.removed_at is not None:
+        raise ValidationError(_("This photo was already removed."))
+    photo.removed_reason = limits.text(reason, limit=limits.SHORT, label=_("Why it is removed"))
+    photo.removed_at = timezone.now()
+    photo.removed_by = by
+    save_with_history(photo, by=by, reason="removed")
+    _clear_confirmations(inspection, by)
+    return photo
+
+
+# ---------------------------------------------------------------- photos sent in chunks
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# A chunk is held in memory while it is stored: the phone sends 256 KiB; more is refused.
+UPLOAD_CHUNK_MAX_BYTES = 4 * 1024 * 1024
+
+
+class UploadOffsetMismatch(ValidationError):
+    """A chunk that does not start where the bytes received end; ``offset`` is where."""
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        super().__init__(
+            _("The server has received %(offset)d bytes of this photo: continue from there.")
+            % {"offset": offset}
+        )
+
+
+class UploadHashMismatch(ValidationError):
+    """Every byte arrived but their SHA-256 differs from the one the phone declared."""
+
+
+def _upload_matches(
+    upload: PhotoUpload, inspection: Inspection, key: str, purpose: str, size: int, sha256: str
+) -> bool:
+    return (upload.inspection_id, upload.key, upload.purpose, upload.size, upload.sha256) == (
+        inspection.pk,
+        key,
+        purpose,
+        size,
+        sha256,
+    )
+
+
+def _require_answered(inspection: Inspection, key: str) -> None:
+    """A photo belongs to an answer given before it (the phone's queue sends the answer
+    first). Asked of the answers alone: cheaper than listing the checklist's items,
+    and the photo's saving asks :func:`_target` again."""
+    kind, pk = key[:1], key[1:]
+    if kind not in ("i", "h") or not pk.isdigit() or len(key) > 20:
+        raise ValidationError(_("Unknown checklist item."))
+    field = "item_id" if kind == "i" else "rechecked_hazard_id"
+    if not Answer.objects.filter(inspection=inspection, **{field: int(pk)}).exists():
+        raise ValidationError(_("Answer the item before adding a photo."))
+
+
+@transaction.atomic
+def upload_open(
+    *,
+    inspection: Inspection,
+    client_id: uuid.UUID,
+    key: str,
+    purpose: str,
+    size: int,
+    sha256: str,
+    name: str,
+    content_type: str,
+    by: User,
+) -> tuple[PhotoUpload, bool]:
+    """Open a resumable upload of one photo for the answer ``key``, declared by its
+    size and the SHA-256 the phone computed; ``(upload, created)``. The same
+    ``client_id`` again (the phone retrying) gives the same upload as it stands."""
+    inspection = _locked(inspection)
+    sha256 = str(sha256 or "").strip().lower()
+    existing = PhotoUpload.objects.filter(created_by=by, client_id=client_id).first()
+    if existing is not None:
+        if not _upload_matches(existing, inspection, key, purpose, size, sha256):
+            raise ValidationError(_("This upload id was already used for another photo."))
+        return existing, False
+    _require_worker(inspection, by)
+    _require_in_progress(inspection)
+    _require_answered(inspection, key)
+    if purpose not in Photo.Purpose.values:
+        raise ValidationError(_("Unknown photo purpose."))
+    if size < 1:
+        raise ValidationError(_("Give the size of the photo in bytes."))
+    photos.check_size(size)
+    if not SHA256_HEX.fullmatch(sha256):
+        raise ValidationError(_("Give the photo's SHA-256 as 64 hexadecimal digits."))
+    upload = PhotoUpload(
+        client_id=client_id,
+        created_by=by,
+        inspection=inspection,
+        key=key,
+        purpose=purpose,
+        size=size,
+        sha256=sha256,
+        name=limits.text(name, limit=limits.LINE, label=_("File name")),
+        content_type=limits.text(content_type, limit=limits.NAME, label=_("File type")),
+        temp_name=uploads.stem_for(by.pk, client_id),
+    )
+    upload.save()
+    return upload, True
+
+
+def _upload_append(*, upload: PhotoUpload, start: int, data: bytes, by: User) -> PhotoUpload:
+    """Store the chunk, then move the offset past it only if it is still where the
+    chunk starts: of two copies of a chunk sent at once, one moves it and the other
+    is told where to continue. No row lock is held while the chunk is written (a
+    chunk is a request, and a photo has dozens); a part left by the loser is replaced
+    or removed with the others."""
+    if upload.state == PhotoUpload.State.DONE or upload.offset == upload.size:
+        return upload  # all there: the caller completes it or returns its photo
+    _require_worker(upload.inspection, by)
+    _require_in_progress(upload.inspection)
+    if start != upload.offset:
+        raise UploadOffsetMismatch(upload.offset)
+    if start + len(data) > upload.size:
+        raise ValidationError(_("This chunk goes beyond the declared size of the photo."))
+    uploads.store_part(upload.temp_name, start, data)
+    now = timezone.now()
+    moved = PhotoUpload.objects.filter(
+        pk=upload.pk, state=PhotoUpload.State.RECEIVING, offset=start
+    ).update(offset=start + len(data), updated_at=now)
+    if not moved:
+        upload.refresh_from_db()
+        if upload.state == PhotoUpload.State.DONE or upload.offset == upload.size:
+            return upload
+        raise UploadOffsetMismatch(upload.offset)
+    upload.offset, upload.updated_at = start + len(data), now
+    return upload
+
+
+def _upload_restart(*, upload: PhotoUpload) -> None:
+    """Back to byte zero, the parts gone (a chunk stored meanwhile is caught by the
+    next hash check)."""
+    PhotoUpload.objects.filter(pk=upload.pk, state=PhotoUpload.State.RECEIVING).update(
+        offset=0, updated_at=timezone.now()
+    )
+    uploads.discard(upload.temp_name)
+
+
+def upload_chunk(
+    *, upload: PhotoUpload, start: int, end: int, total: int, data: bytes, by: User
+) -> PhotoUpload:
+    """Append the chunk of bytes ``start`` to ``end`` (inclusive, of ``total``) to the
+    upload, which must be where the bytes received end (else
+    :class:`UploadOffsetMismatch`). With the last byte, the whole is checked against
+    the declared SHA-256 (else :class:`UploadHashMismatch`, and it starts again from
+    zero) and made into a photo through :func:`_photo_attach`, the way of every photo.
+    An upload already made into a photo is returned as it is, whatever the chunk."""
+    if upload.state == PhotoUpload.State.DONE:
+        return upload
+    if total != upload.size:
+        raise ValidationError(_("The chunk's range does not match the declared size of the photo."))
+    if len(data) > UPLOAD_CHUNK_MAX_BYTES:
+        raise ValidationError(
+            _("Send the photo in chunks of at most %(limit)d KiB.")
+            % {"limit": UPLOAD_CHUNK_MAX_BYTES // 1024}
+        )
+    if not data or end - start + 1 != len(data):
+        raise ValidationError(_("The chunk's length does not match its range."))
+    upload = _upload_append(upload=upload, start=start, data=data, by=by)
+    if upload.state == PhotoUpload.State.DONE or upload.offset < upload.size:
+        return upload
+    assembled = uploads.assemble(upload.temp_name, upload.size)
+    if assembled is None or hashlib.sha256(assembled).hexdigest() != upload.sha256:
+        upload.refresh_from_db()
+        if upload.state == PhotoUpload.State.DONE:
+            return upload  # a copy of the last chunk made the photo and took the parts
+        _upload_restart(upload=upload)
+        raise UploadHashMismatch(
+            _(
+                "The photo arrived different from the one on the phone (its SHA-256 does "
+                "not match): it is sent again from the start."
+            )
+        )
+    try:
+        _photo_attach(
+            inspection=upload.inspection,
+            key=upload.key,
+            data=assembled,
+            purpose=upload.purpose,
+            by=by,
+            upload=upload,
+        )
+    except _AlreadyAttached:
+        pass
+    uploads.discard(upload.temp_name)
+    upload.refresh_from_db()
+    return upload
+
+
+def uploads_expire(*, before: datetime) -> int:
+    """Remove the uploads left unfinished since ``before``, with their parts; the
+    number removed. A phone that comes back later starts the photo again."""
+    removed = 0
+    for upload in PhotoUpload.objects.filter(
+        state=PhotoUpload.State.RECEIVING, updated_at__lt=before
+    ):
+        uploads.discard(upload.temp_name)
+        upload.delete()
+        removed += 1
+    return removed
 
 
 def photo_viewed(*, photo: Photo, variant: str, by: User) -> EvidenceAccess:
@@ -631,44 +951,12 @@ def _require_finishable(inspection: Inspection, by: User) -> None:
 
 
 def _score(inspection: Inspection) -> tuple[events.FailedItem, ...]:
-    """Set the inspection's score and result; the failed items that make hazards."""
-    parts = selectors.inspection_items(inspection)
-    answers = {a.item_id: a for a in inspection.answers.exclude(item=None)}
-    scored = []
-    for checklist, items in parts:
-        values = {i.code: answers[i.pk].value for i in items if i.pk in answers}
-        scored.append((checklist.version, items, values))
-    per_template, combined = joint_score(scored)
-    failed_items = tuple(
-        events.FailedItem(checklist=checklist, item=item, answer=answers[item.pk])
-        for checklist, items in parts
-        for item in items
-        if item.hazard != Item.Hazard.NONE
-        and outcome(item, answers[item.pk].value) == Outcome.FAILED
-    )
-    scored_weight = sum(s.scored_weight for _v, s in per_template)
-    passed_weight = sum(s.passed_weight for _v, s in per_template)
-    if inspection.kind == Inspection.Kind.REINSPECTION:
-        # A re-inspection is judged on its re-checks: the share fixed, and the worst one.
-        rechecks = list(
-            inspection.answers.exclude(rechecked_hazard=None).values_list("value", flat=True)
-        )
-        scored_weight += len(rechecks)
-        passed_weight += rechecks.count(Recheck.FIXED)
-        if Recheck.NOT_FIXED in rechecks:
-            combined = Result.FAIL
-        elif Recheck.PARTLY in rechecks and combined == Result.PASS:
-            combined = Result.BASIC
-    inspection.score = (
-        (Decimal(100) * passed_weight / scored_weight).quantize(Decimal("0.1"))
-        if scored_weight
-        else Decimal(100)
-    )
-    if failed_items and combined == Result.PASS:
-        # DOMAIN.md §8: an inspection that registered hazards never reads a plain 合格.
-        combined = Result.BASIC
-    inspection.result = combined
-    return failed_items
+    """Set the inspection's score and result; the failed items that make hazards.
+    The finish page previews the same ``selectors.conclusion``."""
+    conclusion = selectors.conclusion(inspection)
+    inspection.score = conclusion.score
+    inspection.result = conclusion.result
+    return conclusion.failed_items
 
 
 def _stamp_finished(inspection: Inspection, by: User) -> None:

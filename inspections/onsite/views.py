@@ -4,12 +4,14 @@ Thin: parse, fetch through ``access``, call one service. Answer and photo posts
 answer JSON to the page's script and fall back to a redirect without it.
 """
 
+import json
+import re
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,13 +26,21 @@ from core.workdays import working_days_left
 from inspections import access, policy
 from inspections.hazards.models import Hazard
 from inspections.onsite import filters as inspection_filters
-from inspections.onsite import selectors, services
+from inspections.onsite import replay, selectors, services
 from inspections.onsite.forms import CaseForm, ReinspectionForm, ScheduleForm, SelfForm, SignForm
-from inspections.onsite.models import Inspection, Photo, Recheck
+from inspections.onsite.models import Inspection, Photo, PhotoUpload, Recheck
 
 
 def _wants_json(request):
-    return "application/json" in request.headers.get("Accept", "")
+    """The page's script asks for JSON; so does every write the phone queued (it
+    carries a client id, and only a JSON answer is stored for its repeats)."""
+    return "application/json" in request.headers.get("Accept", "") or replay.sent_with_id(request)
+
+
+def _refused(error, status=400, **extra):
+    return JsonResponse(
+        {"ok": False, "message": " ".join(pages.errors(error)), **extra}, status=status
+    )
 
 
 def _worker_inspection(request, pk):
@@ -167,20 +177,36 @@ def inspection_schedule(request, pk):
 
 
 @login_required
+@replay.exactly_once
 def inspection_start(request, pk):
     inspection = _worker_inspection(request, pk)
     if request.method == "POST":
         try:
-            services.inspection_start(
+            inspection = services.inspection_start(
                 inspection=inspection,
                 by=request.user,
                 latitude=request.POST.get("latitude"),
                 longitude=request.POST.get("longitude"),
                 accuracy=request.POST.get("accuracy"),
+                captured_at=request.POST.get("captured_at"),
             )
         except ValidationError as error:
+            if _wants_json(request):
+                return _refused(error)
             pages.flash(request, error)
             return redirect(inspection)
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "status": inspection.status,
+                    "started_at": timezone.localtime(inspection.started_at).isoformat(),
+                    "captured_at": timezone.localtime(inspection.start_captured_at).isoformat()
+                    if inspection.start_captured_at
+                    else None,
+                    "checklist": reverse("inspections:checklist", args=[inspection.pk]),
+                }
+            )
         messages.success(request, _("Started on site."))
         return redirect("inspections:checklist", pk=inspection.pk)
     return render(request, "inspections/onsite/inspection_start.html", {"inspection": inspection})
@@ -201,7 +227,12 @@ def checklist_context(inspection, user):
         "parts": parts,
         "total": len(required),
         "answered": sum(1 for e in required if e.answer is not None),
+        # The "next unanswered" link without script; checklist_nav.js looks again on a tap.
+        "next_unanswered": next((e.key for e in required if e.answer is None), None),
         "editable": can_work and inspection.status == Inspection.Status.IN_PROGRESS,
+        # Not under way yet, but a start taken offline may be waiting in the phone's
+        # outbox: the page then lets answers be queued behind it (onsite.js).
+        "startable": can_work and inspection.status == Inspection.Status.SCHEDULED,
         "recheck_choices": Recheck.choices,
         "limits": {"note": limits.TEXT, "line": limits.LINE},
     }
@@ -249,6 +280,7 @@ def _answer_json(answer, item):
 
 @login_required
 @require_POST
+@replay.exactly_once
 def answer_save(request, pk):
     inspection = _worker_inspection(request, pk)
     key = request.POST.get("key", "")
@@ -282,7 +314,7 @@ def answer_save(request, pk):
         )
     except ValidationError as error:
         if _wants_json(request):
-            return JsonResponse({"ok": False, "message": " ".join(pages.errors(error))}, status=400)
+            return _refused(error)
         pages.flash(request, error)
     else:
         if _wants_json(request):
@@ -340,41 +372,210 @@ def photo(request, pk, variant):
     return response
 
 
-# ---------------------------------------------------------------- finishing
+@login_required
+@require_POST
+@replay.exactly_once
+def photo_remove(request, pk):
+    """Remove a photo taken by mistake (recorded; the file is kept)."""
+    photo = access.photo_for_user(request.user, pk)
+    if photo.inspection is None or not access.can_work_on(photo.inspection, request.user):
+        raise PermissionDenied
+    try:
+        photo = services.photo_remove(
+            photo=photo, by=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        if _wants_json(request):
+            return _refused(error)
+        pages.flash(request, error)
+    else:
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "photo": photo.pk,
+                    "removed_at": timezone.localtime(photo.removed_at).isoformat(),
+                }
+            )
+        messages.success(request, _("The photo was removed."))
+    key = photo.answer.key if photo.answer else ""
+    return redirect(reverse("inspections:checklist", args=[photo.inspection_id]) + f"#{key}")
 
 
-def _preview(inspection, parts):
-    """What finishing would register: failed items that make hazards."""
-    rows = []
-    for part in parts:
-        for entry in part.entries:
-            if entry.makes_hazard:
-                item = entry.item
-                days = (
-                    item.deadline_days
-                    if entry.answer.deadline_days is None
-                    else entry.answer.deadline_days
-                )
-                rows.append(
-                    {"entry": entry, "days": days, "major": item.hazard == Item.Hazard.MAJOR}
-                )
-    return rows
+# ---------------------------------------------------------------- photos sent in chunks
+
+# The JSON that opens an upload is a few hundred bytes; more is not read.
+UPLOAD_OPEN_MAX_BYTES = 4096
+_CONTENT_RANGE = re.compile(r"bytes (\d{1,10})-(\d{1,10})/(\d{1,10})")
+
+
+def _content_length(request):
+    """The declared length of the body; unreadable counts as too long."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 1 << 62
+
+
+def _upload_json(upload):
+    photo = upload.photo
+    return {
+        "ok": True,
+        "upload": str(upload.client_id),
+        "offset": upload.offset,
+        "size": upload.size,
+        "done": photo is not None,
+        "photo": {
+            "id": photo.pk,
+            "thumb": reverse("inspections:photo", args=[photo.pk, "thumb"]),
+            "preview": reverse("inspections:photo", args=[photo.pk, "preview"]),
+            "key": upload.key,
+            # The page warns at once about a camera clock that cannot be right.
+            "camera_time_doubtful": photo.camera_time_doubtful,
+        }
+        if photo is not None
+        else None,
+    }
 
 
 @login_required
+@require_POST
+def upload_open(request, pk):
+    """Open (or, with the same client id, find again) a resumable photo upload."""
+    inspection = _worker_inspection(request, pk)
+    if _content_length(request) > UPLOAD_OPEN_MAX_BYTES:
+        return _refused(ValidationError(_("The description of the upload is too long.")))
+    try:
+        declared = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        declared = None
+    if not isinstance(declared, dict):
+        return _refused(ValidationError(_("Describe the upload as a JSON object.")))
+    client_id = replay.client_id_from(declared.get("client_id"))
+    if client_id is None:
+        return replay.malformed()
+    size = declared.get("size")
+    if not isinstance(size, int) or isinstance(size, bool):
+        return _refused(ValidationError(_("Give the size of the photo in bytes.")))
+    try:
+        upload, created = services.upload_open(
+            inspection=inspection,
+            client_id=client_id,
+            key=str(declared.get("key") or ""),
+            purpose=str(declared.get("purpose") or Photo.Purpose.EVIDENCE),
+            size=size,
+            sha256=str(declared.get("sha256") or ""),
+            name=str(declared.get("name") or ""),
+            content_type=str(declared.get("content_type") or ""),
+            by=request.user,
+        )
+    except ValidationError as error:
+        return _refused(error)
+    if created:
+        return JsonResponse(
+            {"ok": True, "upload": str(upload.client_id), "offset": upload.offset}, status=201
+        )
+    return JsonResponse(_upload_json(upload))
+
+
+@login_required
+def upload(request, client_id):
+    """GET: how far an upload has come. PUT: one chunk of it, placed by its
+    ``Content-Range``; the last one makes the photo."""
+    if request.method not in ("GET", "PUT"):
+        return HttpResponseNotAllowed(["GET", "PUT"])
+    parsed = replay.client_id_from(client_id)
+    if parsed is None:
+        return replay.malformed()
+    # An upload is its uploader's, on an inspection they may still see (a member
+    # replaced meanwhile sees nothing); whether they may still work on it, the
+    # service asks with each chunk.
+    upload = (
+        PhotoUpload.objects.filter(
+            created_by=request.user,
+            client_id=parsed,
+            inspection__in=access.inspections_for(request.user).values("pk"),
+        )
+        .select_related("inspection")
+        .first()
+    )
+    if upload is None:
+        return JsonResponse(
+            {"ok": False, "message": _("This upload is unknown or has expired: start it again.")},
+            status=404,
+        )
+    if request.method == "GET":
+        return JsonResponse(_upload_json(upload))
+    match = _CONTENT_RANGE.fullmatch(request.headers.get("Content-Range", "").strip())
+    if match is None:
+        return _refused(ValidationError(_("Send each chunk with its Content-Range.")))
+    start, end, total = (int(group) for group in match.groups())
+    if _content_length(request) > services.UPLOAD_CHUNK_MAX_BYTES:
+        return _refused(
+            ValidationError(
+                _("Send the photo in chunks of at most %(limit)d KiB.")
+                % {"limit": services.UPLOAD_CHUNK_MAX_BYTES // 1024}
+            )
+        )
+    try:
+        upload = services.upload_chunk(
+            upload=upload,
+            start=start,
+            end=end,
+            total=total,
+            data=request.read(services.UPLOAD_CHUNK_MAX_BYTES + 1),
+            by=request.user,
+        )
+    except services.UploadOffsetMismatch as mismatch:
+        return _refused(mismatch, status=409, offset=mismatch.offset)
+    except services.UploadHashMismatch as mismatch:
+        return _refused(mismatch, status=422, offset=0)
+    except ValidationError as error:
+        return _refused(error)
+    if upload.photo is not None:
+        return JsonResponse(_upload_json(upload), status=201)
+    return JsonResponse({"ok": True, "offset": upload.offset})
+
+
+# ---------------------------------------------------------------- finishing
+
+
+@login_required
+@replay.exactly_once
 def finish(request, pk):
     inspection = access.inspection_for_user(request.user, pk)
     if request.method == "POST":
         inspection = _worker_inspection(request, pk)
         try:
-            services.inspection_finish(inspection=inspection, by=request.user)
+            if request.POST.get("conclusion_confirmed") != "yes":
+                raise ValidationError(
+                    _("Check the conclusion and tick the box to confirm it before finishing.")
+                )
+            inspection = services.inspection_finish(inspection=inspection, by=request.user)
         except ValidationError as error:
+            if _wants_json(request):
+                return _refused(error)
             pages.flash(request, error)
             return redirect("inspections:finish", pk=inspection.pk)
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "status": inspection.status,
+                    "result": inspection.result,
+                    "score": str(inspection.score),
+                    "url": inspection.get_absolute_url(),
+                }
+            )
         messages.success(request, _("The inspection is finished."))
         return redirect(inspection)
     parts = selectors.checklist_parts(inspection)
     team = list(inspection.team.filter(active=True).select_related("inspector__user"))
+    conclusion, hazards = (
+        selectors.conclusion_preview(inspection)
+        if inspection.status == Inspection.Status.IN_PROGRESS
+        else (None, [])
+    )
     return render(
         request,
         "inspections/onsite/finish.html",
@@ -384,9 +585,9 @@ def finish(request, pk):
             "team": team,
             "me": next((m for m in team if m.inspector.user_id == request.user.pk), None),
             "can_work": access.can_work_on(inspection, request.user),
-            "hazards": _preview(inspection, parts),
+            "conclusion": conclusion,
+            "hazards": hazards,
             "sign_form": SignForm(initial={"signer_name": inspection.signer_name}),
-            "failed_count": sum(1 for p in parts for e in p.entries if e.failed),
             "today": date_format(timezone.localdate(), "Y-m-d"),
         },
     )
@@ -394,34 +595,57 @@ def finish(request, pk):
 
 @login_required
 @require_POST
+@replay.exactly_once
 def confirm(request, pk):
     inspection = access.inspection_for_user(request.user, pk)
     try:
-        services.member_confirm(inspection=inspection, by=request.user)
+        member = services.member_confirm(inspection=inspection, by=request.user)
     except ValidationError as error:
+        if _wants_json(request):
+            return _refused(error)
         pages.flash(request, error)
     else:
+        if _wants_json(request):
+            return JsonResponse(
+                {"ok": True, "confirmed_at": timezone.localtime(member.confirmed_at).isoformat()}
+            )
         messages.success(request, _("You confirmed the record."))
     return redirect("inspections:finish", pk=inspection.pk)
 
 
 @login_required
 @require_POST
+@replay.exactly_once
 def sign(request, pk):
     inspection = _worker_inspection(request, pk)
     form = SignForm(request.POST)
+    fallback = _("The signature could not be saved. Try again.")
     if form.is_valid():
         try:
-            services.inspection_sign(inspection=inspection, by=request.user, **form.cleaned_data)
+            signed = services.inspection_sign(
+                inspection=inspection, by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
+            if _wants_json(request):
+                return _refused(error)
             pages.flash(request, error)
         else:
+            if _wants_json(request):
+                return JsonResponse(
+                    {
+                        "ok": True,
+                        "signed_at": timezone.localtime(signed.signed_at).isoformat(),
+                        "refused": signed.signature_refused,
+                    }
+                )
             if form.cleaned_data["refused"]:
                 messages.success(request, _("The refusal to sign was recorded."))
             else:
                 messages.success(request, _("The facility's signature was recorded."))
+    elif _wants_json(request):
+        return _refused(ValidationError(pages.invalid_messages(form, fallback)))
     else:
-        pages.flash_invalid(request, form, _("The signature could not be saved. Try again."))
+        pages.flash_invalid(request, form, fallback)
     return redirect("inspections:finish", pk=inspection.pk)
 
 

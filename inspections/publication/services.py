@@ -128,8 +128,8 @@ def _category(value: str | None, fallback: str, inspection: Inspection) -> str:
 
 
 def public_photo_choices(publication: Publication) -> QuerySet[Photo]:
-    """Photos a lead may choose to show: the inspection's evidence photos."""
-    return Photo.objects.filter(inspection=publication.inspection).order_by("pk")
+    """Photos a lead may choose to show: the inspection's evidence photos (not removed)."""
+    return Photo.objects.filter(inspection=publication.inspection).kept().order_by("pk")
 
 
 def _photos(

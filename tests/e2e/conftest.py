@@ -119,3 +119,50 @@ def assert_no_horizontal_scroll(page):
     assert scroll_width <= inner_width and scroll_width <= client_width <= PHONE["width"], (
         f"{page.url} is {scroll_width}px wide on a {PHONE['width']}px screen"
     )
+
+
+@pytest.fixture
+def phone_profile(browser, tmp_path):
+    """``launch(**options)`` starts chromium on a phone-sized persistent profile kept in
+    ``tmp_path``: what a phone keeps on disk (cookies, IndexedDB, Cache Storage, the
+    service worker) survives closing the context and launching it again, as a
+    restarted browser. Blocks by the Content-Security-Policy fail the test, as with
+    ``page``."""
+    profile = tmp_path / "phone-profile"
+    contexts = []
+    blocked = []
+
+    def watch(page):
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text)
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+    def launch(**options):
+        context = browser.browser_type.launch_persistent_context(
+            profile,
+            executable_path=shutil.which("chromium"),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            **options,
+        )
+        context.set_default_timeout(15_000)
+        context.on("page", watch)
+        for page in context.pages:
+            watch(page)
+        contexts.append(context)
+        return context
+
+    yield launch
+    for context in contexts:
+        context.close()  # nothing to do for one the test closed
+    assert blocked == [], f"blocked by the Content-Security-Policy: {blocked}"

@@ -97,6 +97,10 @@ def test_two_inspectors_run_an_unannounced_inspection_on_their_phones(
     cards = page.locator("article.item-card[data-entry][id^=i]")
     total = cards.count()
     assert total == 22
+    # "Next unanswered" skips the optional re-checks to the first item.
+    page.locator("a[data-next-unanswered]").first.click()
+    expect(cards.first).to_be_in_viewport()
+    expect(rechecks.first).not_to_be_in_viewport()
     for index in range(total):
         card = cards.nth(index)
         passing = card.locator("button[name=value][value=pass]")
@@ -113,6 +117,8 @@ def test_two_inspectors_run_an_unannounced_inspection_on_their_phones(
         expect(cards.nth(index).locator("[data-state]")).to_have_text(SAVED)
     expect(page.locator("[data-state].conflict, [data-state].error")).to_have_count(0)
     expect(page.locator("[data-progress]")).to_have_text(str(total))
+    page.locator("a[data-next-unanswered]").first.click()
+    expect(page.locator("[data-next-unanswered]").first).to_have_text("必答项已全部作答。")
     assert_no_horizontal_scroll(page)
     shot("04-answered")
 
@@ -191,9 +197,16 @@ def test_two_inspectors_run_an_unannounced_inspection_on_their_phones(
     finally:
         other.context.close()
 
-    # Back on the first phone: finish.
+    # Back on the first phone: the conclusion is shown, confirmed, and finished with.
     page.reload()
     expect(page.locator(".badge.ok")).to_have_count(2)
+    preview = page.locator(f"[data-hazard-preview='{failed_code(inspection, key)}'] [data-due]")
+    due = preview.get_attribute("data-due")
+    result = page.inner_text("[data-conclusion-result]")
+    confirm = page.locator("input[name=conclusion_confirmed]")
+    # Not ticked yet: the browser does not send the form (the server refuses it too).
+    assert confirm.evaluate("box => box.form.checkValidity()") is False
+    confirm.check()
     with page.expect_navigation():
         page.click("button.danger:has-text('完成检查')")
     assert page.url == f"{base}{inspection.get_absolute_url()}"
@@ -208,6 +221,8 @@ def test_two_inspectors_run_an_unannounced_inspection_on_their_phones(
     assert len(hazards) == 1
     hazard = hazards[0]
     assert f"i{hazard.item_id}" == key
+    assert hazard.due_on.isoformat() == due
+    assert inspection.get_result_display() == result
     assert hazard.register_no in page.inner_text("main")
     assert Photo.objects.filter(answer=hazard.answer, purpose=Photo.Purpose.EVIDENCE).count() == 1
     answers = inspection.answers.exclude(item=None).select_related("item")

@@ -399,7 +399,9 @@ def test_a_self_inspection_enters_the_register_and_is_compared_with_the_official
         upload=SimpleUploadedFile("p.jpg", jpeg_bytes((60, 40))),
         by=manager,
     )
-    finished = client.post(f"/inspections/inspections/{own.pk}/finish/")
+    finished = client.post(
+        f"/inspections/inspections/{own.pk}/finish/", {"conclusion_confirmed": "yes"}
+    )
     assert finished.status_code == 302
     hazard = Hazard.objects.get(inspection=own)
     assert hazard.self_reported and hazard.source == "self"

@@ -208,6 +208,28 @@ def case_photo(w):
     return {"pk": _case(w)[1].pk, "variant": "thumb"}
 
 
+def case_upload(w):
+    """A photo upload the inspector opened on the case: it is theirs alone."""
+    import uuid
+
+    from inspections.onsite import services as onsite_services
+    from registry.models import User
+
+    case = _case(w)[0]
+    upload, _created = onsite_services.upload_open(
+        inspection=case,
+        client_id=uuid.uuid4(),
+        key=f"i{case.answers.get().item_id}",
+        purpose="evidence",
+        size=1000,
+        sha256="0" * 64,
+        name="p.jpg",
+        content_type="image/jpeg",
+        by=User.objects.get(username="inspector"),
+    )
+    return {"client_id": str(upload.client_id)}
+
+
 def _case_hazard(w):
     from django.utils import timezone
 
@@ -419,6 +441,10 @@ CASES = {
     "inspections:checklist": (case, SEES_CASE),
     "inspections:answer_save": (case, expect(405)),
     "inspections:photo_add": (case, expect(405)),
+    "inspections:upload_open": (case, expect(405)),
+    # An upload is its uploader's: anyone else is told it does not exist.
+    "inspections:upload": (case_upload, expect(404, inspector=200)),
+    "inspections:photo_remove": (lambda w: {"pk": _case(w)[1].pk}, expect(405)),
     "inspections:finish": (case, SEES_CASE),
     "inspections:confirm": (case, expect(405)),
     "inspections:sign": (case, expect(405)),

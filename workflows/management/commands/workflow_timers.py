@@ -1,13 +1,18 @@
 """``manage.py workflow_timers``, the one dispatcher cron or systemd runs every minute:
-viewflow's due timers and scheduled starts, then the hazards' deadline alarms whose
-``Hazard.next_alarm_at`` has come. It replaces viewflow's command of the same name
+viewflow's due timers and scheduled starts, the removal of photo uploads left
+unfinished longer than ``PHOTO_UPLOAD_STALE_HOURS``, then the hazards' deadline alarms
+whose ``Hazard.next_alarm_at`` has come. It replaces viewflow's command of the same name
 because ``workflows`` is listed before ``viewflow`` in INSTALLED_APPS."""
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from viewflow.management.commands.workflow_timers import Command as ViewflowTimers
 
 from inspections.hazards.alarms import hazard_alarms_dispatch
+from inspections.onsite.services import uploads_expire
 
 
 class Command(ViewflowTimers):
@@ -15,5 +20,8 @@ class Command(ViewflowTimers):
 
     def handle(self, *args: Any, **options: Any) -> None:
         super().handle(*args, **options)
+        stale = timezone.now() - timedelta(hours=settings.PHOTO_UPLOAD_STALE_HOURS)
+        removed = uploads_expire(before=stale)
+        self.stdout.write(f"{removed} unfinished photo upload(s) removed")
         acted = hazard_alarms_dispatch()
         self.stdout.write(f"{acted} hazard alarm(s) acted on")
