@@ -480,6 +480,11 @@ CASES = {
     "inspections:publication_withdraw": (case_publication, expect(405)),
     "portal:notifications": (None, expect(200)),
     "portal:notifications_read": (None, expect(405)),
+    "portal:outbox": (None, expect(200)),
+    # The service worker and the manifest are static files the browser fetches without
+    # a session: the same for everyone, anonymous visitors included.
+    "portal:service_worker": (None, {**expect(200), ANON: 200}),
+    "portal:manifest": (None, {**expect(200), ANON: 200}),
     "reports_staff:hazard_export": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
     "reports_staff:hazard_dashboard": (
         None,
