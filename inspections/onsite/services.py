@@ -650,7 +650,8 @@ def photo_remove(*, photo: Photo, by: User, reason: str = "") -> Photo:
 # ---------------------------------------------------------------- photos sent in chunks
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-# A chunk is held in memory while it is stored: the phone sends 256 KiB; more is refused.
+# A chunk is held in memory while it is stored: the phone sends 256 KiB to 4 MiB; more
+# is refused.
 UPLOAD_CHUNK_MAX_BYTES = 4 * 1024 * 1024
 
 
@@ -750,7 +751,6 @@ def _upload_append(*, upload: PhotoUpload, start: int, data: bytes, by: User) ->
     or removed with the others."""
     if upload.state == PhotoUpload.State.DONE or upload.offset == upload.size:
         return upload  # all there: the caller completes it or returns its photo
-    _require_worker(upload.inspection, by)
     _require_in_progress(upload.inspection)
     if start != upload.offset:
         raise UploadOffsetMismatch(upload.offset)
@@ -787,7 +787,9 @@ def upload_chunk(
     :class:`UploadOffsetMismatch`). With the last byte, the whole is checked against
     the declared SHA-256 (else :class:`UploadHashMismatch`, and it starts again from
     zero) and made into a photo through :func:`_photo_attach`, the way of every photo.
-    An upload already made into a photo is returned as it is, whatever the chunk."""
+    An upload already made into a photo is returned as it is, whatever the chunk, to
+    whoever may still work on the inspection."""
+    _require_worker(upload.inspection, by)
     if upload.state == PhotoUpload.State.DONE:
         return upload
     if total != upload.size:

@@ -487,18 +487,14 @@ def upload(request, client_id):
     parsed = replay.client_id_from(client_id)
     if parsed is None:
         return replay.malformed()
-    # An upload is its uploader's, on an inspection they may still see (a member
-    # replaced meanwhile sees nothing); whether they may still work on it, the
-    # service asks with each chunk.
-    upload = (
-        PhotoUpload.objects.filter(
-            created_by=request.user,
-            client_id=parsed,
-            inspection__in=access.inspections_for(request.user).values("pk"),
-        )
-        .select_related("inspection")
-        .first()
-    )
+    # An upload is its uploader's. Telling how far it has come needs the inspection in
+    # sight (a member replaced meanwhile sees nothing); a chunk needs more, that they
+    # may still work on it, which the service asks with each one (and it implies
+    # the first: so a chunk, dozens to a photo, is not asked twice).
+    uploads = PhotoUpload.objects.filter(created_by=request.user, client_id=parsed)
+    if request.method == "GET":
+        uploads = uploads.filter(inspection__in=access.inspections_for(request.user).values("pk"))
+    upload = uploads.select_related("inspection__facility").first()
     if upload is None:
         return JsonResponse(
             {"ok": False, "message": _("This upload is unknown or has expired: start it again.")},

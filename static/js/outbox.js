@@ -17,7 +17,15 @@
 
   var DB = "eldercare-outbox";
   var STORE = "items";
-  var CHUNK = 256 * 1024;  // the contract's chunk size for resumable photo uploads
+  // Photo chunks are sized to the link: each aims to take about CHUNK_SECONDS, growing
+  // at most twofold from one to the next, so a cut on a slow link loses little and a
+  // fast link is not slowed by many requests.
+  // The server takes chunks of any size up to CHUNK_MAX.
+  var CHUNK_MIN = 256 * 1024;
+  var CHUNK_MAX = 4 * 1024 * 1024;
+  var CHUNK_STEP = 64 * 1024;
+  var CHUNK_SECONDS = 2;
+  var chunk = CHUNK_MIN;  // the size for the next chunk, learnt from the last one
   var FIRST_DELAY = 2000;
   var MAX_DELAY = 60000;
   var user = badge.dataset.user;
@@ -306,16 +314,20 @@
     return badge.dataset.removeUrl.replace("/0/", "/" + photo + "/");
   }
 
+  function learn(bytes, started) {
+    var seconds = Math.max((Date.now() - started) / 1000, 0.001);
+    var size = Math.floor((bytes / seconds) * CHUNK_SECONDS / CHUNK_STEP) * CHUNK_STEP;
+    // At most twice the last: one chunk that seemed fast (a burst into a buffer) must
+    // not make the next one a large loss when the link is cut.
+    chunk = Math.min(CHUNK_MAX, 2 * chunk, Math.max(CHUNK_MIN, size));
+  }
+
   function sendChunks(item, offset) {
-    if (offset >= item.size) {
-      // Every byte is there but the answer to the last one was lost: ask.
-      return request(chunkUrl(item), { method: "GET" }).then(function (answer) {
-        if (answer.body && answer.body.done) return accepted(item, answer.body);
-        if (answer.body && answer.body.ok) return sendChunks(item, answer.body.offset);
-        return failed(item, answer);
-      });
-    }
-    var end = Math.min(offset + CHUNK, item.size);
+    // Every byte is there but the answer to the last one was lost, or the whole was
+    // refused: the last byte is sent again, and the server answers for the whole.
+    if (offset >= item.size) offset = item.size - 1;
+    var end = Math.min(offset + chunk, item.size);
+    var started = Date.now();
     // No X-Client-Id: the upload's id is in its URL and each chunk's place in its range.
     return request(chunkUrl(item), {
       method: "PUT",
@@ -326,6 +338,8 @@
       }
     }).then(function (answer) {
       var body = answer.body;
+      if (answer.status === 0) chunk = CHUNK_MIN;
+      else if (answer.status < 300) learn(end - offset, started);
       if (answer.status === 404 && item.restarts < 2) {
         // Unknown to the server (left unfinished too long): opened again from 0.
         return save(item, { restarts: item.restarts + 1, offset: 0 }, "progress").then(function (stored) {

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from inspections.onsite import services
-from inspections.onsite.models import Answer, Inspection, Photo
+from inspections.onsite.models import Answer, Inspection, Photo, StoredResponse
 from registry.demo import DEMO_PASSWORD
 from registry.models import User
 from tests.e2e.conftest import assert_no_horizontal_scroll
@@ -414,9 +414,18 @@ def test_a_start_taken_offline_waits_for_the_server_and_a_stale_answer_shows_bot
     page.click("#outbox-badge")
     item = page.locator("[data-outbox-item=refused]")
     expect(item).to_contain_text(reason)
-    expect(item.locator("button:has-text('重试')")).to_be_visible()
     assert_no_horizontal_scroll(page)
     shot("3-outbox-refused")
+    # Tried again, it reaches the server under a new id and is refused again in words.
+    tries = StoredResponse.objects.filter(status=400).count()
+    item.locator("button:has-text('重试')").click()
+    for _wait in range(60):
+        if StoredResponse.objects.filter(status=400).count() > tries:
+            break
+        page.wait_for_timeout(500)
+    assert StoredResponse.objects.filter(status=400).count() == tries + 1
+    item = page.locator("[data-outbox-item=refused]")
+    expect(item.locator("[data-outbox-state]")).to_contain_text(reason)
     page.once("dialog", lambda dialog: dialog.accept())
     item.locator("button:has-text('放弃此项')").click()
     expect(page.locator("[data-outbox-list]")).to_contain_text("没有待上传的内容")

@@ -490,6 +490,11 @@ def test_a_photo_refused_by_content_after_upload_is_refused_in_words(answered, i
     last = put_chunk(client, client_id, data[1000:], 1000, len(data))
     assert last.status_code == 400
     assert last.json()["message"].startswith("该文件不是照片")
+    # The phone whose answer was lost sends the last byte again: the same refusal,
+    # not an offset to go on from (which would have it ask forever).
+    again = put_chunk(client, client_id, data[-1:], len(data) - 1, len(data))
+    assert again.status_code == 400
+    assert again.json()["message"] == last.json()["message"]
     assert not Photo.objects.exists()
 
 
@@ -619,3 +624,7 @@ def test_a_replaced_member_loses_the_upload(answered, inspector, as_user, photo_
     member.active = False
     member.save()
     assert as_user(inspector).get(f"/inspections/uploads/{client_id}/").status_code == 404
+    refused = put_chunk(as_user(inspector), client_id, photo_data[:1000], 0, len(photo_data))
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "只有检查组成员可以进行此操作。"
+    assert PhotoUpload.objects.get().offset == 0
