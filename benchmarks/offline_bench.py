@@ -3,10 +3,11 @@
 Registered as "offline" in ``benchmarks/run.py`` (``--only offline``): 200 answers
 replayed one by one with client ids against the same answers saved online, and a
 12-megapixel photo sent in chunks against the same photo in one request: in the chunks
-the phone sends on a good link (256 KiB, then each twice the last, at most 4 MiB) and, for information, on a slow one (256 KiB throughout). Both
-as the phone sends them, and timed as the server spends them: the whole handling of each
-request (middleware, session, access checks, services, JSON), without the test client's
-own work of building requests and reading responses.
+the phone sends on a good link (256 KiB, then each twice the last, at most 4 MiB) and,
+for information, on a slow one (256 KiB throughout). Both as the phone sends them, and
+timed as the server spends them: the whole handling of each request (middleware,
+session, access checks, services, JSON), without the test client's own work of
+building requests and reading responses.
 """
 
 import hashlib

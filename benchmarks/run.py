@@ -35,8 +35,8 @@ a ratio to a baseline measured in the same run:
   once); ``offline_replay_ratio`` is replay / online. Aim: at most 1.2.
 - ``photo_one_request_ms`` and ``photo_chunked_ms``: server time of the 12-megapixel
   photo posted in one request and sent in the chunks the phone sends on a good link
-  (256 KiB, then each twice the last up to 4 MiB; resumable upload, SHA-256 checked); ``photo_chunked_ratio``
-  is chunked / one request. Aim: at most 1.3. ``photo_chunked_slow_ms`` and
+  (256 KiB, then each twice the last up to 4 MiB; resumable upload, SHA-256 checked);
+  ``photo_chunked_ratio`` is chunked / one request. Aim: at most 1.3. ``photo_chunked_slow_ms`` and
   ``photo_chunked_slow_ratio``: in 256 KiB chunks throughout, as on a slow link (for
   information). Server time is the handling of each request, middleware included
   (benchmarks/offline_bench.py).
