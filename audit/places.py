@@ -96,6 +96,27 @@ class Places:
     def facility(self, pk):
         return self._of("registry.Facility", pk, "region")
 
+    def process(self, pk):
+        """A flow's process is where its artifact (an inspection, a hazard) is."""
+
+        def compute():
+            row = (
+                self._model("viewflow.Process")
+                .objects.filter(pk=pk)
+                .values_list("artifact_content_type__model", "artifact_object_id")
+                .first()
+            )
+            if row is None:
+                return NOWHERE
+            model, artifact = row
+            if model == "inspection":
+                return self.inspection(artifact)
+            if model == "hazard":
+                return self.hazard(artifact)
+            return NOWHERE
+
+        return self._remember(("process", pk), compute)
+
     def inspector(self, pk):
         return self._of("registry.InspectorProfile", pk, "region")
 
@@ -179,6 +200,10 @@ RULES = {
     "inspections.publicationversion": lambda p, r: p.publication(r.publication_id),
     "inspections.issueddocument": _document,
     "reports.apitoken": lambda p, r: p.token(r.id),
+    "viewflow.task": lambda p, r: p.process(r.process_id),
+    "workflows.taskscope": lambda p, r: (
+        p.facility(r.facility_id)._replace(inspection=r.inspection_id)
+    ),
 }
 
 

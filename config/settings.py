@@ -259,8 +259,12 @@ if PHOTO_UPLOAD_STALE_HOURS < 1:
 DOCUMENT_FONT = Path(
     os.environ.get("DOCUMENT_FONT", BASE_DIR / "var" / "fonts" / "NotoSansSC-Documents.otf")
 )
-# The site's address, for links printed in documents (the QR codes of PDFs).
+# The site's address, for links outside the site: the QR codes of PDFs, the links of
+# notification e-mails and other channels.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where notifications go besides the in-app inbox: dotted paths of channel classes
+# (core/channels.py; docs/deployment.md "Notifications: e-mail and other channels").
+NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", "core.channels.EmailChannel,core.channels.LogChannel")
 
 # Content-Security-Policy (config/csp.py): scripts and styles only from the site's own
 # files. Templates hold no inline <script>, no on*= handlers and no style= attributes

@@ -46,6 +46,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("public/", include("reports.urls")),
     path("reports/", include("reports.staff_urls")),
+    path("tasks/", include("workflows.urls")),
     path("audit/", include("audit.urls")),
     path("api/", include("reports.api_urls")),
     path("admin/", admin.site.urls),

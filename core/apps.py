@@ -7,4 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Common")
 
     def ready(self) -> None:
-        from . import lookups  # noqa: F401  (registers the bounded integer ``in``)
+        from . import (
+            channels,  # noqa: F401  (registers the NOTIFY_CHANNELS check)
+            lookups,  # noqa: F401  (registers the bounded integer ``in``)
+        )

@@ -1,31 +1,45 @@
-"""Notifications: a message to one user, on their messages page and by e-mail."""
+"""Notifications: a message to one user, on their messages page and through the
+channels of settings.NOTIFY_CHANNELS (e-mail, the log, SMS...: core.channels)."""
 
+from functools import partial
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from core.audited import Actor, save_with_history
+from core.channels import NotificationMessage, deliver
 from core.models import NOTIFICATION_CHARS, Notification
 
 
 # ``user`` is typed by Django's abstract user: core cannot name the project's user model,
 # which is registry's (settings.AUTH_USER_MODEL).
 def notify(*, user: AbstractUser, text: str, url: str = "", by: Actor = None) -> Notification:
-    """Tell one user something: on their messages page, and by e-mail when they have an
-    address. The page shows a notification's first 500 characters (a quoted reason may
-    be longer; the linked page has all of it); the e-mail has the whole text."""
+    """Tell one user something: on their messages page, and through every channel
+    (an e-mail when they have an address). ``url`` is the page where they act on it.
+    The page shows a notification's first 500 characters (a quoted reason may be
+    longer; the linked page has all of it); the channels get the whole text."""
     shown = text if len(text) <= NOTIFICATION_CHARS else text[: NOTIFICATION_CHARS - 1] + "…"
     notification = save_with_history(Notification(user_id=user.pk, text=shown, url=url), by=by)
-    if user.email:
-        # After commit: a rolled-back change must not have e-mailed anyone.
-        transaction.on_commit(
-            lambda: send_mail(
-                _("Elderly-care safety supervision"), text, None, [user.email], fail_silently=True
-            )
-        )
+    message = NotificationMessage(
+        user_id=user.pk,
+        text=text,
+        link=absolute_link(url),
+        email=user.email,
+        # The project's user (registry.User) records a phone; Django's own has none.
+        phone=getattr(user, "phone", ""),
+    )
+    # After commit: a rolled-back change must not have told anyone.
+    transaction.on_commit(partial(deliver, message))
     return notification
+
+
+def absolute_link(url: str) -> str:
+    """The page as a reader outside the site opens it (an e-mail, a text message)."""
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    return f"{settings.SITE_URL}{url}"
 
 
 @transaction.atomic

@@ -9,6 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.http import HttpRequest
+from django.utils import timezone
+
 from core.models import CalendarDay, CalendarYear
 
 
@@ -99,14 +102,60 @@ def working_days_left(today: date, due_dates: Sequence[date]) -> list[int]:
     negative by the working days it is past. One query for the whole list."""
     if not due_dates:
         return []
-    first, last = min([today, *due_dates]), max([today, *due_dates])
-    exceptions = _exceptions(first, last)
+    countdown = Countdown(today)
+    countdown.cover(min(due_dates), max(due_dates))
+    return [countdown.left(due) for due in due_dates]
 
-    def between(start: date, end: date) -> int:
+
+class Countdown:
+    """Working days from ``today`` to any number of due dates, for one request.
+
+    The calendar is read once for a span around today (two years each side hold
+    nearly every due date a page shows); a date outside it widens the span by one
+    more query of at least two years, so the queries do not grow with the rows."""
+
+    MARGIN = timedelta(days=731)
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self._first: date | None = None
+        self._last: date | None = None
+        self._exceptions: dict[date, str] = {}
+
+    def cover(self, first: date, last: date) -> None:
+        """Read the calendar for ``first``..``last`` (and today) unless already read."""
+        first, last = min(first, self.today), max(last, self.today)
+        if self._first is None or self._last is None:
+            self._exceptions = _exceptions(first, last)
+            self._first, self._last = first, last
+            return
+        if first < self._first:
+            self._exceptions.update(_exceptions(first, self._first - timedelta(days=1)))
+            self._first = first
+        if last > self._last:
+            self._exceptions.update(_exceptions(self._last + timedelta(days=1), last))
+            self._last = last
+
+    def left(self, due: date) -> int:
+        """Working days after today up to ``due``; negative by those after ``due`` up to today."""
+        if self._first is None or self._last is None:
+            self.cover(self.today - self.MARGIN, self.today + self.MARGIN)
+        elif not self._first <= due <= self._last:
+            self.cover(min(due - self.MARGIN, self._first), max(due + self.MARGIN, self._last))
+        start, end, sign = (self.today, due, 1) if due >= self.today else (due, self.today, -1)
         count, day = 0, start
         while day < end:
             day += timedelta(days=1)
-            count += _is_working(day, exceptions)
-        return count
+            count += _is_working(day, self._exceptions)
+        return sign * count
 
-    return [between(today, due) if due >= today else -between(due, today) for due in due_dates]
+
+def countdown_for(request: HttpRequest) -> Countdown:
+    """The request's countdown from today's local date, made on first use: every
+    list, chip and view of one request shares its one calendar query."""
+    today = timezone.localdate()
+    countdown: Countdown | None = getattr(request, "_working_day_countdown", None)
+    if countdown is None or countdown.today != today:
+        countdown = Countdown(today)
+        request._working_day_countdown = countdown  # type: ignore[attr-defined]
+    return countdown

@@ -6,8 +6,11 @@ back with it, so the domain record and the process never disagree.
 
 from django.dispatch import Signal
 
-# kwargs: inspection, event ("opened", "scheduled", "started", "finished", "cancelled"), by
+# kwargs: inspection, event, by. Events: "opened", "scheduled", "started", "record_changed"
+# (confirmations or the signature voided or asked for), "confirmed", "signed", "finished",
+# "cancelled", "notice_issued", "notice_acknowledged", and "publication_opened",
+# "_published", "_returned", "_resubmitted", "_withdrawn" of its result.
 inspection_changed = Signal()
 
-# kwargs: hazard, event ("registered", "changed", "closed"), by
+# kwargs: hazard, event ("registered", "changed", "reinspection_requested"), by
 hazard_changed = Signal()

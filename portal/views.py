@@ -10,19 +10,30 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from core import pages
 from core.notifications import notifications_read as mark_read
+from core.workdays import countdown_for
+from portal.numbers import home_numbers
 from registry import access
+from workflows import policy as task_policy
+from workflows import selectors as task_selectors
 
 
 @login_required
 def home(request):
+    """Each person's inbox: their open tasks, soonest due first, one tap from the
+    page where each is done; below it the few numbers their role watches."""
     user = request.user
+    inbox = pages.page(request, task_selectors.ordered(task_policy.tasks_for(user)))
     facilities = access.facilities_for(user)
     context = {
+        "page": inbox,
+        "rows": task_selectors.rows(inbox.object_list, countdown_for(request)),
+        "numbers": home_numbers(user),
         "facility_count": facilities.filter(active=True).count(),
         "by_class": dict(
             facilities.filter(active=True)
@@ -33,6 +44,8 @@ def home(request):
         "inspector_count": access.inspectors_for(user).filter(active=True).count(),
         "regions": user.regions.all() if not access.is_admin(user) else None,
         "managed": facilities if access.is_manager(user) else None,
+        "lead": access.is_lead(user),
+        "today": timezone.localdate(),
     }
     return render(request, "portal/home.html", context)
 

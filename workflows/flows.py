@@ -18,25 +18,47 @@ from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
 from inspections.planning import services as planning_services
 
+from .views import task_detail
+
 
 class InspectionFlow(flow.Flow):
     """One inspection from opening to the signed record.
 
     opened → (with notice: the facility is told the date) → the team starts on
-    site → the record is finished and signed → end. A cancelled inspection
-    cancels its process.
+    site → the record is finished and signed → its notice is acknowledged and its
+    result published → end. A cancelled inspection cancels its process.
     """
 
     process_title = _("Inspection")
     process_description = _("From opening to the signed inspection record.")
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.open_process).Next(this.with_notice)
+    start = (
+        flow.StartHandle(this.open_process)
+        .Annotation(title=_("Inspection opened"))
+        .Next(this.with_notice)
+    )
     with_notice = flow.If(this.needs_notice).Then(this.notify_facility).Else(this.on_site)
-    notify_facility = flow.Handle().Next(this.on_site)
-    on_site = flow.Handle().Next(this.record)
-    record = flow.Handle().Next(this.end)
-    end = flow.End()
+    notify_facility = (
+        flow.Handle().Annotation(title=_("Visit date set, facility told")).Next(this.on_site)
+    )
+    on_site = flow.Handle().Annotation(title=_("On site")).Next(this.record)
+    record = flow.Handle().Annotation(title=_("Record finished")).Next(this.follow_up)
+    # After the record: the notice and the result still wait on people (below).
+    follow_up = (
+        flow.Handle().Annotation(title=_("Notice acknowledged, result published")).Next(this.end)
+    )
+    end = flow.End().Annotation(title=_("Done"))
+
+    # The steps that wait for a person (workflows.steps says when each waits and for
+    # whom; workflows.tasks opens and closes them with the domain's actions).
+    schedule = flow.View(task_detail)
+    visit = flow.View(task_detail)
+    confirm = flow.View(task_detail)
+    sign = flow.View(task_detail)
+    acknowledge = flow.View(task_detail)
+    review = flow.View(task_detail)
+    revise = flow.View(task_detail)
 
     def open_process(self, activation: Activation, inspection: Inspection) -> Process:
         activation.process.artifact = inspection
@@ -62,9 +84,19 @@ class HazardFlow(flow.Flow):
     process_description = _("From registration to closing, with deadline reminders.")
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.open_process).Next(this.idle)
-    idle = flow.Handle().Next(this.end)
-    end = flow.End()
+    start = (
+        flow.StartHandle(this.open_process).Annotation(title=_("Hazard registered")).Next(this.idle)
+    )
+    idle = flow.Handle().Annotation(title=_("Until closed")).Next(this.end)
+    end = flow.End().Annotation(title=_("Closed"))
+
+    plan = flow.View(task_detail)
+    rectify = flow.View(task_detail)
+    verify = flow.View(task_detail)
+    extension = flow.View(task_detail)
+    sign_off = flow.View(task_detail)
+    note = flow.View(task_detail)
+    reinspect = flow.View(task_detail)
 
     def open_process(self, activation: Activation, hazard: Hazard) -> Process:
         activation.process.artifact = hazard

@@ -15,6 +15,7 @@ from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
 from inspections.signals import hazard_changed, inspection_changed
 
+from . import tasks
 from .flows import HazardFlow, InspectionFlow
 
 # The node each event completes.
@@ -49,36 +50,54 @@ def _stop(flow_class: type[flow.Flow], process: Process, status: str) -> None:
 
 @receiver(inspection_changed, sender=Inspection)
 def follow_inspection(
-    sender: type[Inspection], inspection: Inspection, event: str, **kwargs: Any
+    sender: type[Inspection], inspection: Inspection, event: str, by: Any = None, **kwargs: Any
 ) -> None:
     if event == "opened":
         InspectionFlow.start.run(inspection=inspection)
+        tasks.follow_inspection(inspection, by)
+        if inspection.source_inspection_id:
+            # A re-inspection opened: the leads' task to open it is done.
+            for hazard in Hazard.objects.filter(
+                inspection=inspection.source_inspection_id, status=Hazard.Status.AWAITING
+            ):
+                tasks.follow_hazard(hazard, by)
         return
     process = process_of(InspectionFlow, inspection)
     if process is None:  # inspections older than their flow have no process
         return
     if event == "cancelled":
+        tasks.follow_inspection(inspection, None)
         _stop(InspectionFlow, process, PROCESS.CANCELED)
         return
     node = NODE_OF_EVENT.get(event)
-    if node is None:
-        return
-    task = _open_task(process, node)
+    task = _open_task(process, node) if node is not None else None
     if task is not None:  # re-scheduling finds the notice task already done
         node.run(task)
+    tasks.follow_inspection(inspection, by)
+    if inspection.status == Inspection.Status.FINISHED and not tasks.still_open(process):
+        waiting = _open_task(process, InspectionFlow.follow_up)
+        if waiting is not None:
+            InspectionFlow.follow_up.run(waiting)
 
 
 @receiver(hazard_changed, sender=Hazard)
-def follow_hazard(sender: type[Hazard], hazard: Hazard, event: str, **kwargs: Any) -> None:
-    """A registered open hazard starts its process; closing it ends the process. Its
-    alarms need nothing from here: the domain stored the next one with the change."""
+def follow_hazard(
+    sender: type[Hazard], hazard: Hazard, event: str, by: Any = None, **kwargs: Any
+) -> None:
+    """A registered open hazard starts its process; its tasks follow each change;
+    closing it ends the process. Its alarms need nothing from here: the domain stored
+    the next one with the change."""
     if event == "registered":
         if hazard.is_open:
             HazardFlow.start.run(hazard=hazard)
-        return
-    if hazard.is_open:
+            tasks.follow_hazard(hazard, by)
         return
     process = process_of(HazardFlow, hazard)
-    task = _open_task(process, HazardFlow.idle) if process is not None else None
+    if process is None:
+        return
+    tasks.follow_hazard(hazard, by, reinspection_asked=event == "reinspection_requested")
+    if hazard.is_open:
+        return
+    task = _open_task(process, HazardFlow.idle)
     if task is not None:
         HazardFlow.idle.run(task)

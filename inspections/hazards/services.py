@@ -43,7 +43,7 @@ from inspections.onsite.models import (
     Photo,
 )
 from inspections.onsite.photos import photo_store, removing_files_on_failure
-from inspections.signals import hazard_changed
+from inspections.signals import hazard_changed, inspection_changed
 from registry.models import Facility, User
 
 _T = TypeVar("_T")
@@ -70,11 +70,14 @@ def notice_issue(
     for hazard in hazards:
         hazard.notice = notice
         save_with_history(hazard, by=by)
+        emit_hazard(hazard, "changed", by)  # its fix now waits for the acknowledgement
+    inspection_changed.send(sender=Inspection, inspection=inspection, event="notice_issued", by=by)
     notify_managers(
         facility=inspection.facility,
         text=_("Rectification notice %(number)s for %(facility)s: %(count)s hazards to fix.")
         % {"number": notice.number, "facility": inspection.facility.name, "count": len(hazards)},
-        url=inspection.get_absolute_url(),
+        # The notice's page, where the manager acknowledges it (rectifying waits for that).
+        url=reverse("inspections:notice_detail", args=[notice.pk]),
         by=by,
     )
     return notice
@@ -93,6 +96,10 @@ def notice_acknowledge(*, notice: RectificationNotice, by: User) -> Rectificatio
     for hazard in notice.hazards.filter(status=Hazard.Status.REGISTERED):
         hazard.start_rectifying()
         save_with_history(hazard, by=by)
+        emit_hazard(hazard, "changed", by)
+    inspection_changed.send(
+        sender=Inspection, inspection=notice.inspection, event="notice_acknowledged", by=by
+    )
     return notice
 
 
@@ -290,7 +297,7 @@ def extension_request(
     interim_measures = limits.text(interim_measures, limit=limits.TEXT, label=_("Interim measures"))
     if not reasons or not interim_measures:
         raise ValidationError(_("Give the reasons and the interim measures."))
-    return save_with_history(
+    extension = save_with_history(
         Extension(
             hazard=hazard,
             previous_due=hazard.due_on,
@@ -301,6 +308,8 @@ def extension_request(
         ),
         by=by,
     )
+    emit_hazard(hazard, "changed", by)
+    return extension
 
 
 @transaction.atomic
@@ -328,7 +337,7 @@ def extension_decide(
         if hazard.status == Hazard.Status.OVERDUE and hazard.due_on >= timezone.localdate():
             hazard.extend()
         save_with_history(hazard, by=by, reason=f"extension {extension.pk}")
-        emit_hazard(hazard, "changed", by)
+    emit_hazard(hazard, "changed", by)
     notify(
         user=extension.requested_by,
         text=(
@@ -337,6 +346,7 @@ def extension_decide(
             else _("Extension for %(number)s refused: %(reason)s")
         )
         % {"number": hazard.register_no, "date": hazard.due_on.isoformat(), "reason": reason},
+        url=hazard.get_absolute_url(),
         by=by,
     )
     return extension
@@ -535,6 +545,7 @@ def reinspection_request(*, hazard: Hazard, by: User) -> list[User]:
     leads = list(leads_covering(hazard.facility))
     for lead in leads:
         notify(user=lead, text=text, url=url, by=by)
+    emit_hazard(hazard, "reinspection_requested", by)
     return leads
 
 

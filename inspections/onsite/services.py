@@ -409,24 +409,32 @@ def _valid_value(item: Item | None, value: str | None) -> str:
 def _clear_confirmations(inspection: Inspection, by: User) -> None:
     """A change to the record voids what was confirmed and signed for; once the
     record is complete, the team is asked to confirm it."""
+    voided = False
     for member in inspection.team.exclude(confirmed_at=None):
         member.confirmed_at = None
         # Their confirmation is needed anew: they are asked again.
         member.confirmation_asked_at = None
         save_with_history(member, by=by, reason="answers changed")
+        voided = True
     if inspection.signed_at:
         inspection.signer_name = inspection.signature_text = inspection.signature_image = ""
         inspection.signature_refused = False
         inspection.signature_note = ""
         inspection.signed_at = None
         save_with_history(inspection, by=by, reason="answers changed")
-    _ask_confirmations(inspection, by)
+        voided = True
+    asked = _ask_confirmations(inspection, by)
+    if voided or asked:
+        # Only then: the flow's tasks follow confirmations and the signature, and most
+        # saves change neither.
+        _emit(inspection, "record_changed", by)
 
 
-def _ask_confirmations(inspection: Inspection, by: User) -> None:
+def _ask_confirmations(inspection: Inspection, by: User) -> bool:
     """When the record is complete, each active member who has not confirmed it is
     told, once: not again on later saves, only after a change voided a confirmation
-    they gave. ``by`` made the change and is on the page already."""
+    they gave. ``by`` made the change and is on the page already. Whether anyone
+    was asked."""
     waiting = list(
         inspection.team.filter(active=True, confirmed_at=None, confirmation_asked_at=None)
         .exclude(inspector__user=by)
@@ -435,7 +443,7 @@ def _ask_confirmations(inspection: Inspection, by: User) -> None:
     # Most saves come before the record is complete: the one-query test spares them
     # building the whole checklist.
     if not waiting or selectors.plainly_incomplete(inspection) or selectors.missing(inspection):
-        return
+        return False
     now = timezone.now()
     for member in waiting:
         member.confirmation_asked_at = now
@@ -450,6 +458,7 @@ def _ask_confirmations(inspection: Inspection, by: User) -> None:
             url=reverse("inspections:finish", args=[inspection.pk]),
             by=by,
         )
+    return True
 
 
 @transaction.atomic
@@ -866,6 +875,7 @@ def member_confirm(*, inspection: Inspection, by: User) -> TeamMember:
         raise ValidationError([_("The record is not complete:")] + missing)
     member.confirmed_at = timezone.now()
     save_with_history(member, by=by)
+    _emit(inspection, "confirmed", by)
     return member
 
 
@@ -925,6 +935,7 @@ def inspection_sign(
     inspection.signature_note = note
     inspection.signed_at = timezone.now()
     save_with_history(inspection, by=by)
+    _emit(inspection, "signed", by)
     return inspection
 
 

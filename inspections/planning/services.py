@@ -365,6 +365,7 @@ def _cancel(inspection: Inspection, *, reason: str, by: User | None, team_text: 
                 "facility": inspection.facility.name,
                 "date": inspection.planned_date.isoformat(),
             },
+            url=inspection.get_absolute_url(),
             by=by,
         )
     for member in inspection.team.filter(active=True).select_related("inspector__user"):

@@ -25,6 +25,7 @@ from inspections.hazards.services import leads_covering
 from inspections.onsite import photos, selectors
 from inspections.onsite.models import Inspection, Photo
 from inspections.publication.models import Publication, PublicationVersion
+from inspections.signals import inspection_changed
 from registry.models import User
 
 # DOMAIN.md §2: results reach the public within 20 working days of the inspection.
@@ -89,7 +90,15 @@ def publication_open(*, inspection: Inspection, by: User | None) -> Publication 
             url=publication.get_absolute_url(),
             by=by,
         )
+    _emit(publication, "publication_opened", by)
     return publication
+
+
+def _emit(publication: Publication, event: str, by: User | None) -> None:
+    """Tell the inspection's flow: the lead's review waits on a pending result."""
+    inspection_changed.send(
+        sender=Inspection, inspection=publication.inspection, event=event, by=by
+    )
 
 
 def _locked(publication: Publication) -> Publication:
@@ -290,6 +299,7 @@ def publication_publish(
     publication.publish()
     _new_version(publication, by=by, category=category, follow_up=follow_up, photos=photos)
     save_with_history(publication, by=by, reason="published")
+    _emit(publication, "publication_published", by)
     _tell_facility(
         publication,
         _("The result of %(inspection)s was published.") % {"inspection": publication.inspection},
@@ -309,6 +319,7 @@ def publication_return(*, publication: Publication, by: User, reason: str) -> Pu
         by=_user(by), reason=_reason(reason, _("Say why the result is returned."))
     )
     save_with_history(publication, by=by)
+    _emit(publication, "publication_returned", by)
     for member in publication.inspection.team.filter(active=True).select_related("inspector__user"):
         notify(
             user=member.inspector.user,
@@ -333,6 +344,7 @@ def publication_resubmit(
     publication.follow_up = _follow_up(follow_up)
     publication.resubmit()
     save_with_history(publication, by=by)
+    _emit(publication, "publication_resubmitted", by)
     for lead in leads_covering(publication.inspection.facility):
         notify(
             user=lead,
@@ -388,4 +400,5 @@ def publication_withdraw(*, publication: Publication, by: User, reason: str) -> 
         by=_user(by), reason=_reason(reason, _("Say why the result is withdrawn."))
     )
     save_with_history(publication, by=by)
+    _emit(publication, "publication_withdrawn", by)
     return publication

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core import limits, pages
 from core.limits import LimitedCharField
-from core.workdays import working_days_left
+from core.workdays import countdown_for, working_days_left
 from inspections import access, policy
 from inspections.publication import selectors, services
 from inspections.publication.models import Publication
@@ -102,10 +102,10 @@ def publication_list(request):
         .order_by("due_on", "pk")
     )
     page = Paginator(publications, 25).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    for publication, left in zip(
-        page, working_days_left(today, [p.due_on for p in page]), strict=True
-    ):
+    # The request's countdown: the chips on the page count with the same calendar read.
+    countdown = countdown_for(request)
+    for publication in page:
+        left = countdown.left(publication.due_on)
         publication.days_left = left
         publication.late = left < 0
         publication.days_past = -left

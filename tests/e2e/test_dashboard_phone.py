@@ -26,7 +26,7 @@ def test_the_dashboard_table_scrolls_inside_its_wrapper(
     with page.expect_navigation():
         page.click("tbody td[data-column=overdue] a")
     assert "/inspections/hazards/" in page.url
-    assert page.locator("ul.list > li").count() == 1
+    assert page.locator("table.rows tbody tr").count() == 1
     assert_no_horizontal_scroll(page)
     shot("360-overdue-list")
 
@@ -57,5 +57,5 @@ def test_the_overview_fits_a_phone_with_every_chart_readable(
         page.click("#facilities tbody td a")
     assert "/inspections/hazards/" in page.url
     # Each facility has one open hazard.
-    assert page.locator("ul.list > li").count() == 1
+    assert page.locator("table.rows tbody tr").count() == 1
     assert_no_horizontal_scroll(page)

@@ -204,6 +204,13 @@ def case(w):
     return {"pk": _case(w)[0].pk}
 
 
+def case_task(w):
+    """The started case's open task: the facility's signature, the team's to collect."""
+    from workflows.models import TaskScope
+
+    return {"pk": TaskScope.objects.get(inspection=_case(w)[0], kind="sign", open=True).pk}
+
+
 def case_photo(w):
     return {"pk": _case(w)[1].pk, "variant": "thumb"}
 
@@ -481,6 +488,10 @@ CASES = {
     "portal:notifications": (None, expect(200)),
     "portal:notifications_read": (None, expect(405)),
     "portal:outbox": (None, expect(200)),
+    # A task is its people's (the team here) and the county's leads'.
+    "workflows:queue": (None, expect(403, lead=200, other_lead=200)),
+    "workflows:task_detail": (case_task, expect(404, inspector=200, lead=200)),
+    "workflows:task_reassign": (case_task, expect(404, inspector=302, lead=302)),
     # The service worker and the manifest are static files the browser fetches without
     # a session: the same for everyone, anonymous visitors included.
     "portal:service_worker": (None, {**expect(200), ANON: 200}),

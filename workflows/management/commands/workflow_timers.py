@@ -1,8 +1,9 @@
 """``manage.py workflow_timers``, the one dispatcher cron or systemd runs every minute:
 viewflow's due timers and scheduled starts, the removal of photo uploads left
-unfinished longer than ``PHOTO_UPLOAD_STALE_HOURS``, then the hazards' deadline alarms
-whose ``Hazard.next_alarm_at`` has come. It replaces viewflow's command of the same name
-because ``workflows`` is listed before ``viewflow`` in INSTALLED_APPS."""
+unfinished longer than ``PHOTO_UPLOAD_STALE_HOURS``, the hazards' deadline alarms
+whose ``Hazard.next_alarm_at`` has come, then the people of tasks newly overdue. It
+replaces viewflow's command of the same name because ``workflows`` is listed before
+``viewflow`` in INSTALLED_APPS."""
 
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from viewflow.management.commands.workflow_timers import Command as ViewflowTime
 
 from inspections.hazards.alarms import hazard_alarms_dispatch
 from inspections.onsite.services import uploads_expire
+from workflows.services import tasks_overdue_notify
 
 
 class Command(ViewflowTimers):
@@ -25,3 +27,5 @@ class Command(ViewflowTimers):
         self.stdout.write(f"{removed} unfinished photo upload(s) removed")
         acted = hazard_alarms_dispatch()
         self.stdout.write(f"{acted} hazard alarm(s) acted on")
+        told = tasks_overdue_notify()
+        self.stdout.write(f"{told} overdue task(s) told about")
