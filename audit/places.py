@@ -201,8 +201,8 @@ RULES = {
     "inspections.issueddocument": _document,
     "reports.apitoken": lambda p, r: p.token(r.id),
     "viewflow.task": lambda p, r: p.process(r.process_id),
-    "workflows.taskscope": lambda p, r: (
-        p.facility(r.facility_id)._replace(inspection=r.inspection_id)
+    "workflows.taskscope": lambda p, r: p.facility(r.facility_id)._replace(
+        inspection=r.inspection_id
     ),
 }
 

@@ -40,6 +40,10 @@ a ratio to a baseline measured in the same run:
   ``photo_chunked_slow_ratio``: in 256 KiB chunks throughout, as on a slow link (for
   information). Server time is the handling of each request, middleware included
   (benchmarks/offline_bench.py).
+- ``inbox_ms``: a bureau lead's home page (the inbox's first page) in a county with
+  2,000 open tasks, the whole request; ``inbox_render_ms``: its template alone with the
+  context already built; ``inbox_ratio`` is page / render. Aim: at most 1.5
+  (benchmarks/inbox_bench.py).
 """
 
 import argparse
@@ -221,6 +225,13 @@ def bench_offline(runs):
     return offline_bench.bench_offline(runs)
 
 
+def bench_inbox(runs):
+    from benchmarks import inbox_bench
+
+    django_ready()
+    return inbox_bench.bench_inbox(runs, best_of)
+
+
 def bench_pdf(runs):
     from benchmarks import pdf_bench
 
@@ -235,6 +246,7 @@ BENCHMARKS = {
     "checklist": bench_checklist,
     "pdf": bench_pdf,
     "offline": bench_offline,
+    "inbox": bench_inbox,
 }
 
 

@@ -9,6 +9,7 @@ channels" shows how to write one (an SMS gateway, a messaging app)."""
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -86,10 +87,10 @@ def deliver(message: NotificationMessage) -> None:
 
 
 @checks.register()
-def notify_channels(app_configs, **kwargs):
+def notify_channels(app_configs: Any, **kwargs: Any) -> list[checks.CheckMessage]:
     """A mistyped channel would only show as an error in the log at each notification:
     ``manage.py check`` (and so every start) names it instead."""
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for path in settings.NOTIFY_CHANNELS:
         try:
             channel = import_string(path)

@@ -1,6 +1,6 @@
 """The few numbers each role watches, under its inbox on the home page."""
 
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from core.workdays import add_working_days
@@ -17,13 +17,14 @@ def home_numbers(user) -> dict:
     today = timezone.localdate()
     numbers: dict = {}
     if access.is_manager(user) or access.is_lead(user):
-        open_hazards = access.hazards_for(user).filter(status__in=Hazard.OPEN)
-        numbers["open_hazards"] = open_hazards.count()
-        numbers["overdue_hazards"] = open_hazards.filter(status=Hazard.Status.OVERDUE).count()
-        numbers["next_due"] = (
-            open_hazards.exclude(status=Hazard.Status.AWAITING)
-            .aggregate(next=Min("due_on"))
-            .get("next")
+        numbers.update(
+            access.hazards_for(user)
+            .filter(status__in=Hazard.OPEN)
+            .aggregate(
+                open_hazards=Count("pk"),
+                overdue_hazards=Count("pk", filter=Q(status=Hazard.Status.OVERDUE)),
+                next_due=Min("due_on", filter=~Q(status=Hazard.Status.AWAITING)),
+            )
         )
     if access.is_lead(user):
         numbers["extensions"] = Extension.objects.filter(

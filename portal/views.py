@@ -5,7 +5,6 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -27,27 +26,21 @@ from workflows import selectors as task_selectors
 def home(request):
     """Each person's inbox: their open tasks, soonest due first, one tap from the
     page where each is done; below it the few numbers their role watches."""
+    return render(request, "portal/home.html", home_context(request))
+
+
+def home_context(request) -> dict:
     user = request.user
-    inbox = pages.page(request, task_selectors.ordered(task_policy.tasks_for(user)))
-    facilities = access.facilities_for(user)
-    context = {
+    inbox, scopes = task_selectors.page(request, task_policy.tasks_for(user))
+    return {
         "page": inbox,
-        "rows": task_selectors.rows(inbox.object_list, countdown_for(request)),
+        "rows": task_selectors.rows(scopes, countdown_for(request)),
         "numbers": home_numbers(user),
-        "facility_count": facilities.filter(active=True).count(),
-        "by_class": dict(
-            facilities.filter(active=True)
-            .values_list("risk_class")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ),
-        "inspector_count": access.inspectors_for(user).filter(active=True).count(),
         "regions": user.regions.all() if not access.is_admin(user) else None,
-        "managed": facilities if access.is_manager(user) else None,
+        "managed": access.facilities_for(user) if access.is_manager(user) else None,
         "lead": access.is_lead(user),
         "today": timezone.localdate(),
     }
-    return render(request, "portal/home.html", context)
 
 
 @login_required

@@ -6,8 +6,6 @@ hazard's deadline alarms fall is not a timer of a flow but the domain's own colu
 ``Hazard.next_alarm_at`` (see ``inspections.hazards.schedule``).
 """
 
-from datetime import timedelta
-
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -16,7 +14,6 @@ from viewflow.workflow.models import Process
 
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
-from inspections.planning import services as planning_services
 
 from .views import task_detail
 
@@ -102,25 +99,3 @@ class HazardFlow(flow.Flow):
         activation.process.artifact = hazard
         activation.process.data = {"register_no": hazard.register_no}
         return activation.process
-
-
-class WindowFlow(flow.Flow):
-    """The end of plan windows: once an hour the dispatcher starts a short process
-    that cancels, as not carried out, every drawn inspection whose plan window ended
-    before it started (``planning_services.plan_windows_close``); only then is an unannounced
-    draw revealed. A sweep rather than a timer per draw: it covers every plan,
-    including those drawn before this flow existed, and a sweep that fails is rolled
-    back and simply runs again on the next dispatch. Cancelling touches only
-    inspections still scheduled, so running twice does nothing twice.
-    """
-
-    process_title = _("End of plan windows")
-    process_description = _("Cancels drawn inspections not started within their plan's window.")
-    lock_impl = lock.select_for_update_lock
-
-    start = flow.StartTimer(interval=timedelta(hours=1)).Next(this.close)
-    close = flow.Function(this.close_windows).Next(this.end)
-    end = flow.End()
-
-    def close_windows(self, activation: Activation) -> None:
-        planning_services.plan_windows_close()

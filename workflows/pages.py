@@ -24,7 +24,7 @@ def action_url(scope: TaskScope) -> str:
         Kind.NOTE: "progress",
         Kind.SIGN_OFF: "sign-off",
         Kind.EXTENSION: "extension",
-    }.get(kind)
+    }.get(TaskScope.Kind(kind))
     if anchor:
         return reverse("inspections:hazard_detail", args=[scope.hazard_id]) + "#" + anchor
     if kind == Kind.REINSPECT:

@@ -64,6 +64,7 @@ def tasks_overdue_notify() -> int:
         .filter(open=True, due_on__lt=today, overdue_notified_on=None)
         .select_related("task", "facility")
     ):
+        assert scope.due_on is not None  # filtered on it
         text = _("Overdue since %(date)s: %(task)s (%(facility)s).") % {
             "date": scope.due_on.isoformat(),
             "task": scope.get_kind_display(),

@@ -11,11 +11,13 @@ the visit). All of it in the domain's transaction: if the action fails, no task 
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from viewflow.workflow.flow import Flow
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
@@ -24,14 +26,13 @@ from core.audited import Actor, save_with_history
 from core.notifications import notify
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
+from registry.models import User
 
 from . import policy
 from .flows import HazardFlow, InspectionFlow
 from .models import TaskScope
 from .pages import action_url
 from .steps import Step, hazard_steps, inspection_steps
-
-OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 # Steps the domain's own service already tells its people about when they begin (the
 # notice, the result to review, the re-inspection asked for, the confirmation): their
@@ -45,7 +46,7 @@ TOLD_BY_THE_DOMAIN = {
 }
 
 
-def _process(flow_class, artifact: Model) -> Process | None:
+def _process(flow_class: type[Flow], artifact: Model) -> Process | None:
     return (
         Process.objects.filter(
             flow_class=flow_class,
@@ -65,7 +66,9 @@ def _open_scopes(process: Process) -> list[TaskScope]:
     )
 
 
-def _open(flow_class, process: Process, step: Step, facility_id: int, by: Actor, **where) -> None:
+def _open(
+    flow_class: type[Flow], process: Process, step: Step, facility_id: int, by: Actor, **where: Any
+) -> None:
     node = getattr(flow_class, step.kind)
     previous = Task.objects.filter(process=process).order_by("-pk").first()
     activation = node.activation_class.create(
@@ -99,9 +102,9 @@ def _open(flow_class, process: Process, step: Step, facility_id: int, by: Actor,
 def _close(scope: TaskScope, by: Actor) -> None:
     """Done by ``by`` when the task was theirs to do; cancelled otherwise."""
     task = scope.task
-    task._history_user = by if isinstance(by, Model) else None
+    task._history_user = by if isinstance(by, User) else None
     activation = task.flow_task.activation_class(task)
-    if by is not None and policy.is_offered(by, scope):
+    if isinstance(by, User) and policy.is_offered(by, scope):
         if task.status == STATUS.NEW:
             activation.assign(by)
         activation.start(None)
@@ -113,7 +116,12 @@ def _close(scope: TaskScope, by: Actor) -> None:
 
 
 def _follow(
-    flow_class, process: Process, steps: Iterable[Step], facility_id: int, by: Actor, **where
+    flow_class: type[Flow],
+    process: Process,
+    steps: Iterable[Step],
+    facility_id: int,
+    by: Actor,
+    **where: Any,
 ) -> None:
     wanted = {step.ident: step for step in steps}
     for scope in _open_scopes(process):

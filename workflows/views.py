@@ -20,7 +20,8 @@ from .models import TaskScope
 
 def _visible(user, pk) -> TaskScope:
     """A task its people and the county's leads may open; 404 for anyone else."""
-    scope = selectors.ordered(policy.queue_for(user) | policy.tasks_for(user)).filter(pk=pk).first()
+    visible = policy.queue_for(user) | policy.tasks_for(user)
+    scope = visible.select_related(*selectors.RELATED).filter(pk=pk).first()
     if scope is None:
         raise Http404
     return scope
@@ -82,13 +83,13 @@ def queue(request):
         kind=request.GET.get("kind", ""),
         owner=request.GET.get("owner", ""),
     )
-    page = pages.page(request, selectors.ordered(filtered))
+    page, scopes_shown = selectors.page(request, filtered)
     return render(
         request,
         "workflows/queue.html",
         {
             "page": page,
-            "rows": selectors.rows(page.object_list, countdown_for(request)),
+            "rows": selectors.rows(scopes_shown, countdown_for(request)),
             "kinds": TaskScope.Kind.choices,
             "by_kind": selectors.counts(scopes),
             "by_owner": selectors.owners(scopes),

@@ -381,7 +381,7 @@ def _cancel(inspection: Inspection, *, reason: str, by: User | None, team_text: 
 def plan_windows_close(*, today: date | None = None, by: User | None = None) -> list[Inspection]:
     """Cancel, as not carried out, every drawn inspection whose plan window ended
     before it started; the reason is recorded and shown to the public. Run by the
-    dispatcher (``workflows.flows.WindowFlow``) with ``by=None``: the system. Safe to
+    dispatcher (``manage.py workflow_timers``) with ``by=None``: the system. Safe to
     run any number of times: only inspections still scheduled are touched. Returns
     the inspections cancelled."""
     today = today or timezone.localdate()

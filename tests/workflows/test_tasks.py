@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from viewflow.workflow.status import STATUS
 
@@ -73,6 +74,15 @@ def test_the_start_closes_the_visit_and_the_record_asks_for_confirmation_and_sig
     assert closed(Kind.VISIT, inspection=case).task.owner == inspector2
     assert open_tasks(Kind.SIGN, inspection=case).count() == 1
     assert not open_tasks(Kind.CONFIRM, inspection=case).exists()  # nothing complete yet
+
+
+def test_the_signature_task_closes_when_the_facility_signs(started, inspector, inspector2):
+    (sign,) = open_tasks(Kind.SIGN, inspection=started)
+    assert policy.is_offered(inspector2, sign)
+    onsite_services.inspection_sign(
+        inspection=started, by=inspector2, signer_name="刘院长", typed="刘院长"
+    )
+    assert closed(Kind.SIGN, inspection=started).task.owner == inspector2
 
 
 def test_a_confirmation_task_is_each_members_own(started, inspector, inspector2):
@@ -176,6 +186,16 @@ def test_a_major_hazard_waits_for_its_plan_notes_and_sign_off(
     assert note.task.owner == major.supervision.lead
     file_plan(major, manager)
     assert closed(Kind.PLAN, hazard=major).task.owner == manager
+    lead_of = major.supervision.lead
+    # The note of the month it waits for (the one after the opening) closes it; the
+    # next month's waits then.
+    with time_machine.travel(note.due_on, tick=False):
+        hazard_services.supervision_note_add(
+            supervision=major.supervision, text="已完成招标", by=lead_of
+        )
+    assert closed(Kind.NOTE, hazard=major).task.owner == lead_of
+    (later,) = open_tasks(Kind.NOTE, hazard=major)
+    assert later.due_on > note.due_on
     hazard_services.rectification_submit(
         hazard=major,
         description="已更换防火门",
@@ -218,7 +238,16 @@ def test_the_result_waits_for_a_leads_review_and_publishing_ends_the_flow(finish
     assert review.due_on == publication.due_on and review.object_id == publication.pk
     publication_services.publication_return(publication=publication, by=lead, reason="请补充说明")
     assert closed(Kind.REVIEW, inspection=finished).task.owner == lead
-    assert open_tasks(Kind.REVISE, inspection=finished).count() == 1
+    (revise,) = open_tasks(Kind.REVISE, inspection=finished)
+    inspector = finished.team.first().inspector.user
+    assert policy.is_offered(inspector, revise) and not policy.is_offered(manager, revise)
+    publication_services.publication_resubmit(
+        publication=publication, by=inspector, category=None, follow_up="已补充说明"
+    )
+    assert closed(Kind.REVISE, inspection=finished).task.owner == inspector
+    (again,) = open_tasks(Kind.REVIEW, inspection=finished)
+    publication_services.publication_publish(publication=publication, by=lead)
+    assert not TaskScope.objects.filter(inspection=finished, kind=Kind.REVIEW, open=True)
 
 
 # ---------------------------------------------------------------- reassignment

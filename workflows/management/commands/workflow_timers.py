@@ -1,5 +1,7 @@
 """``manage.py workflow_timers``, the one dispatcher cron or systemd runs every minute:
-viewflow's due timers and scheduled starts, the removal of photo uploads left
+viewflow's due timers and scheduled starts, the cancelling of drawn inspections whose
+plan window ended before they started (then an unannounced draw is revealed), the
+removal of photo uploads left
 unfinished longer than ``PHOTO_UPLOAD_STALE_HOURS``, the hazards' deadline alarms
 whose ``Hazard.next_alarm_at`` has come, then the people of tasks newly overdue. It
 replaces viewflow's command of the same name because ``workflows`` is listed before
@@ -9,11 +11,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from viewflow.management.commands.workflow_timers import Command as ViewflowTimers
 
 from inspections.hazards.alarms import hazard_alarms_dispatch
 from inspections.onsite.services import uploads_expire
+from inspections.planning import services as planning_services
 from workflows.services import tasks_overdue_notify
 
 
@@ -22,6 +26,11 @@ class Command(ViewflowTimers):
 
     def handle(self, *args: Any, **options: Any) -> None:
         super().handle(*args, **options)
+        # A sweep, not a timer per draw: it covers every plan, and one that fails is
+        # rolled back and simply runs again on the next dispatch.
+        with transaction.atomic():
+            cancelled = planning_services.plan_windows_close()
+        self.stdout.write(f"{len(cancelled)} inspection(s) past their window cancelled")
         stale = timezone.now() - timedelta(hours=settings.PHOTO_UPLOAD_STALE_HOURS)
         removed = uploads_expire(before=stale)
         self.stdout.write(f"{removed} unfinished photo upload(s) removed")
