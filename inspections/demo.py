@@ -22,6 +22,7 @@ from inspections.onsite.models import Inspection, Photo
 from inspections.planning import services as planning_services
 from inspections.planning.models import Draw, Plan
 from inspections.publication import services as publication_services
+from inspections.signals import inspection_changed
 from registry.models import Department, Facility, Region, User
 
 PLAN_NAME = "岳阳楼区{year}年养老机构安全“双随机、一公开”抽查"
@@ -269,6 +270,8 @@ def _seed_publications(log, case, lead, first, second, *, clean, official, earli
     )
     publication.due_on, publication.due_provisional = limit.date, limit.provisional
     save_with_history(publication, by=lead, reason="demo: dated back")
+    # Announced as a service would, so that the lead's review task has the new date.
+    inspection_changed.send(sender=Inspection, inspection=earlier, event="changed", by=lead)
     log(
         f"publications: {clean.pk} published and corrected, {mistaken.pk} withdrawn, "
         f"{official.pk} awaiting review, {earlier.pk} past the 20-working-day limit"

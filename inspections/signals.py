@@ -9,7 +9,8 @@ from django.dispatch import Signal
 # kwargs: inspection, event, by. Events: "opened", "scheduled", "started", "record_changed"
 # (confirmations or the signature voided or asked for), "confirmed", "signed", "finished",
 # "cancelled", "notice_issued", "notice_acknowledged", and "publication_opened",
-# "_published", "_returned", "_resubmitted", "_withdrawn" of its result.
+# "_published", "_returned", "_resubmitted", "_withdrawn" of its result; "changed" for
+# anything else its flow should look at again.
 inspection_changed = Signal()
 
 # kwargs: hazard, event ("registered", "changed", "reinspection_requested"), by

@@ -38,6 +38,8 @@ from .steps import Step, hazard_steps, inspection_steps
 # notice, the result to review, the re-inspection asked for, the confirmation): their
 # task is not announced a second time.
 TOLD_BY_THE_DOMAIN = {
+    TaskScope.Kind.RECTIFY,  # the acknowledgement starts it; a rejection says why
+    TaskScope.Kind.SIGN,  # the team is on site together when it begins
     TaskScope.Kind.CONFIRM,
     TaskScope.Kind.ACKNOWLEDGE,
     TaskScope.Kind.REVIEW,
@@ -95,7 +97,8 @@ def _open(
             "facility": scope.facility.name,
             "due": _(", due %(date)s") % {"date": step.due_on.isoformat()} if step.due_on else "",
         }
-        for user in policy.assignees(scope):
+        for user in policy.assignees(scope).exclude(pk=getattr(by, "pk", None)):
+            # Not the one whose action opened it: they are on the page already.
             notify(user=user, text=text, url=action_url(scope), by=by)
 
 
@@ -182,7 +185,3 @@ def follow_hazard(hazard: Hazard, by: Actor, reinspection_asked: bool = False) -
 
 def still_open(process: Process) -> bool:
     return TaskScope.objects.filter(task__process=process, open=True).exists()
-
-
-def open_count() -> int:
-    return TaskScope.objects.filter(open=True).count()

@@ -7,6 +7,19 @@ from django.db import migrations
 BATCH = 500
 
 
+def _history_model(apps, model):
+    """The model's historical model: in its own app, or in the app that registered
+    history for it (viewflow's task's is in workflows)."""
+    name = f"Historical{model._meta.object_name}"
+    try:
+        return apps.get_model(model._meta.app_label, name)
+    except LookupError:
+        for candidate in apps.get_models():
+            if candidate.__name__ == name:
+                return candidate
+        raise
+
+
 def backfill(apps, schema_editor):
     """Give every change recorded before regions were kept its regions and inspection.
 
@@ -26,7 +39,7 @@ def backfill(apps, schema_editor):
     for label in list(labels):
         try:
             model = apps.get_model(label)
-            history = apps.get_model(model._meta.app_label, f"Historical{model._meta.object_name}")
+            history = _history_model(apps, model)
         except LookupError:  # a model that no longer exists: its changes stay as they are
             continue
         placing = PLACING_FIELDS.get(label)

@@ -299,13 +299,18 @@ def test_due_dates_count_working_days_and_say_when_provisional(world, lead):
     assert later.due_provisional
 
 
-def test_the_flow_follows_the_inspection(started, inspector, inspector2):
+def test_the_flow_follows_the_inspection(started, inspector, inspector2, lead):
+    from inspections.publication import services as publication_services
+
     process = Process.objects.get(flow_class=InspectionFlow, artifact_object_id=started.pk)
     assert Task.objects.filter(process=process, flow_task=InspectionFlow.on_site, status="DONE")
     assert Task.objects.filter(process=process, flow_task=InspectionFlow.record, status="NEW")
     answer_all_passing(started, inspector)
     sign_and_confirm(started, inspector, inspector2)
-    onsite_services.inspection_finish(inspection=started, by=inspector)
+    finished = onsite_services.inspection_finish(inspection=started, by=inspector)
+    # Its result still waits for a lead: the flow waits with it.
+    assert Task.objects.filter(process=process, flow_task=InspectionFlow.follow_up, status="NEW")
+    publication_services.publication_publish(publication=finished.publication, by=lead)
     process.refresh_from_db()
     assert process.status == "DONE"
 

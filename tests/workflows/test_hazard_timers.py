@@ -280,5 +280,5 @@ def test_the_dispatcher_reads_only_the_due_hazards(
     with django_assert_num_queries(1):
         assert alarms.hazard_alarms_dispatch(now=first - timedelta(seconds=1)) == 0
     with time_machine.travel(first, tick=False):
-        assert dispatch().endswith("1 hazard alarm(s) acted on\n")
-        assert dispatch().endswith("0 hazard alarm(s) acted on\n")
+        assert "1 hazard alarm(s) acted on\n" in dispatch()
+        assert "0 hazard alarm(s) acted on\n" in dispatch()
