@@ -60,6 +60,8 @@ def test_the_manager_sees_the_notice_and_the_overdue_fix_in_red(demo, live_serve
     chip = overdue.locator(".chip.overdue")
     expect(chip).to_contain_text("已逾期")
     assert red_text(chip)
+    # On the phone each task is a card, not a table row.
+    assert overdue.evaluate("row => getComputedStyle(row).display") == "block"
     assert_no_horizontal_scroll(page)
     shot("2-manager-overdue")
 

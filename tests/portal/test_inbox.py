@@ -65,7 +65,7 @@ def test_the_managers_home_shows_the_notice_to_acknowledge_and_the_overdue_fix_i
 def test_the_leads_home_has_the_results_nearing_their_limit(demo):
     lead = User.objects.get(username="demo-lead")
     text = home(lead).content.decode()
-    assert '<table class="table nearing">' in text
+    assert '<table class="table rows nearing">' in text
     assert 'data-task="review"' in text
 
 
