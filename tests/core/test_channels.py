@@ -102,7 +102,7 @@ def test_nothing_is_sent_when_the_action_rolls_back(
 ):
     caplog.set_level(logging.INFO, logger="core.channels")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
+        with pytest.raises(RuntimeError, match="failed after notifying"), transaction.atomic():
             notify(user=reader, text="不会发出", url="/hazards/1/")
             raise RuntimeError("the action failed after notifying")
     assert callbacks == []
