@@ -97,8 +97,11 @@ def _open(
             "facility": scope.facility.name,
             "due": _(", due %(date)s") % {"date": step.due_on.isoformat()} if step.due_on else "",
         }
-        for user in policy.assignees(scope).exclude(pk=getattr(by, "pk", None)):
+        told = policy.assignees(scope)
+        if isinstance(by, User):
             # Not the one whose action opened it: they are on the page already.
+            told = told.exclude(pk=by.pk)
+        for user in told:
             notify(user=user, text=text, url=action_url(scope), by=by)
 
 
