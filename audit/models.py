@@ -56,6 +56,13 @@ class ChangeLog(models.Model):
         related_name="+",
     )
 
+    # The tamper-evident chain (audit.chain): the row's place in it, the regions it
+    # was recorded with (its ChangeRegion rows may grow later: a row recorded before
+    # its object had a region adopts the first it gets) and its link.
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True, null=True)
+    region_ids = models.JSONField(_("regions when recorded"), default=list)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
+
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["model", "object_id"])]
@@ -83,3 +90,30 @@ class ChangeRegion(models.Model):
 
     def __str__(self):
         return f"{self.change_id} @ {self.region_id}"
+
+
+class ChainHead(models.Model):
+    """The end of the chain: one row (pk 1), locked by each append (audit.chain)."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"{self.seq} {self.hash}"
+
+
+class ChainSeal(models.Model):
+    """The chain's head at a moment, published: the past up to ``seq`` can no longer be
+    rewritten without disagreeing with it."""
+
+    seq = models.PositiveBigIntegerField(_("sequence number"))
+    hash = models.CharField(_("hash"), max_length=64)
+    sealed_at = models.DateTimeField(_("sealed at"))
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("seal")
+        verbose_name_plural = _("seals")
+
+    def __str__(self):
+        return f"{self.seq} {self.hash}"

@@ -2,11 +2,13 @@ from collections import defaultdict
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
-from .models import ChangeLog, ChangeRegion
+from . import chain
+from .models import ChainHead, ChangeLog, ChangeRegion
 from .places import PLACING_FIELDS, RULES, Places, place_of
 
 
@@ -118,7 +120,7 @@ def record_change(sender, instance, history_instance, history_user, **kwargs):
     place = place_of(Places(apps), opts.label_lower, record)
     regions = place.regions | reading.moved
     user = history_user if getattr(history_user, "pk", None) else None
-    row = ChangeLog.objects.create(
+    row = ChangeLog(
         at=record.history_date,
         user=user,
         model=opts.label_lower,
@@ -130,6 +132,11 @@ def record_change(sender, instance, history_instance, history_user, **kwargs):
         changes=reading.changes,
         inspection_id=place.inspection,
     )
-    _place([row.pk], regions)
+    # A transaction of its own when the writer has none: the head's lock, the row and
+    # its link stand or fall together.
+    with transaction.atomic():
+        chain.append(row, regions, ChainHead)
+        row.save()
+        _place([row.pk], regions)
     for label, object_ids in reading.attached.items():
         _adopt(label, object_ids, regions)

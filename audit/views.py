@@ -20,8 +20,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from . import chain
 from .access import auditor_required, change_for_user, changes_for
 from .forms import HistoryFilterForm, audited_model, model_name
+from .models import ChangeLog
 
 PAGE_SIZE = 50
 CSV_BATCH = 1000
@@ -318,4 +320,24 @@ def history_csv(request):
     response = StreamingHttpResponse(_csv_lines(changes), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime(timezone.now(), timezone.get_default_timezone())
     response["Content-Disposition"] = f'attachment; filename="history-{stamp:%Y%m%d-%H%M}.csv"'
+    return response
+
+
+@auditor_required
+@require_safe
+def chain_jsonl(request):
+    """The chain rows the auditor may read, as JSON Lines with their links, to check with
+    tools/verify_audit.py (docs/audit-chain.md)."""
+
+    def previous_of(seqs):
+        return dict(ChangeLog.objects.filter(seq__in=seqs).values_list("seq", "hash"))
+
+    rows = changes_for(request.user).exclude(seq=None)
+    response = StreamingHttpResponse(
+        chain.export_lines(rows, previous_of), content_type="application/x-ndjson; charset=utf-8"
+    )
+    stamp = timezone.localtime(timezone.now(), timezone.get_default_timezone())
+    response["Content-Disposition"] = (
+        f'attachment; filename="audit-chain-{stamp:%Y%m%d-%H%M}.jsonl"'
+    )
     return response

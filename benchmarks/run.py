@@ -44,6 +44,10 @@ a ratio to a baseline measured in the same run:
   2,000 open tasks, the whole request; ``inbox_render_ms``: its template alone with the
   context already built; ``inbox_ratio`` is page / render. Aim: at most 1.5
   (benchmarks/inbox_bench.py).
+- ``audit_append_ms`` and ``audit_plain_ms``: 1,000 audited writes with the tamper-evident
+  chain and without its link; ``audit_append_ratio`` is with / without. Aim: at most 1.2.
+  ``audit_verify_rate``: rows per second the chain's check verifies on 1,000,000 rows
+  (aim: at least 100,000) (benchmarks/audit_bench.py).
 """
 
 import argparse
@@ -232,6 +236,13 @@ def bench_inbox(runs):
     return inbox_bench.bench_inbox(runs, best_of)
 
 
+def bench_audit(runs):
+    from benchmarks import audit_bench
+
+    django_ready()
+    return {**audit_bench.bench_append(runs), **audit_bench.bench_verify()}
+
+
 def bench_pdf(runs):
     from benchmarks import pdf_bench
 
@@ -247,6 +258,7 @@ BENCHMARKS = {
     "pdf": bench_pdf,
     "offline": bench_offline,
     "inbox": bench_inbox,
+    "audit": bench_audit,
 }
 
 

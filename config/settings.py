@@ -262,6 +262,11 @@ DOCUMENT_FONT = Path(
 # The site's address, for links outside the site: the QR codes of PDFs, the links of
 # notification e-mails and other channels.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Outside witnesses: each seal of the audit chain is e-mailed to these addresses.
+AUDIT_SEAL_EMAILS = [
+    a.strip() for a in os.environ.get("AUDIT_SEAL_EMAILS", "").split(",") if a.strip()
+]
 # Where notifications go besides the in-app inbox: dotted paths of channel classes
 # (core/channels.py; docs/deployment.md "Notifications: e-mail and other channels").
 NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", "core.channels.EmailChannel,core.channels.LogChannel")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Development server plus the viewflow timer dispatcher, which fires the
-# workflows' deadlines and reminders once a minute. Both stop together.
+# workflows' deadlines and reminders once a minute, and seals the audit chain once a
+# day. Both stop together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=.venv/bin/python
@@ -10,6 +11,8 @@ dispatch_timers() {
     trap '[ -n "$child" ] && kill "$child" 2>/dev/null; exit 0' TERM
     while true; do
         "$python" manage.py workflow_timers & child=$!
+        wait "$child" || true
+        "$python" manage.py audit_seal --daily & child=$!
         wait "$child" || true
         sleep 60 & child=$!
         wait "$child" || true

@@ -549,6 +549,10 @@ CASES = {
     "api:hazard-detail": (lambda w: {"register_no": _case_hazard(w)[0].register_no}, API),
     "audit:history": (None, expect(403, auditor=200, admin_user=200)),
     "audit:history_csv": (None, expect(403, auditor=200, admin_user=200)),
+    "audit:chain_jsonl": (None, expect(403, auditor=200, admin_user=200)),
+    # The seals are public: anyone keeps a copy.
+    "audit_public:seal_list": (None, PUBLIC),
+    "audit_public:seals_json": (None, PUBLIC),
     "audit:change": (facility_change, expect(403, auditor=200, admin_user=200)),
 }
 
