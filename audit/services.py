@@ -1,6 +1,7 @@
 """Writes of the audit room: sealing the chain's head."""
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -42,7 +43,7 @@ def chain_seal() -> ChainSeal | None:
     return seal
 
 
-def seal_due(now=None) -> bool:
+def seal_due(now: datetime | None = None) -> bool:
     """Whether today's seal is still to be made (one a day, local date)."""
     today = timezone.localdate(now)
     last = ChainSeal.objects.order_by("-sealed_at").first()
