@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -19,6 +19,24 @@ PAGE_SIZE = 25
 
 def page(request: HttpRequest, queryset: QuerySet | Sequence[Any]) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def counted_page(request: HttpRequest, queryset: QuerySet) -> Page:
+    """``page`` of ``queryset``'s keys in one query: each row of the page carries the
+    total (``COUNT(*) OVER ()``), so the count is not asked separately. Past the last
+    page (or on a page number that is not one) it falls back to ``page``."""
+    raw = request.GET.get("page") or "1"
+    number = int(raw) if raw.isdigit() else 0
+    if number < 1:
+        return page(request, queryset.values_list("pk", flat=True))
+    start = (number - 1) * PAGE_SIZE
+    counted = queryset.annotate(_total=Window(Count("*"))).values_list("pk", "_total")
+    rows = list(counted[start : start + PAGE_SIZE])
+    if not rows and number > 1:
+        return page(request, queryset.values_list("pk", flat=True))
+    paginator = Paginator(queryset.values_list("pk", flat=True), PAGE_SIZE)
+    paginator.count = rows[0][1] if rows else 0  # type: ignore[misc]  # a cached_property
+    return paginator.page(number) if not rows else Page([k for k, _ in rows], number, paginator)
 
 
 def errors(error: Exception) -> list[str]:

@@ -91,6 +91,14 @@ def is_working_day(day: date) -> bool:
     return _is_working(day, _exceptions(day, day))
 
 
+def non_working_days(start: date, end: date) -> list[date]:
+    """The days from ``start`` to ``end`` (both included) that are not working days,
+    in one query: what ``is_working_day`` answers for each, for a whole span."""
+    exceptions = _exceptions(start, end)
+    days = (start + timedelta(days=n) for n in range((end - start).days + 1))
+    return [day for day in days if not _is_working(day, exceptions)]
+
+
 def years_official(first: int, last: int) -> bool:
     wanted = set(range(first, last + 1))
     loaded = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
@@ -135,6 +143,19 @@ class Countdown:
         if last > self._last:
             self._exceptions.update(_exceptions(self._last + timedelta(days=1), last))
             self._last = last
+
+    def ahead(self, n: int) -> date:
+        """The date ``n`` working days after today (``add_working_days`` on the
+        request's calendar)."""
+        if self._first is None or self._last is None:
+            self.cover(self.today - self.MARGIN, self.today + self.MARGIN)
+        day = self.today
+        while n > 0:
+            day += timedelta(days=1)
+            if self._last is not None and day > self._last:
+                self.cover(self.today, day + self.MARGIN)
+            n -= _is_working(day, self._exceptions)
+        return day
 
     def left(self, due: date) -> int:
         """Working days after today up to ``due``; negative by those after ``due`` up to today."""

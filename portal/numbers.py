@@ -3,7 +3,7 @@
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from core.workdays import add_working_days
+from core.workdays import Countdown
 from inspections import access
 from inspections.hazards.models import Extension, Hazard
 from inspections.publication.models import Publication
@@ -13,8 +13,10 @@ NEARING_WORKING_DAYS = 5
 NEARING_ROWS = 10
 
 
-def home_numbers(user) -> dict:
-    today = timezone.localdate()
+def home_numbers(user, countdown: Countdown | None = None) -> dict:
+    """Pass the request's countdown (``core.workdays.countdown_for``) to share its
+    calendar query."""
+    countdown = countdown or Countdown(timezone.localdate())
     numbers: dict = {}
     if access.is_manager(user) or access.is_lead(user):
         numbers.update(
@@ -31,7 +33,7 @@ def home_numbers(user) -> dict:
             status=Extension.Status.PENDING,
             hazard__in=access.hazards_for(user).values("pk"),
         ).count()
-        limit = add_working_days(today, NEARING_WORKING_DAYS).date
+        limit = countdown.ahead(NEARING_WORKING_DAYS)
         numbers["nearing"] = list(
             access.publications_for(user)
             .filter(

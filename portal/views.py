@@ -31,12 +31,13 @@ def home(request):
 
 def home_context(request) -> dict:
     user = request.user
+    countdown = countdown_for(request)
     inbox, scopes = task_selectors.page(request, task_policy.tasks_for(user))
     return {
         "page": inbox,
-        "rows": task_selectors.rows(scopes, countdown_for(request)),
-        "numbers": home_numbers(user),
-        "regions": user.regions.all() if not access.is_admin(user) else None,
+        "rows": task_selectors.rows(scopes, countdown),
+        "numbers": home_numbers(user, countdown),
+        "regions": access.own_regions(user) if not access.is_admin(user) else None,
         "managed": access.facilities_for(user) if access.is_manager(user) else None,
         "lead": access.is_lead(user),
         "today": timezone.localdate(),

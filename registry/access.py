@@ -28,6 +28,12 @@ def is_admin(user):
     return user.is_authenticated and (user.is_superuser or user.role == Role.ADMIN)
 
 
+def administrators():
+    """Every account ``is_admin`` holds for, as a queryset (for filtering rows by who
+    wrote them)."""
+    return User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN))
+
+
 def has_role(user, *roles):
     return user.is_authenticated and (is_admin(user) or user.role in roles)
 
@@ -91,10 +97,16 @@ def role_required(*roles):
     return decorator
 
 
+def own_regions(user):
+    """The regions the user is assigned to, read once per request (the user object
+    lives as long as the request): the scope's paths and the pages share the query."""
+    if not hasattr(user, "_own_regions"):
+        user._own_regions = list(user.regions.all())
+    return user._own_regions
+
+
 def _region_paths(user):
-    if not hasattr(user, "_region_paths"):
-        user._region_paths = list(user.regions.values_list("path", flat=True))
-    return user._region_paths
+    return [region.path for region in own_regions(user)]
 
 
 def region_q(user, field="region"):

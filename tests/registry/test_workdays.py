@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from core.models import CalendarDay, CalendarYear
-from core.workdays import add_working_days, is_working_day, working_days_between
+from core.workdays import Countdown, add_working_days, is_working_day, working_days_between
 from registry import services
 
 
@@ -30,6 +30,21 @@ def test_make_up_sunday_before_the_holiday_counts(calendar_2026):
     assert is_working_day(date(2026, 10, 10))
     assert not is_working_day(date(2026, 10, 5))
     assert not is_working_day(date(2026, 10, 11))
+
+
+@pytest.mark.parametrize(
+    ("today", "n"),
+    [
+        (date(2026, 9, 30), 3),
+        (date(2026, 9, 18), 1),
+        (date(2026, 10, 3), 0),
+        (date(2026, 1, 5), 600),
+    ],
+)
+def test_the_request_countdown_looks_ahead_as_add_working_days_does(calendar_2026, today, n):
+    # The home page's "due within five working days" reads the request's calendar;
+    # 600 working days run past the two years it first reads.
+    assert Countdown(today).ahead(n) == add_working_days(today, n).date
 
 
 def test_zero_days_is_the_same_day(calendar_2026):

@@ -43,3 +43,23 @@ def test_the_inbox_and_the_queue_cost_the_same_queries_for_5_and_50_tasks(
     _rectifying(world, lead, 45)
     assert TaskScope.objects.filter(open=True).count() == 50
     assert _queries(user, url) == few
+
+
+def test_the_inbox_reads_its_page_and_total_in_one_query_and_the_calendar_once(world, lead):
+    from django.test import Client
+    from viewflow.workflow.models import Task
+
+    _rectifying(world, lead, 30)
+    # Handed to the lead, so that their home shows both dated rows and the results
+    # nearing their limit, each of which reads working days.
+    Task.objects.filter(scope__open=True).update(owner=lead)
+    client = Client()
+    client.force_login(lead)
+    client.get("/")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/")
+    assert response.context["page"].paginator.count == 30
+    assert len(response.context["rows"]) == 25
+    sql = [query["sql"] for query in captured]
+    assert not [q for q in sql if 'COUNT(*) AS "__count" FROM "workflows_taskscope"' in q]
+    assert len([q for q in sql if "core_calendarday" in q]) == 1
