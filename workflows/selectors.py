@@ -20,6 +20,15 @@ SOON_WORKING_DAYS = 3
 
 
 RELATED = ("task", "task__owner", "facility", "hazard", "inspection")
+# What a row of the inbox or the queue shows (partials/inbox.html, pages.action_url):
+# the joined tables are wide, and reading only these columns is most of a page's cost.
+ROW_FIELDS = (
+    *(f.attname for f in TaskScope._meta.concrete_fields),
+    "task__owner__username",
+    "task__owner__full_name",
+    "facility__name",
+    "hazard__register_no",
+)
 
 
 def ordered(scopes: QuerySet[TaskScope]) -> QuerySet[TaskScope]:
@@ -32,9 +41,13 @@ def page(request: HttpRequest, scopes: QuerySet[TaskScope]) -> tuple[Page, list[
     """One page of ``scopes`` in order and its rows with what a row shows. The page is
     picked on the scope table alone and only its rows are joined to the rest: sorting
     thousands of joined rows to show twenty-five is what made a county's inbox slow."""
-    chosen = pages.page(request, ordered(scopes).values_list("pk", flat=True))
+    chosen = pages.counted_page(request, ordered(scopes))
     keys = list(chosen.object_list)
-    found = TaskScope.objects.select_related(*RELATED).in_bulk(keys)
+    found = (
+        TaskScope.objects.select_related("task__owner", "facility", "hazard")
+        .only(*ROW_FIELDS)
+        .in_bulk(keys)
+    )
     return chosen, [found[key] for key in keys if key in found]
 
 
