@@ -20,7 +20,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from . import chain
+from . import chain, search
 from .access import auditor_required, change_for_user, changes_for
 from .forms import HistoryFilterForm, audited_model, model_name
 from .models import ChangeLog
@@ -59,6 +59,13 @@ def _filtered(request):
             changes = changes.filter(**{name: data[name]})
     if data["user"]:
         changes = changes.filter(user__username=data["user"])
+    if data["q"]:
+        changes = changes.filter(search.named_by(data["q"]))
+    if data["field"]:
+        changed = Q()
+        for name in data["field"]:
+            changed |= Q(changes__has_key=name)
+        changes = changes.filter(changed)
     if data["date_from"]:
         changes = changes.filter(at__gte=_local_midnight(data["date_from"]))
     if data["date_to"]:
@@ -155,7 +162,8 @@ class ValueFormatter:
             self._related.update({(model, str(pk)): str(obj) for pk, obj in found.items()})
 
     def value(self, label, name, raw):
-        if raw is None:
+        # Blank text reads as no value, as None does ("—"), not as nothing at all.
+        if raw is None or raw == "":
             return None
         if isinstance(raw, list):
             return ", ".join(raw) or None
@@ -293,7 +301,9 @@ def _csv_lines(changes):
                     _cell(value)
                     for value in (
                         people_time(row.at),
-                        row.user.username if row.user else _("system"),
+                        f"{row.user.display_name} ({row.user.username})"
+                        if row.user
+                        else _("system"),
                         model_name(row.model),
                         row.object_id,
                         row.object_repr,

@@ -267,6 +267,15 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 AUDIT_SEAL_EMAILS = [
     a.strip() for a in os.environ.get("AUDIT_SEAL_EMAILS", "").split(",") if a.strip()
 ]
+# Working hours in local time, "start,end" (from start:00 up to but not including end:00):
+# the auditor's report of changes outside working hours lists the rest, and every change
+# on a day the work calendar says is not a working day.
+try:
+    AUDIT_WORKING_HOURS = tuple(int(h) for h in env_list("AUDIT_WORKING_HOURS", "8,18"))
+except ValueError:
+    AUDIT_WORKING_HOURS = ()
+if len(AUDIT_WORKING_HOURS) != 2 or not 0 <= AUDIT_WORKING_HOURS[0] < AUDIT_WORKING_HOURS[1] <= 24:
+    raise ImproperlyConfigured('AUDIT_WORKING_HOURS must be two hours "start,end", 0-24.')
 # Where notifications go besides the in-app inbox: dotted paths of channel classes
 # (core/channels.py; docs/deployment.md "Notifications: e-mail and other channels").
 NOTIFY_CHANNELS = env_list("NOTIFY_CHANNELS", "core.channels.EmailChannel,core.channels.LogChannel")

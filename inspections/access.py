@@ -18,6 +18,7 @@ from registry.access import (  # noqa: F401  (re-exported)
     STAFF,
     Role,
     active_leads,
+    administrators,
     auditor_required,
     can_lead,
     can_read_history,

@@ -19,6 +19,7 @@ NAVIGATION = [
     (_("Supervision overview"), "reports_staff:overview", access.can_lead),
     (_("Working days"), "registry:calendar", access.can_use_app),
     (_("Change history"), "audit:history", access.can_read_history),
+    (_("Exception reports"), "audit:exceptions", access.can_read_history),
     (_("Messages"), "portal:notifications", None),
     (_("Public site"), "reports:index", None),
 ]

@@ -11,9 +11,13 @@ from tests.conftest import PASSWORD
 from tests.inspections.conftest import (  # noqa: F401  (fixtures)
     case,
     county_facilities,
+    drawn,
+    finished,
     onsite_template,
+    plan,
     pool,
     published_template,
+    started,
 )
 
 

@@ -170,7 +170,7 @@ def test_the_csv_export_has_the_header_and_the_rows(beds_changed, auditor, as_us
     assert rows == [
         [
             change.at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
-            "lead",
+            "陈堃 (lead)",
             "Facility",
             str(beds_changed.pk),
             beds_changed.name,

@@ -176,7 +176,9 @@ def test_a_change_of_a_plans_checklists_is_recorded_with_who_made_it(
     assert set(rows.values_list("pk", flat=True)) <= {r.pk for r in page}
     assert all(r.user == lead for r in page)
     _header, *csv = csv_rows(client.get(CSV_URL, {"model": "inspections.plantemplate"}))
-    assert any(str(onsite_template) in r[4] and r[5] == "created" and r[1] == "lead" for r in csv)
+    assert any(
+        str(onsite_template) in r[4] and r[5] == "created" and r[1] == "陈堃 (lead)" for r in csv
+    )
     assert not list(
         as_user(other_auditor).get(HISTORY, {"model": "inspections.plantemplate"}).context["page"]
     )

@@ -550,6 +550,15 @@ CASES = {
     "audit:history": (None, expect(403, auditor=200, admin_user=200)),
     "audit:history_csv": (None, expect(403, auditor=200, admin_user=200)),
     "audit:chain_jsonl": (None, expect(403, auditor=200, admin_user=200)),
+    "audit:exceptions": (None, expect(403, auditor=200, admin_user=200)),
+    "audit:exception_report": (
+        lambda w: {"key": "late-publication"},
+        expect(403, auditor=200, admin_user=200),
+    ),
+    "audit:exception_export": (
+        lambda w: {"key": "closed-by-finder", "fmt": "xlsx"},
+        expect(403, auditor=200, admin_user=200),
+    ),
     # The seals are public: anyone keeps a copy.
     "audit_public:seal_list": (None, PUBLIC),
     "audit_public:seals_json": (None, PUBLIC),

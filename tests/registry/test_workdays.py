@@ -1,10 +1,16 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 
 from core.models import CalendarDay, CalendarYear
-from core.workdays import Countdown, add_working_days, is_working_day, working_days_between
+from core.workdays import (
+    Countdown,
+    add_working_days,
+    is_working_day,
+    non_working_days,
+    working_days_between,
+)
 from registry import services
 
 
@@ -30,6 +36,19 @@ def test_make_up_sunday_before_the_holiday_counts(calendar_2026):
     assert is_working_day(date(2026, 10, 10))
     assert not is_working_day(date(2026, 10, 5))
     assert not is_working_day(date(2026, 10, 11))
+
+
+def test_non_working_days_of_a_span_agree_with_each_day(calendar_2026):
+    # The National Day week: 1–7 October off, Saturday the 10th a make-up working day.
+    days = non_working_days(date(2026, 9, 26), date(2026, 10, 11))
+    assert days == [
+        date(2026, 9, 26),
+        date(2026, 9, 27),
+        *(date(2026, 10, d) for d in range(1, 8)),
+        date(2026, 10, 11),
+    ]
+    span = (date(2026, 9, 26) + timedelta(days=n) for n in range(16))
+    assert days == [day for day in span if not is_working_day(day)]
 
 
 @pytest.mark.parametrize(
