@@ -129,6 +129,8 @@ class Countdown:
         self._first: date | None = None
         self._last: date | None = None
         self._exceptions: dict[date, str] = {}
+        # A page's rows share few due dates (lists are sorted by them).
+        self._left: dict[date, int] = {}
 
     def cover(self, first: date, last: date) -> None:
         """Read the calendar for ``first``..``last`` (and today) unless already read."""
@@ -159,6 +161,8 @@ class Countdown:
 
     def left(self, due: date) -> int:
         """Working days after today up to ``due``; negative by those after ``due`` up to today."""
+        if due in self._left:
+            return self._left[due]
         if self._first is None or self._last is None:
             self.cover(self.today - self.MARGIN, self.today + self.MARGIN)
         elif not self._first <= due <= self._last:
@@ -168,6 +172,7 @@ class Countdown:
         while day < end:
             day += timedelta(days=1)
             count += _is_working(day, self._exceptions)
+        self._left[due] = sign * count
         return sign * count
 
 
