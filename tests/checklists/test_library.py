@@ -2,10 +2,10 @@
 the national rules, loaded by seed_demo and idempotent."""
 
 import pytest
-from django.core.management import call_command
 
 from checklists.library import load_library
 from checklists.models import Category, ChecklistTemplate, ChecklistVersion, Item
+from tests import demo_county
 
 # Major-hazard criteria (民办发〔2023〕13号, DOMAIN.md §4) and words that name them.
 MAJOR_CRITERIA = {
@@ -26,8 +26,9 @@ NINE_PROTECTIONS = ["噎食", "误食", "压疮", "烫伤", "坠床", "跌倒", 
 
 
 @pytest.fixture
-def library(db):
-    load_library()
+def library(db, request):
+    """The library as seed_demo loads it (restored: tests/demo_county.py)."""
+    demo_county.load(request)
     return {
         v.template.category: v
         for v in ChecklistVersion.objects.filter(status="published").select_related("template")
@@ -66,8 +67,8 @@ def test_loading_the_library_twice_publishes_nothing_new(library):
     assert ChecklistVersion.objects.count() == count
 
 
-def test_seed_demo_loads_the_library_and_the_editor_lists_it(db, client):
-    call_command("seed_demo")
+def test_seed_demo_loads_the_library_and_the_editor_lists_it(db, client, request):
+    demo_county.load(request)
     assert ChecklistTemplate.objects.filter(code__startswith="std-").count() == 6
     client.post("/accounts/login/", {"username": "demo-lead", "password": "Demo-2026!"})
     page = client.get("/checklists/").content.decode()

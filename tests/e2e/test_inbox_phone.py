@@ -2,22 +2,21 @@
 the manager's notice to acknowledge and the overdue fix in red, each one tap from the
 page where it is done; the lead at 1280 px a table of results nearing their limit."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from registry.demo import DEMO_PASSWORD
+from tests import demo_county
 from tests.e2e.conftest import assert_no_horizontal_scroll
 from tests.e2e.test_login_phone import log_in
 from tests.e2e.test_wide_screens import WIDE, red_text
 
 
 @pytest.fixture
-def demo(transactional_db, live_server):
-    call_command("seed_demo", stdout=io.StringIO())
+def demo(transactional_db, live_server, request):
+    demo_county.load(request)
 
 
 def task(page, kind):

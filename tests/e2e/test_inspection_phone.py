@@ -6,11 +6,9 @@ and photos are saved by the page's script as they are given, so the test waits o
 what the page shows ("已保存", the thumbnail) instead of sleeping.
 """
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
@@ -18,6 +16,7 @@ from inspections.onsite import services
 from inspections.onsite.models import Inspection, Photo
 from registry.demo import DEMO_PASSWORD
 from registry.models import User
+from tests import demo_county
 from tests.e2e.conftest import ARTIFACTS, PHONE, assert_no_horizontal_scroll
 from tests.e2e.test_login_phone import log_in
 
@@ -25,9 +24,9 @@ SAVED = re.compile(r"^已保存 · ")
 
 
 @pytest.fixture
-def demo(transactional_db, live_server):
+def demo(transactional_db, live_server, request):
     """The demo county, and its unannounced case-triggered inspection waiting for its team."""
-    call_command("seed_demo", stdout=io.StringIO())
+    demo_county.load(request)
     return Inspection.objects.get(kind=Inspection.Kind.CASE, status=Inspection.Status.SCHEDULED)
 
 

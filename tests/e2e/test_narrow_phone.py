@@ -1,16 +1,17 @@
 """The inspector's screens at 360 px, the narrowest phone the issue names: nothing
 scrolls sideways, and the big answer buttons stay in reach."""
 
-from django.core.management import call_command
-
 from inspections.onsite.models import Inspection
 from registry.demo import DEMO_PASSWORD
+from tests import demo_county
 from tests.e2e.conftest import assert_no_horizontal_scroll
 from tests.e2e.test_login_phone import log_in
 
 
-def test_the_inspectors_screens_fit_a_360_px_phone(transactional_db, live_server, page, shot):
-    call_command("seed_demo")
+def test_the_inspectors_screens_fit_a_360_px_phone(
+    transactional_db, live_server, page, shot, request
+):
+    demo_county.load(request)
     page.set_viewport_size({"width": 360, "height": 740})
     on_site = Inspection.objects.get(status="in_progress", kind="case")
     finished = Inspection.objects.filter(status="finished", kind="case").first()

@@ -8,12 +8,10 @@ opens it, as the first inspector would have done with a connection.
 """
 
 import hashlib
-import io
 import random
 import re
 
 import pytest
-from django.core.management import call_command
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
@@ -21,6 +19,7 @@ from inspections.onsite import services
 from inspections.onsite.models import Answer, Inspection, Photo, StoredResponse
 from registry.demo import DEMO_PASSWORD
 from registry.models import User
+from tests import demo_county
 from tests.e2e.conftest import assert_no_horizontal_scroll
 from tests.e2e.test_login_phone import log_in
 
@@ -30,9 +29,9 @@ PHOTO_REQUIRED = "不合格时须拍照"
 
 
 @pytest.fixture
-def started(transactional_db, live_server):
+def started(transactional_db, live_server, request):
     """The demo county's case-triggered inspection, started on site by its inspector."""
-    call_command("seed_demo", stdout=io.StringIO())
+    demo_county.load(request)
     inspection = Inspection.objects.get(
         kind=Inspection.Kind.CASE, status=Inspection.Status.SCHEDULED
     )
@@ -304,9 +303,9 @@ def test_the_checklist_opens_from_the_phone_with_no_network_after_a_sync(
 
 
 @pytest.fixture
-def scheduled(transactional_db, live_server):
+def scheduled(transactional_db, live_server, request):
     """The demo county's case-triggered inspection, waiting for its team to start."""
-    call_command("seed_demo", stdout=io.StringIO())
+    demo_county.load(request)
     return Inspection.objects.get(kind=Inspection.Kind.CASE, status=Inspection.Status.SCHEDULED)
 
 

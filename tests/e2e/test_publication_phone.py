@@ -2,15 +2,13 @@
 an anonymous visitor finds it on the public site by the facility's name and downloads
 its PDF."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from inspections.publication.models import Publication
 from registry.demo import DEMO_PASSWORD
 from registry.models import Facility
+from tests import demo_county
 from tests.e2e.conftest import ARTIFACTS, assert_no_horizontal_scroll
 from tests.e2e.test_inspection_phone import phone_page
 from tests.e2e.test_login_phone import log_in
@@ -19,8 +17,8 @@ FOLLOW_UP = "责令限期整改，到期后复查。"
 
 
 @pytest.fixture
-def home(transactional_db, live_server):
-    call_command("seed_demo", stdout=io.StringIO())
+def home(transactional_db, live_server, request):
+    demo_county.load(request)
     return Facility.objects.get(managers__username="demo-manager")
 
 

@@ -3,16 +3,14 @@ acknowledges the notice and reports each fix with a photo, the inspector rejects
 with a reason, the manager reports it again, the inspector accepts, and the facility's
 open-hazard count reaches zero (隐患动态清零)."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from inspections.hazards.models import Hazard
 from registry.demo import DEMO_PASSWORD
 from registry.models import Facility
+from tests import demo_county
 from tests.e2e.conftest import ARTIFACTS, assert_no_horizontal_scroll
 from tests.e2e.test_inspection_phone import phone_page
 from tests.e2e.test_login_phone import log_in
@@ -21,9 +19,9 @@ REASON = "照片未显示防火门闭门器，请补拍"
 
 
 @pytest.fixture
-def home(transactional_db, live_server):
+def home(transactional_db, live_server, request):
     """demo-manager's facility with its two hazards of the unacknowledged notice."""
-    call_command("seed_demo", stdout=io.StringIO())
+    demo_county.load(request)
     return Facility.objects.get(managers__username="demo-manager")
 
 

@@ -3,13 +3,11 @@ unread badge sits in the header, and the hazard register is a table whose overdu
 chip says so in red words. On a phone the same register is cards, each cell with its
 column's name, and nothing scrolls sideways."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from registry.demo import DEMO_PASSWORD
+from tests import demo_county
 from tests.e2e.conftest import ARTIFACTS, assert_no_horizontal_scroll
 from tests.e2e.test_login_phone import log_in
 
@@ -18,8 +16,8 @@ HAZARDS = "/inspections/hazards/"
 
 
 @pytest.fixture
-def demo(transactional_db, live_server):
-    call_command("seed_demo", stdout=io.StringIO())
+def demo(transactional_db, live_server, request):
+    demo_county.load(request)
 
 
 @pytest.fixture

@@ -1,25 +1,20 @@
 """Each role's home page is its inbox: open tasks soonest due first with a working-day
 countdown, one tap from the page where each is done, and the role's key numbers."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from registry.models import User
+from tests import demo_county
 from workflows import policy
 from workflows.models import TaskScope
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo county, built once for the module through the services (read only)."""
-    with django_db_blocker.unblock():
-        call_command("seed_demo", stdout=io.StringIO())
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+@pytest.fixture
+def demo(db, request):
+    """The demo county, built through the services (once a run: tests/demo_county.py)."""
+    demo_county.load(request)
 
 
 def home(user):

@@ -2,10 +2,11 @@ from django.core.management import call_command
 
 from audit.models import ChangeLog
 from registry.models import ConflictOfInterest, Department, Facility, InspectorProfile, User
+from tests import demo_county
 
 
-def test_seed_demo_builds_the_demo_county_and_is_idempotent(db):
-    call_command("seed_demo")
+def test_seed_demo_builds_the_demo_county_and_is_idempotent(db, request):
+    demo_county.load(request)  # built by seed_demo once a run, then restored
     county = Facility.objects.filter(region__path__startswith="430000/430600/430602/")
     assert county.count() >= 40
     assert set(county.values_list("risk_class", flat=True)) == {"A", "B", "C", "D"}
@@ -40,8 +41,8 @@ def test_seed_demo_builds_the_demo_county_and_is_idempotent(db):
     assert (ChangeLog.objects.count(), Facility.history.count(), User.history.count()) == counts
 
 
-def test_demo_log_ins_work(db, client):
-    call_command("seed_demo")
+def test_demo_log_ins_work(db, client, request):
+    demo_county.load(request)
     response = client.post(
         "/accounts/login/", {"username": "demo-lead", "password": "Demo-2026!"}, follow=True
     )
@@ -50,11 +51,11 @@ def test_demo_log_ins_work(db, client):
     assert "岳阳楼区" in response.content.decode()
 
 
-def test_the_demo_has_inspections_in_every_stage(db):
+def test_the_demo_has_inspections_in_every_stage(db, request):
     from inspections.hazards.models import Hazard
     from inspections.onsite.models import Inspection, Photo
 
-    call_command("seed_demo")
+    demo_county.load(request)
     finished = Inspection.objects.filter(status="finished")
     official = finished.exclude(kind="self")
     assert official.count() >= 2 and set(official.values_list("result", flat=True)) >= {"pass"}

@@ -7,13 +7,13 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from checklists.models import ChecklistTemplate, Item
 from registry.models import Department, Facility, Region, User
 from reports import documents
+from tests import demo_county
 
 RARE = "堃喆赟玥昇"
 
@@ -65,8 +65,8 @@ def only_the_document_font(pdf):
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=io.StringIO())
+def demo(db, request):
+    demo_county.load(request)
 
 
 def test_every_stored_character_is_in_the_font_and_renders_from_it_alone(demo):

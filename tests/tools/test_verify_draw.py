@@ -1,17 +1,16 @@
 """tools/verify_draw.py, the standalone verifier, against real published records."""
 
 import copy
-import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from inspections.planning import services
 from inspections.planning.models import Draw
+from tests import demo_county
 from tests.inspections.conftest import make_plan
 
 VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verify_draw.py"
@@ -41,10 +40,10 @@ _DEMO = {}
 
 
 @pytest.fixture
-def demo(db, client):
+def demo(db, client, request):
     """The demo's published records, built once: they are plain JSON afterwards."""
     if not _DEMO:
-        call_command("seed_demo", stdout=io.StringIO())
+        demo_county.load(request)
         for draw in Draw.objects.all():
             _DEMO[draw.status] = public_record(client, draw)
     return copy.deepcopy(_DEMO)
