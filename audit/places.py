@@ -35,6 +35,8 @@ SHARED = frozenset(
         "checklists.checklistversion",
         "checklists.section",
         "checklists.item",
+        "inspections.ruleset",
+        "inspections.collectmark",
     }
 )
 
@@ -113,6 +115,8 @@ class Places:
                 return self.inspection(artifact)
             if model == "hazard":
                 return self.hazard(artifact)
+            if model == "creditcase":
+                return self._of("inspections.CreditCase", artifact, "facility__region")
             return NOWHERE
 
         return self._remember(("process", pk), compute)
@@ -199,6 +203,9 @@ RULES = {
     "inspections.publication": lambda p, r: p.inspection(r.inspection_id),
     "inspections.publicationversion": lambda p, r: p.publication(r.publication_id),
     "inspections.issueddocument": _document,
+    "inspections.creditevent": lambda p, r: p.facility(r.facility_id),
+    "inspections.creditcase": lambda p, r: p.facility(r.facility_id),
+    "inspections.listentry": lambda p, r: p.facility(r.facility_id),
     "reports.apitoken": lambda p, r: p.token(r.id),
     "viewflow.task": lambda p, r: p.process(r.process_id),
     "workflows.taskscope": lambda p, r: p.facility(r.facility_id)._replace(

@@ -8,6 +8,7 @@ inspections and later rooms import this module only.
 from django.db.models import Q
 from django.http import Http404
 
+from inspections.credit.models import CreditCase, CreditEvent, ListEntry
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection, Photo
 from inspections.planning.models import Draw, Plan
@@ -43,6 +44,7 @@ from registry.access import (  # noqa: F401  (re-exported)
     role_required,
     staff_required,
 )
+from registry.models import Facility
 
 
 def plans_for(user):
@@ -255,3 +257,68 @@ def public_results():
 def shows_public_content(publication):
     """A withdrawn result shows the public its notice, never its content or category."""
     return publication.status == Publication.Status.PUBLISHED
+
+
+def public_facilities():
+    """Facilities with a public page: those with a public result, and active ones
+    whose credit the bureau made public (a class decided, a list, a penalty)."""
+    decided = CreditCase.objects.filter(
+        kind=CreditCase.Kind.CLASS, status=CreditCase.Status.DECIDED
+    ).values("facility_id")
+    listed = ListEntry.objects.filter(exited_on=None).values("facility_id")
+    penalised = CreditEvent.objects.filter(kind=CreditEvent.Kind.PENALTY, withdrawn_at=None).values(
+        "facility_id"
+    )
+    return Facility.objects.filter(
+        Q(pk__in=public_results().values("inspection__facility_id"))
+        | Q(active=True) & (Q(pk__in=decided) | Q(pk__in=listed) | Q(pk__in=penalised))
+    )
+
+
+def shows_public_credit(facility):
+    """The public sees the credit (class, lists, penalties) of active facilities only."""
+    return facility.active
+
+
+# ---------------------------------------------------------------- credit
+
+
+def credit_cases_for(user):
+    """Credit cases of the facilities the user may see: the county's staff, and a
+    manager for their own facility (the basis of its class is theirs to read)."""
+    return CreditCase.objects.filter(facility__in=facilities_for(user))
+
+
+def credit_case_for_user(user, pk):
+    try:
+        return credit_cases_for(user).select_related("facility", "event", "rules").get(pk=pk)
+    except (ValueError, TypeError, CreditCase.DoesNotExist):
+        raise Http404 from None
+
+
+def credit_events_for(user):
+    return CreditEvent.objects.filter(facility__in=facilities_for(user))
+
+
+def credit_event_for_user(user, pk):
+    try:
+        return credit_events_for(user).select_related("facility").get(pk=pk)
+    except (ValueError, TypeError, CreditEvent.DoesNotExist):
+        raise Http404 from None
+
+
+# Annual coverage names the facilities nobody has inspected yet this year: planning
+# data for the bureau and its auditors, not for an inspector, who sees only the
+# visits they were drawn for.
+coverage_required = role_required(Role.LEAD, Role.AUDITOR)
+
+
+def list_entries_for(user):
+    return ListEntry.objects.filter(facility__in=facilities_for(user))
+
+
+def list_entry_for_user(user, pk):
+    try:
+        return list_entries_for(user).select_related("facility").get(pk=pk)
+    except (ValueError, TypeError, ListEntry.DoesNotExist):
+        raise Http404 from None

@@ -2,6 +2,14 @@
 (planning/, onsite/, hazards/, publication/); this module is the list Django loads.
 Numbered series and notifications, which every app uses, are in core.models."""
 
+from inspections.credit.models import (  # noqa: F401  (the list Django loads)
+    CollectMark,
+    CreditCase,
+    CreditEvent,
+    CreditList,
+    ListEntry,
+    RuleSet,
+)
 from inspections.hazards.models import (  # noqa: F401  (the list Django loads)
     Extension,
     Hazard,

@@ -8,6 +8,8 @@ button and the refusal cannot disagree. Who a user is (their role and scope)
 comes from the access module; this module adds the state of the object.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -192,4 +194,71 @@ def sign_off_refusal(user, supervision):
         return _("Only a bureau lead of the county signs off a major hazard.")
     if not awaiting_sign_off(supervision.hazard):
         return _("Only a hazard whose fix was verified can be signed off.")
+    return None
+
+
+# ---------------------------------------------------------------- credit
+
+
+def _leads_county(user, facility):
+    """A bureau lead whose regions cover the facility: credit decisions are the county's."""
+    return access.is_lead(user) and access.facilities_for(user).filter(pk=facility.pk).exists()
+
+
+def credit_decide_refusal(user, case):
+    if not _leads_county(user, case.facility):
+        return _("Only a bureau lead of the county decides on a facility's credit.")
+    if not case.is_pending:
+        return _("This case was already decided.")
+    return None
+
+
+def credit_record_refusal(user, facility):
+    if not _leads_county(user, facility):
+        return _("Only a bureau lead of the county records credit events.")
+    return None
+
+
+def credit_event_withdraw_refusal(user, event):
+    if not _leads_county(user, event.facility):
+        return _("Only a bureau lead of the county withdraws a credit event.")
+    if event.withdrawn:
+        return _("This event was already withdrawn.")
+    if not event.key.startswith("manual:"):
+        # The others follow their source: an error there is corrected at the source,
+        # or by the facility's objection.
+        return _("Only an event recorded by hand can be withdrawn; object to the others.")
+    return None
+
+
+def credit_object_refusal(user, event):
+    if not access.manages(event.facility, user):
+        return _("Only a manager of the facility objects to its credit events.")
+    if event.withdrawn:
+        return _("This event was withdrawn and no longer counts.")
+    if event.objections.filter(status="pending").exists():
+        return _("An objection to this event is already waiting for the lead.")
+    return None
+
+
+def credit_repair_refusal(user, entry, *, wait_days):
+    """Credit repair (信用修复): the causes rectified and the waiting period over."""
+    if not access.manages(entry.facility, user):
+        return _("Only a manager of the facility applies for credit repair.")
+    if not entry.active:
+        return _("The facility is no longer on this list.")
+    if (
+        entry.exit_case is not None
+        or entry.facility.credit_cases.filter(
+            kind="repair", list_name=entry.list_name, status="pending"
+        ).exists()
+    ):
+        return _("An application for credit repair is already waiting for the lead.")
+    ready_on = entry.entered_on + timedelta(days=wait_days)
+    if timezone.localdate() < ready_on:
+        return _("Credit repair can be asked for from %(date)s, when the waiting period ends.") % {
+            "date": ready_on.isoformat()
+        }
+    if Hazard.objects.filter(facility=entry.facility, status__in=Hazard.OPEN).exists():
+        return _("Every hazard of the facility must be closed before credit repair.")
     return None

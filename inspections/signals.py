@@ -15,3 +15,7 @@ inspection_changed = Signal()
 
 # kwargs: hazard, event ("registered", "changed", "reinspection_requested"), by
 hazard_changed = Signal()
+
+# kwargs: case, event ("opened", "decided", "lapsed"), by. A credit case waits on a
+# county lead until it is decided or no longer applies.
+credit_changed = Signal()

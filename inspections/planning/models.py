@@ -71,6 +71,9 @@ class Plan(models.Model):
     ratio_b = percent_field(_("ratio for class B (%)"), DEFAULT_RATIOS["B"])
     ratio_c = percent_field(_("ratio for class C (%)"), DEFAULT_RATIOS["C"])
     ratio_d = percent_field(_("ratio for class D (%)"), DEFAULT_RATIOS["D"])
+    # Quarterly plans add up to the year's ratios instead of repeating them: each class
+    # yields only what the year still lacks (inspections.credit.coverage).
+    cover_remaining = models.BooleanField(_("cover what remains this year"), default=False)
     # Inspector pool.
     pool_departments = models.ManyToManyField(
         Department, verbose_name=_("inspector departments"), related_name="pool_plans"
