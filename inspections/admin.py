@@ -1,8 +1,13 @@
 """Read-only admin: plans, draws and inspections change only through the services,
 which keep the draw protocol and history intact."""
 
+from django import forms
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
+from inspections.credit import rules as credit_rules
+from inspections.credit import services as credit_services
+from inspections.credit.models import RuleSet
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import EvidenceAccess, Inspection, Photo
 from inspections.planning.models import Draw, Plan
@@ -68,3 +73,49 @@ class PublicationAdmin(ReadOnly):
 @admin.register(PublicationVersion)
 class PublicationVersionAdmin(ReadOnly):
     list_display = ["publication", "number", "category", "published_at"]
+
+
+class RuleSetForm(forms.ModelForm):
+    class Meta:
+        model = RuleSet
+        fields = ["text", "note"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 40, "cols": 100})}
+
+    def clean_text(self):
+        text = (self.cleaned_data.get("text") or "").replace("\r\n", "\n")
+        credit_rules.parse(text)  # its ValidationError names the mistake
+        return text
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(SimpleHistoryAdmin):
+    """Credit rule sets: a change is a new version (the newest is in force), loaded
+    through the service; a version once loaded is never changed or deleted."""
+
+    form = RuleSetForm
+    list_display = ["version", "note", "created_at", "created_by"]
+    readonly_fields = ["version", "text", "note", "created_at", "created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ["text", "note"]
+
+    def get_changeform_initial_data(self, request):
+        current = credit_rules.current_set()
+        return {"text": current.text if current else credit_rules.default_text()}
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = credit_services.rules_load(
+            text=form.cleaned_data["text"], note=form.cleaned_data["note"], by=request.user
+        )
+        # The admin's messages and log entry name the version the service wrote.
+        obj.pk, obj.version, obj.created_at = saved.pk, saved.version, saved.created_at
+        obj.created_by = saved.created_by

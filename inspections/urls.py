@@ -1,5 +1,6 @@
 """The pages of the supervision domain, one list per sub-domain, under one namespace."""
 
+from inspections.credit import urls as credit
 from inspections.hazards import urls as hazards
 from inspections.onsite import urls as onsite
 from inspections.planning import urls as planning
@@ -12,4 +13,5 @@ urlpatterns = [
     *onsite.urlpatterns,
     *hazards.urlpatterns,
     *publication.urlpatterns,
+    *credit.urlpatterns,
 ]

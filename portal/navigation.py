@@ -17,6 +17,7 @@ NAVIGATION = [
     (_("Export the hazard register"), "reports_staff:hazard_export", access.can_lead),
     (_("Hazard dashboard"), "reports_staff:hazard_dashboard", access.can_lead),
     (_("Supervision overview"), "reports_staff:overview", access.can_lead),
+    (_("Credit cases"), "inspections:credit_cases", access.can_lead),
     (_("Working days"), "registry:calendar", access.can_use_app),
     (_("Change history"), "audit:history", access.can_read_history),
     (_("Exception reports"), "audit:exceptions", access.can_read_history),

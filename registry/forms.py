@@ -48,6 +48,16 @@ class FacilityForm(forms.ModelForm):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
+        if self.instance.pk is not None:
+            # An existing facility's class moves only by a lead's decision on its
+            # credit file; a new one may still be given an initial class.
+            field = self.fields["risk_class"]
+            field.disabled = True
+            field.help_text = _("Changed only by a decision on the facility's credit file.")
+
+    def editable(self):
+        """The fields this form may change (a disabled field keeps its stored value)."""
+        return [name for name in self.Meta.fields if not self.fields[name].disabled]
 
     def clean_credit_code(self):
         return (self.cleaned_data.get("credit_code") or "").strip().upper() or None

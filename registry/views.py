@@ -83,7 +83,7 @@ def facility_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         services.facility_save(
             facility=Facility.objects.get(pk=facility.pk),
-            values={name: form.cleaned_data[name] for name in form.Meta.fields},
+            values={name: form.cleaned_data[name] for name in form.editable()},
             by=request.user,
         )
         messages.success(request, _("The facility was saved."))

@@ -12,6 +12,7 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.models import Process
 
+from inspections.credit.models import CreditCase
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
 
@@ -98,4 +99,29 @@ class HazardFlow(flow.Flow):
     def open_process(self, activation: Activation, hazard: Hazard) -> Process:
         activation.process.artifact = hazard
         activation.process.data = {"register_no": hazard.register_no}
+        return activation.process
+
+
+class CreditFlow(flow.Flow):
+    """One credit case (a class proposal, a list entry, an objection, a repair
+    application) from opening until the county lead decides it or it lapses.
+
+    The process idles while its one task waits in the county leads' inboxes; the
+    decision (``inspections.credit.services.case_decide``) or a newer run that no
+    longer proposes it ends the process.
+    """
+
+    process_title = _("Credit case")
+    process_description = _("From the proposal to the county lead's decision.")
+    lock_impl = lock.select_for_update_lock
+
+    start = flow.StartHandle(this.open_process).Annotation(title=_("Case opened")).Next(this.idle)
+    idle = flow.Handle().Annotation(title=_("Until decided")).Next(this.end)
+    end = flow.End().Annotation(title=_("Decided or lapsed"))
+
+    credit = flow.View(task_detail)
+
+    def open_process(self, activation: Activation, case: CreditCase) -> Process:
+        activation.process.artifact = case
+        activation.process.data = {"kind": case.kind, "facility": case.facility_id}
         return activation.process

@@ -41,6 +41,7 @@ class TaskScope(models.Model):
         SIGN_OFF = "sign_off", _("Sign off the major hazard")
         NOTE = "note", _("Write the monthly supervision note")
         REINSPECT = "reinspect", _("Open the requested re-inspection")
+        CREDIT = "credit", _("Decide the credit case")
 
     class Group(models.TextChoices):
         PERSON = "person", _("One person")

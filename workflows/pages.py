@@ -16,6 +16,8 @@ def action_url(scope: TaskScope) -> str:
         return reverse("inspections:notice_detail", args=[scope.object_id])
     if kind in (Kind.REVIEW, Kind.REVISE):
         return reverse("inspections:publication_review", args=[scope.object_id])
+    if kind == Kind.CREDIT:
+        return reverse("inspections:credit_case", args=[scope.object_id])
     # The hazard's page holds the form of each of its steps (they post elsewhere).
     anchor = {
         Kind.RECTIFY: "rectify",

@@ -11,12 +11,13 @@ from viewflow.workflow.base import Node
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from inspections.credit.models import CreditCase
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
-from inspections.signals import hazard_changed, inspection_changed
+from inspections.signals import credit_changed, hazard_changed, inspection_changed
 
 from . import tasks
-from .flows import HazardFlow, InspectionFlow
+from .flows import CreditFlow, HazardFlow, InspectionFlow
 
 # The node each event completes.
 NODE_OF_EVENT = {
@@ -101,3 +102,24 @@ def follow_hazard(
     task = _open_task(process, HazardFlow.idle)
     if task is not None:
         HazardFlow.idle.run(task)
+
+
+@receiver(credit_changed, sender=CreditCase)
+def follow_credit(
+    sender: type[CreditCase], case: CreditCase, event: str, by: Any = None, **kwargs: Any
+) -> None:
+    """An opened case starts its process with the county leads' task; the decision or
+    its lapse closes the task and ends the process."""
+    if event == "opened":
+        CreditFlow.start.run(case=case)
+        tasks.follow_credit(case, by)
+        return
+    process = process_of(CreditFlow, case)
+    if process is None:
+        return
+    tasks.follow_credit(case, by)
+    if case.is_pending:
+        return
+    task = _open_task(process, CreditFlow.idle)
+    if task is not None:
+        CreditFlow.idle.run(task)

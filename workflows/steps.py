@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.workdays import add_working_days
 from inspections import policy
+from inspections.credit.models import CreditCase
 from inspections.hazards.models import Extension, Hazard, Rectification, Supervision
 from inspections.hazards.schedule import PROGRESS_DAY
 from inspections.onsite.models import Inspection
@@ -36,6 +37,8 @@ class Step:
     key: str = ""
     user: User | None = None  # for Group.PERSON
     object_id: int | None = None
+    # The domain's service already told the step's people when it began.
+    told: bool = False
 
     @property
     def ident(self) -> tuple[str, str]:
@@ -165,3 +168,22 @@ def hazard_steps(hazard: Hazard, reinspection_asked_at: datetime | None = None) 
         asked = timezone.localdate(reinspection_asked_at)
         steps.append(Step(Kind.REINSPECT, Group.LEADS, due_on=_within(asked)))
     return steps
+
+
+# A facility's own request: the service that files it tells the county's leads.
+CREDIT_FILED_BY_FACILITY = (CreditCase.Kind.OBJECTION, CreditCase.Kind.REPAIR)
+
+
+def credit_steps(case: CreditCase) -> list[Step]:
+    """A credit case waits for a county lead while it is pending (the credit case's
+    page holds the decision)."""
+    if not case.is_pending:
+        return []
+    return [
+        Step(
+            Kind.CREDIT,
+            Group.LEADS,
+            object_id=case.pk,
+            told=case.kind in CREDIT_FILED_BY_FACILITY,
+        )
+    ]

@@ -24,15 +24,16 @@ from viewflow.workflow.token import Token
 
 from core.audited import Actor, save_with_history
 from core.notifications import notify
+from inspections.credit.models import CreditCase
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
 from registry.models import User
 
 from . import policy
-from .flows import HazardFlow, InspectionFlow
+from .flows import CreditFlow, HazardFlow, InspectionFlow
 from .models import TaskScope
 from .pages import action_url
-from .steps import Step, hazard_steps, inspection_steps
+from .steps import Step, credit_steps, hazard_steps, inspection_steps
 
 # Steps the domain's own service already tells its people about when they begin (the
 # notice, the result to review, the re-inspection asked for, the confirmation): their
@@ -91,7 +92,7 @@ def _open(
         due_on=step.due_on,
     )
     save_with_history(scope, by=by)
-    if step.kind not in TOLD_BY_THE_DOMAIN:
+    if step.kind not in TOLD_BY_THE_DOMAIN and not step.told:
         text = _("New task: %(task)s (%(facility)s)%(due)s.") % {
             "task": scope.get_kind_display(),
             "facility": scope.facility.name,
@@ -183,6 +184,14 @@ def follow_hazard(hazard: Hazard, by: Actor, reinspection_asked: bool = False) -
         # The team that found it verifies the fix.
         inspection_id=hazard.inspection_id,
     )
+    return process
+
+
+def follow_credit(case: CreditCase, by: Actor) -> Process | None:
+    process = _process(CreditFlow, case)
+    if process is None:
+        return None
+    _follow(CreditFlow, process, credit_steps(case), case.facility_id, by)
     return process
 
 
