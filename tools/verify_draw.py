@@ -14,8 +14,9 @@ status 2.
 
 It needs only Python 3.11 or newer and its standard library, and it shares no code with
 the system that made the draw: it is a second, independent implementation of the
-algorithm ``sha256-rank-v1`` described in docs/draw-algorithm.md. Read the two side by
-side; the checks below are numbered like the steps of section 2.4 there.
+algorithms ``sha256-rank-v1`` and ``sha256-rank-v2`` described in docs/draw-algorithm.md.
+Read the two side by side; the checks below are numbered like the steps of section 2.4
+there (v2's additions are in section 2.7).
 
 For use from other Python code: ``verify(record)`` returns ``None`` when the record is
 consistent and otherwise the first discrepancy as a string; ``check(record)`` does the
@@ -30,7 +31,13 @@ import urllib.error
 import urllib.request
 from datetime import datetime
 
-ALGORITHM = "sha256-rank-v1"
+V1 = "sha256-rank-v1"
+V2 = "sha256-rank-v2"  # v1 plus required facilities and those already checked this year
+ALGORITHMS = (V1, V2)
+PARAMETER_KEYS = {
+    V1: ("ratios", "team_size", "max_per_inspector"),
+    V2: ("ratios", "team_size", "max_per_inspector", "cover_remaining", "required", "checked"),
+}
 CLASSES = ("A", "B", "C", "D")  # risk classes, A = highest risk
 RECORD_KEYS = (
     "algorithm",
@@ -119,12 +126,26 @@ def rank(seed, codes):
     return sorted(codes, key=lambda code: (facility_key(seed, code), code))
 
 
-def select(seed, strata, ratios):
+def select(seed, strata, parameters):
     """Step 7: the facilities drawn in each class, in rank order."""
+    ratios = parameters["ratios"]
+    required = set(parameters.get("required", ()))  # v2 only
+    checked = set(parameters.get("checked", ()))  # v2 only
     selected = {}
     for cls in CLASSES:
         candidates = strata[cls]
-        selected[cls] = rank(seed, candidates)[: sample_size(len(candidates), ratios[cls])]
+        target = sample_size(len(candidates), ratios[cls])
+        if "required" not in parameters:  # v1
+            selected[cls] = rank(seed, candidates)[:target]
+            continue
+        # v2 (section 2.7): the quota is what the year still lacks; required facilities
+        # are always drawn and fill it first, unless the quota already counted them.
+        quota = max(0, target - sum(1 for code in candidates if code in checked))
+        must = [code for code in candidates if code in required]
+        newly_covered = sum(1 for code in must if code not in checked)
+        free = [code for code in candidates if code not in required and code not in checked]
+        picks = rank(seed, free)[: max(0, quota - newly_covered)]
+        selected[cls] = rank(seed, must + picks)
     return selected
 
 
@@ -311,10 +332,12 @@ def parse_time(value, field):
 def check_shape(record):
     """Step 1: exactly the expected keys, each holding the expected type."""
     need_keys(record, RECORD_KEYS, "record")
+    algorithm = record["algorithm"]
     need(
-        record["algorithm"] == ALGORITHM,
+        isinstance(algorithm, str) and algorithm in ALGORITHMS,
         "algorithm",
-        f"this program checks {show(ALGORITHM)}, the record says {show(record['algorithm'])}",
+        f"this program checks {' and '.join(map(show, ALGORITHMS))}, "
+        f"the record says {show(algorithm)}",
     )
 
     plan = record["plan"]
@@ -339,7 +362,15 @@ def check_shape(record):
         need(value is None or isinstance(value, str), field, "must be a string or null")
 
     parameters = record["parameters"]
-    need_keys(parameters, ("ratios", "team_size", "max_per_inspector"), "parameters")
+    need_keys(parameters, PARAMETER_KEYS[algorithm], "parameters")
+    if algorithm == V2:
+        need(
+            isinstance(parameters["cover_remaining"], bool),
+            "parameters.cover_remaining",
+            f"must be true or false, not {show(parameters['cover_remaining'])}",
+        )
+        need_str_list(parameters["required"], "parameters.required")
+        need_str_list(parameters["checked"], "parameters.checked")
     need_keys(parameters["ratios"], CLASSES, "parameters.ratios")
     for cls in CLASSES:
         value = parameters["ratios"][cls]
@@ -413,6 +444,19 @@ def check_candidates(record):
                     f"strata.{cls}", f"{show(code)} is also in class {class_of[code]}"
                 )
             class_of[code] = cls
+
+    if record["algorithm"] == V2:
+        for field in ("required", "checked"):
+            codes = parameters[field]
+            need_sorted_unique(codes, f"parameters.{field}")
+            for code in codes:
+                if code not in class_of:
+                    raise Discrepancy(f"parameters.{field}", f"{show(code)} is not in strata")
+        need(
+            parameters["cover_remaining"] or not parameters["checked"],
+            "parameters.checked",
+            "must be [] when cover_remaining is false",
+        )
 
     inspectors = record["inspectors"]
     need_sorted_unique(inspectors, "inspectors")
@@ -489,7 +533,7 @@ def check(record):
 
     # 7. The facilities drawn in each class.
     parameters = record["parameters"]
-    selected = select(seed, record["strata"], parameters["ratios"])
+    selected = select(seed, record["strata"], parameters)
     need(record["selected"] != {}, "selected", "expected the classes A, B, C, D but it is {}")
     for cls in CLASSES:
         expect_equal(f"selected.{cls}", selected[cls], record["selected"][cls])

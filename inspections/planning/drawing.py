@@ -1,16 +1,23 @@
-"""The draw algorithm ``sha256-rank-v1``, in plain Python with no Django.
+"""The draw algorithms ``sha256-rank-v1`` and ``sha256-rank-v2``, in plain Python
+with no Django.
 
 Everything here is a function of published data, so anyone holding a draw's
 public record can recompute it (``tools/verify_draw.py`` does so with its own,
 independent code; docs/draw-algorithm.md explains the protocol). All strings are
 UTF-8 and hashes lowercase hex.
+
+v2 adds to v1's parameters the facilities that must be drawn (the key supervision
+list) and, when the plan covers what remains of the year, those already checked
+this year: they lower their class's quota and are not drawn again. With both lists
+empty v2 selects exactly what v1 does, so one ``select`` serves both.
 """
 
 import hashlib
 import json
 from dataclasses import dataclass, field
 
-ALGORITHM = "sha256-rank-v1"
+V1 = "sha256-rank-v1"
+V2 = "sha256-rank-v2"
 CLASSES = ("A", "B", "C", "D")
 
 
@@ -80,14 +87,43 @@ class Result:
     load: dict = field(default_factory=dict)  # inspector -> inspections assigned
 
 
-def select(seed, strata, ratios):
-    """The facilities each class yields, and all of them in draw order."""
+def algorithm_of(parameters):
+    """The algorithm a candidates document's parameters call for."""
+    return V2 if "required" in parameters else V1
+
+
+def selection_lists(parameters):
+    """v2's required and already-checked codes (none in a v1 document)."""
+    return {
+        "required": parameters.get("required", []),
+        "checked": parameters.get("checked", []),
+    }
+
+
+def quota(count, percent, checked):
+    """What a class must still yield: its share, less those checked already."""
+    return max(0, sample_size(count, percent) - checked)
+
+
+def select(seed, strata, ratios, *, required=(), checked=()):
+    """The facilities each class yields, and all of them in draw order.
+
+    Required facilities are always drawn and fill the quota first (unless already
+    checked, when the quota counted them); the rest of the quota is drawn by rank
+    from those neither required nor already checked.
+    """
+    required, checked = set(required), set(checked)
     keys = {}
     selected = {}
     for cls in CLASSES:
         codes = strata.get(cls, [])
-        n = sample_size(len(codes), ratios[cls])
-        ranked = sorted((facility_key(seed, code), code) for code in codes)[:n]
+        must = [code for code in codes if code in required]
+        done = sum(1 for code in codes if code in checked)
+        n = quota(len(codes), ratios[cls], done)
+        n = max(0, n - sum(1 for code in must if code not in checked))
+        pickable = [code for code in codes if code not in required and code not in checked]
+        ranked = sorted((facility_key(seed, code), code) for code in pickable)[:n]
+        ranked = sorted([*ranked, *((facility_key(seed, code), code) for code in must)])
         selected[cls] = [code for _key, code in ranked]
         keys.update((code, key) for key, code in ranked)
     order = sorted(keys, key=lambda code: (keys[code], code))
@@ -132,9 +168,20 @@ class _Teams:
             self.full.discard(code)
 
 
-def draw(*, seed, strata, ratios, inspectors, exclusions, team_size, max_per_inspector):
+def draw(
+    *,
+    seed,
+    strata,
+    ratios,
+    inspectors,
+    exclusions,
+    team_size,
+    max_per_inspector,
+    required=(),
+    checked=(),
+):
     """Run the draw. Raises ``DrawFailed`` naming the first facility without a full team."""
-    selected, order = select(seed, strata, ratios)
+    selected, order = select(seed, strata, ratios, required=required, checked=checked)
     teams = _Teams(seed, inspectors, exclusions, team_size, max_per_inspector)
     assignments, next_k = [], {}
     for facility in order:

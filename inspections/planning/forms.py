@@ -61,6 +61,7 @@ class PlanForm(forms.ModelForm):
             "ratio_b",
             "ratio_c",
             "ratio_d",
+            "cover_remaining",
             "pool_departments",
             "pool_regions",
             "pool_categories",
@@ -75,6 +76,14 @@ class PlanForm(forms.ModelForm):
             "pool_departments": forms.CheckboxSelectMultiple,
             "scope_regions": forms.CheckboxSelectMultiple,
             "pool_regions": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "cover_remaining": _(
+                "For quarterly plans that add up to the year: each class yields the yearly "
+                "ratio of the credit rules times its facilities, less those already "
+                "inspected this year, who are not drawn again; the ratios above are then "
+                "not used. Facilities on the key supervision list are always drawn."
+            ),
         }
 
     def __init__(self, *args, regions, **kwargs):

@@ -21,6 +21,8 @@ from core.notifications import notify
 from core.timefmt import iso
 from inspections import policy
 from inspections.common import _user, notify_managers
+from inspections.credit import coverage
+from inspections.credit import rules as credit_rules
 from inspections.onsite.models import Inspection, InspectionChecklist, TeamMember
 from inspections.planning import drawing
 from inspections.planning.models import Draw, Plan, PlanTemplate
@@ -170,16 +172,41 @@ def plan_candidates(plan: Plan) -> tuple[dict[str, Any], dict[str, dict[str, int
                 code_of_inspector[inspector_id]
             )
     document = drawing.candidates_document(
-        parameters={
-            "ratios": plan.ratios,
-            "team_size": plan.team_size,
-            "max_per_inspector": plan.max_per_inspector,
-        },
+        parameters=_draw_parameters(plan, facility_codes),
         strata=strata,
         inspectors=sorted(inspector_codes),
         exclusions={f: sorted(codes) for f, codes in sorted(excluded.items())},
     )
     return document, {"facilities": facility_codes, "inspectors": inspector_codes}
+
+
+def _draw_parameters(plan: Plan, facility_codes: Mapping[str, int]) -> dict[str, Any]:
+    """The parameters a draw of ``plan`` would freeze now.
+
+    Plain ratios and no key-list member among the candidates: v1's three keys, as
+    always. Otherwise v2's: the key list's members (always drawn) and, when the plan
+    covers what remains of its year, the candidates already checked that year, with
+    the yearly ratios of the credit rules (what the coverage page counts against).
+    """
+    parameters: dict[str, Any] = {
+        "ratios": plan.ratios,
+        "team_size": plan.team_size,
+        "max_per_inspector": plan.max_per_inspector,
+    }
+    ids = set(facility_codes.values())
+    required = coverage.key_list_ids(ids)
+    if not plan.cover_remaining and not required:
+        return parameters
+    checked: set[int] = set()
+    if plan.cover_remaining:
+        parameters["ratios"] = dict(credit_rules.current().ratios)
+        checked = coverage.checked_ids(plan.year, ids)
+    return {
+        **parameters,
+        "cover_remaining": plan.cover_remaining,
+        "required": sorted(code for code, pk in facility_codes.items() if pk in required),
+        "checked": sorted(code for code, pk in facility_codes.items() if pk in checked),
+    }
 
 
 @transaction.atomic
@@ -204,7 +231,7 @@ def draw_freeze(*, plan: Plan, by: User) -> Draw:
     secret = secrets.token_hex(32)
     draw = Draw(
         plan=plan,
-        algorithm=drawing.ALGORITHM,
+        algorithm=drawing.algorithm_of(document["parameters"]),
         frozen_at=timezone.now(),
         frozen_by=_user(by),
         secret=secret,
@@ -248,10 +275,14 @@ def draw_run(*, draw: Draw, public_entropy: str, source: str, by: User) -> Draw:
             exclusions=candidates["exclusions"],
             team_size=parameters["team_size"],
             max_per_inspector=parameters["max_per_inspector"],
+            **drawing.selection_lists(parameters),
         )
     except drawing.DrawFailed as failed:
         draw.selected, _order = drawing.select(
-            draw.seed, candidates["strata"], parameters["ratios"]
+            draw.seed,
+            candidates["strata"],
+            parameters["ratios"],
+            **drawing.selection_lists(parameters),
         )
         draw.failure = _(
             "Facility %(facility)s has only %(n)d eligible inspector(s) for a team of "

@@ -136,6 +136,8 @@ def draw_freeze(request, pk):
             "strata": {cls: len(codes) for cls, codes in document["strata"].items()},
             "inspector_count": len(document["inspectors"]),
             "exclusion_count": len(document["exclusions"]),
+            "required_count": len(document["parameters"].get("required", [])),
+            "checked_count": len(document["parameters"].get("checked", [])),
         },
     )
 
