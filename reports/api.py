@@ -8,6 +8,7 @@ queries, whatever its size."""
 
 from django.db.models import Count, Prefetch
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -16,6 +17,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
 from inspections import access
+from inspections.credit import export as credit_export
+from inspections.credit.models import CreditEvent, CreditList
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
 from inspections.planning.models import Draw, Plan, PlanTemplate
@@ -62,6 +65,11 @@ def api_results(token):
 def api_hazards(token):
     """The hazard register of the facilities in the token's regions."""
     return Hazard.objects.filter(token_q(token, "facility__region__path"))
+
+
+def api_credit_facilities(token):
+    """Active facilities in the token's regions: the credit export's records."""
+    return Facility.objects.filter(active=True).filter(token_q(token, "region__path"))
 
 
 def hazard_counts(inspection_ids):
@@ -188,6 +196,20 @@ class HazardFilter(filters.FilterSet):
         # The history of the hazard is its change log: no separate timestamp to forget.
         changed = Hazard.history.filter(history_date__gte=value).values("id")
         return queryset.filter(pk__in=changed)
+
+
+class CreditFilter(filters.FilterSet):
+    region = region_filter("region__path")
+    # ``class`` is a Python keyword: declared through the class body's namespace.
+    locals()["class"] = filters.ChoiceFilter(
+        field_name="risk_class",
+        choices=Facility.RiskClass.choices,
+        label=_("Credit class (A low risk … D high risk)."),
+    )
+
+    class Meta:
+        model = Facility
+        fields = ["region"]
 
 
 # ---------------------------------------------------------------- serializers
@@ -438,6 +460,51 @@ class HazardSerializer(serializers.Serializer):
         return exports.row(hazard)
 
 
+class CreditListSerializer(serializers.Serializer):
+    list = serializers.ChoiceField(choices=CreditList.choices)
+    label = serializers.CharField()
+    entered_on = serializers.DateField()
+
+
+class CreditEventSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CreditEvent.PUBLIC)
+    label = serializers.CharField()
+    date = serializers.DateField()
+    detail = serializers.CharField(
+        allow_blank=True,
+        help_text=_(
+            "A register number, a result's categories, a year or a star level; empty for "
+            "the kinds recorded by hand."
+        ),
+    )
+
+
+class CreditSerializer(serializers.Serializer):
+    """One facility's record of the credit export (docs/credit-export.md)."""
+
+    credit_code = serializers.CharField(allow_null=True)
+    directory_no = serializers.CharField()
+    name = serializers.CharField()
+    region_code = serializers.CharField()
+    # ``class`` is a Python keyword: declared through the class body's namespace.
+    locals()["class"] = serializers.ChoiceField(choices=Facility.RiskClass.choices)
+    class_decided_on = serializers.DateField(
+        allow_null=True, help_text=_("When a lead decided the class; null if never.")
+    )
+    lists = CreditListSerializer(many=True)
+    events = CreditEventSerializer(many=True)
+
+    def to_representation(self, facility):
+        records = self.context.get("credit_records")
+        if records is None:
+            records = {
+                facility.pk: next(
+                    credit_export.facility_records([facility], today=timezone.localdate())
+                )
+            }
+        return credit_export.jsonable(records[facility.pk])
+
+
 # ---------------------------------------------------------------- views
 
 
@@ -556,3 +623,37 @@ class HazardViewSet(ScopedViewSet):
 
     def scoped(self, token):
         return exports.hazards_to_export(api_hazards(token))
+
+
+@_docs(
+    _("Credit records"),
+    _("One facility's credit record"),
+    _(
+        "Active facilities in the token's regions, in directory-number order, each with "
+        "its credit class and the date it was decided, the lists it is on and its events "
+        "of public kinds (docs/credit-export.md). Nothing about a person is included."
+    ),
+)
+class CreditViewSet(ScopedViewSet):
+    queryset = Facility.objects.none()
+    serializer_class = CreditSerializer
+    filterset_class = CreditFilter
+    lookup_field = "directory_no"
+    lookup_value_regex = r"[0-9A-Za-z-]+"
+
+    def scoped(self, token):
+        return api_credit_facilities(token).select_related("region").order_by("directory_no")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            # The whole page's records in a fixed number of queries.
+            records = credit_export.facility_records(page, today=timezone.localdate())
+            self.page_records = {f.pk: record for f, record in zip(page, records, strict=True)}
+        return page
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self, "page_records"):
+            context["credit_records"] = self.page_records
+        return context

@@ -13,6 +13,7 @@ router.register("plans", api.PlanViewSet, basename="plan")
 router.register("draws", api.DrawViewSet, basename="draw")
 router.register("results", api.ResultViewSet, basename="result")
 router.register("hazards", api.HazardViewSet, basename="hazard")
+router.register("credit", api.CreditViewSet, basename="credit")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -17,10 +17,13 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.timefmt import iso
 from inspections import access
+from inspections.credit import export as credit_export
+from inspections.credit.models import CreditEvent
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Photo
 from inspections.planning.models import Draw, Plan
@@ -31,7 +34,7 @@ from inspections.publication.selectors import (
     hazard_count_rows,
     result_hazard_counts,
 )
-from registry.models import Facility, Region
+from registry.models import Region
 
 from .documents import public_draw_rows
 from .exports import neutralise
@@ -368,17 +371,23 @@ def result_photo(request, pk, photo_pk):
 
 
 def facility_detail(request, pk):
-    """A facility's public page: its type, star level and published results. A
-    facility with no public result has no page."""
-    facility = get_object_or_404(Facility.objects.select_related("region"), pk=pk)
+    """A facility's public page: its type, star level, credit class and lists, its
+    penalties and published results. A facility with nothing public has no page."""
+    facility = get_object_or_404(access.public_facilities().select_related("region"), pk=pk)
     results = _newest_first(_public().filter(inspection__facility=facility))
     page = Paginator(results, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
-    if not page.object_list:
-        raise Http404
+    credit = None
+    if access.shows_public_credit(facility):
+        credit = next(credit_export.facility_records([facility], today=timezone.localdate()))
+        credit["penalties"] = [
+            event
+            for event in reversed(credit["events"])
+            if event["kind"] == CreditEvent.Kind.PENALTY
+        ]
     return render(
         request,
         "reports/public_facility_detail.html",
-        {"facility": facility, "page": page, "stars": "★" * facility.star_level},
+        {"facility": facility, "page": page, "stars": "★" * facility.star_level, "credit": credit},
     )
 
 
