@@ -48,6 +48,12 @@ a ratio to a baseline measured in the same run:
   chain and without its link; ``audit_append_ratio`` is with / without. Aim: at most 1.2.
   ``audit_verify_rate``: rows per second the chain's check verifies on 1,000,000 rows
   (aim: at least 100,000) (benchmarks/audit_bench.py).
+- ``credit_recompute_s``: one monthly credit run (``manage.py credit_recompute``) over
+  40,000 facilities with 10 events each, in the steady month (every class already what
+  the rules compute); ``credit_aggregate_s``: one plain aggregate over the same events
+  (per facility, their number and latest record); ``credit_recompute_ratio`` is run /
+  aggregate. Aim: at most 3. ``CREDIT_BENCH_FACILITIES`` sets a smaller directory
+  (benchmarks/credit_bench.py).
 """
 
 import argparse
@@ -243,6 +249,13 @@ def bench_audit(runs):
     return {**audit_bench.bench_append(runs), **audit_bench.bench_verify()}
 
 
+def bench_credit(runs):
+    from benchmarks import credit_bench
+
+    django_ready()
+    return credit_bench.bench_credit(runs, best_of)
+
+
 def bench_pdf(runs):
     from benchmarks import pdf_bench
 
@@ -259,6 +272,7 @@ BENCHMARKS = {
     "offline": bench_offline,
     "inbox": bench_inbox,
     "audit": bench_audit,
+    "credit": bench_credit,
 }
 
 

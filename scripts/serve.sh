@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Development server plus the viewflow timer dispatcher, which fires the
-# workflows' deadlines and reminders once a minute, and seals the audit chain once a
-# day. Both stop together.
+# workflows' deadlines and reminders once a minute, seals the audit chain once a
+# day and recomputes the credit classes once a month. Both stop together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=.venv/bin/python
@@ -13,6 +13,8 @@ dispatch_timers() {
         "$python" manage.py workflow_timers & child=$!
         wait "$child" || true
         "$python" manage.py audit_seal --daily & child=$!
+        wait "$child" || true
+        "$python" manage.py credit_recompute --monthly & child=$!
         wait "$child" || true
         sleep 60 & child=$!
         wait "$child" || true
