@@ -319,11 +319,84 @@ def published_facility(w):
     return {"pk": _published(w)[0].inspection.facility_id}
 
 
+def credit_facility(w):
+    """A facility with no public result whose class a lead decided: its credit is public."""
+    from core.audited import save_with_history
+    from inspections.credit import services as credit_services
+    from inspections.credit.models import CreditCase
+    from registry.models import User
+
+    case = save_with_history(
+        CreditCase(facility=w["other_facility"], kind=CreditCase.Kind.CLASS, proposed_class="C")
+    )
+    credit_services.case_decide(
+        case=case, decision=CreditCase.Decision.ACCEPTED, by=User.objects.get(username="lead")
+    )
+    return {"pk": w["other_facility"].pk}
+
+
 def pending_photo(w):
     from inspections.onsite.models import Photo
 
     pk = case_publication(w)["pk"]
     return {"pk": pk, "photo_pk": Photo.objects.get(inspection__publication=pk).pk}
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _credit_event(w):
+    """An entry refused, recorded by the lead in the world facility's credit file: a
+    hand-made event (withdrawable) that the recompute turns into a class case (B → D)
+    and a proposed entry to the dishonesty list."""
+    from django.utils import timezone
+
+    from inspections.credit import services as credit_services
+    from registry.models import User
+
+    return credit_services.credit_event_record(
+        facility=w["facility"],
+        kind="entry_refused",
+        occurred_on=timezone.localdate(),
+        detail="拒绝检查人员进入",
+        by=User.objects.get(username="lead"),
+    )
+
+
+def credit_event(w):
+    return {"pk": _credit_event(w).pk}
+
+
+def credit_class_case(w):
+    return {"pk": _credit_event(w).facility.credit_cases.get(kind="class").pk}
+
+
+def credit_objection(w):
+    """The manager's objection to the event, with a PDF."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inspections.credit import services as credit_services
+    from registry.models import User
+
+    case = credit_services.objection_file(
+        event=_credit_event(w),
+        reasons="当日院长不在，并非拒绝",
+        evidence=SimpleUploadedFile("说明.pdf", PDF),
+        by=User.objects.get(username="manager"),
+    )
+    return {"pk": case.pk}
+
+
+def credit_list_entry(w):
+    """The facility put on the dishonesty list by the lead's decision."""
+    from inspections.credit import services as credit_services
+    from registry.models import User
+
+    case = _credit_event(w).facility.credit_cases.get(kind="list_entry")
+    case = credit_services.case_decide(
+        case=case, decision="accepted", by=User.objects.get(username="lead")
+    )
+    return {"pk": case.entry.pk}
 
 
 PUBLIC = {role: 200 for role in ROLES}
@@ -433,6 +506,11 @@ CASES = {
     "inspections:draw_void": (drawn, expect(403, lead=200, other_lead=404, admin_user=200)),
     # Without ?facility= the page sends a lead back to the draw.
     "inspections:draw_substitute": (drawn, expect(403, lead=302, other_lead=404, admin_user=302)),
+    # Names the facilities not yet inspected this year: the bureau and its auditors.
+    "inspections:credit_coverage": (
+        None,
+        expect(403, lead=200, other_lead=200, auditor=200, admin_user=200),
+    ),
     "inspections:inspection_list": (None, expect(200)),
     "inspections:inspection_detail": (
         drawn_inspection,
@@ -485,6 +563,26 @@ CASES = {
     "inspections:publication_resubmit": (case_publication, expect(405)),
     "inspections:publication_correct": (case_publication, expect(405)),
     "inspections:publication_withdraw": (case_publication, expect(405)),
+    # The credit file: what the facility's staff and managers see; leads act.
+    "inspections:credit_file": (facility, expect(200, other_manager=404, other_lead=404)),
+    "inspections:credit_event_record": (facility, expect(403, lead=200, other_lead=404)),
+    "inspections:credit_cases": (None, expect(200)),
+    "inspections:credit_case": (
+        credit_class_case,
+        expect(200, other_manager=404, other_lead=404),
+    ),
+    "inspections:credit_case_evidence": (
+        credit_objection,
+        expect(200, other_manager=404, other_lead=404),
+    ),
+    "inspections:credit_object": (credit_event, expect(403, manager=200, other_manager=404)),
+    "inspections:credit_event_withdraw": (credit_event, expect(403, lead=200, other_lead=404)),
+    "inspections:credit_lists": (None, expect(200)),
+    # Credit repair waits a year after entry: the manager is told so on the file.
+    "inspections:credit_repair": (
+        credit_list_entry,
+        expect(403, manager=302, other_manager=404),
+    ),
     "portal:notifications": (None, expect(200)),
     "portal:notifications_read": (None, expect(405)),
     "portal:outbox": (None, expect(200)),
@@ -528,6 +626,7 @@ CASES = {
     "reports:result_photo#pending": (pending_photo, NOWHERE),
     "reports:facility_detail": (published_facility, PUBLIC),
     "reports:facility_detail#unpublished": (facility, NOWHERE),
+    "reports:facility_detail#credit": (credit_facility, PUBLIC),
     "reports:result_pdf": (published_result, PUBLIC),
     "reports:result_pdf#pending": (case_publication, NOWHERE),
     "reports:plan_announcement_pdf": (approved_plan, PUBLIC),
@@ -547,6 +646,8 @@ CASES = {
     "api:result-detail": (lambda w: {"pk": 1}, API),
     "api:hazard-list": (None, API),
     "api:hazard-detail": (lambda w: {"register_no": _case_hazard(w)[0].register_no}, API),
+    "api:credit-list": (None, API),
+    "api:credit-detail": (lambda w: {"directory_no": w["facility"].directory_no}, API),
     "audit:history": (None, expect(403, auditor=200, admin_user=200)),
     "audit:history_csv": (None, expect(403, auditor=200, admin_user=200)),
     "audit:chain_jsonl": (None, expect(403, auditor=200, admin_user=200)),
