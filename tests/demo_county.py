@@ -238,7 +238,7 @@ def _read_table(cursor, table):
         )
         with cursor.cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
             return columns, b"".join(bytes(block) for block in copy)
-    raise NotImplementedError(f"the demo dump does not know {connection.vendor}")
+    raise RuntimeError(f"the demo dump reads SQLite and PostgreSQL, not {connection.vendor}")
 
 
 def _write_table(cursor, table, columns, rows):

@@ -121,7 +121,7 @@ def test_a_failed_monthly_run_is_tried_again(steady, var_dir, monkeypatch):
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(services, "credit_recompute", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="database gone"):
         run("credit_recompute", "--monthly")
     assert not (var_dir / "credit_recompute.month").exists()
     monkeypatch.undo()

@@ -98,7 +98,7 @@ def test_only_a_lead_of_the_county_decides(with_major, other_lead, manager):
     services.credit_recompute()
     case = pending(with_major).get()
     for user in (other_lead, manager):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match="Only a bureau lead of the county decides"):
             services.case_decide(case=case, decision=Decision.ACCEPTED, by=user)
     case.refresh_from_db()
     assert case.status == "pending"
@@ -121,7 +121,7 @@ def test_an_objection_upheld_withdraws_the_event_and_recomputes(facility, lead, 
         by=manager,
     )
     assert objection.evidence_sha256 and objection.evidence.name.endswith(".pdf")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="already waiting"):
         services.objection_file(event=event, reasons="再次申辩", by=manager)  # one at a time
 
     with pytest.raises(ValidationError, match="reason"):
@@ -160,7 +160,7 @@ def test_evidence_is_checked_by_content(with_major, manager, data, name):
 
 def test_only_the_facilitys_manager_objects(with_major, other_manager, lead):
     services.credit_recompute()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="Only a manager of the facility"):
         services.objection_file(
             event=CreditEvent.objects.get(kind="hazard_major"), reasons="x", by=other_manager
         )
@@ -238,7 +238,7 @@ def test_recording_refuses_bad_input(facility, lead, kind, day, message):
 
 def test_only_a_county_lead_records(facility, other_lead, manager):
     for user in (other_lead, manager):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match="Only a bureau lead of the county records"):
             services.credit_event_record(
                 facility=facility,
                 kind="penalty",
@@ -274,7 +274,7 @@ def test_a_rule_set_loaded_becomes_the_next_version_and_reweighs(with_major, lea
     services.credit_recompute()
     # -1 keeps the facility in B: the C proposal lapses.
     assert not pending(with_major).exists()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="format: care-safety-credit/1"):
         services.rules_load(text="format: nope", note="坏的", by=lead)
 
 
