@@ -89,6 +89,8 @@ class Coverage:
     rules_version: int
     rows: list[ClassRow]
     key_minimum: int  # checks a year for a key-list member (0: no rule)
+    # Per list (key, dishonest): checks a year a member needs at least (0: no rule).
+    minimums: dict[str, int]
 
     @property
     def total(self) -> ClassRow:
@@ -130,6 +132,10 @@ def class_coverage(year: int, facilities: QuerySet[Facility]) -> Coverage:
         rules_version=rules.version,
         rows=rows,
         key_minimum=key.min_checks_per_year if key else 0,
+        minimums={
+            name: rule.min_checks_per_year if (rule := rules.lists.get(name)) else 0
+            for name in CreditList.values
+        },
     )
 
 
@@ -143,9 +149,11 @@ def unchecked(year: int, facilities: QuerySet[Facility], cls: str) -> QuerySet[F
     )
 
 
-def key_members(year: int, facilities: QuerySet[Facility]) -> QuerySet[ListEntry]:
-    """Current key-list entries of ``facilities``, each with ``checks`` in ``year``;
-    the fewest checks first (those furthest behind their minimum)."""
+def key_members(
+    year: int, facilities: QuerySet[Facility], list_name: str = CreditList.KEY
+) -> QuerySet[ListEntry]:
+    """Current entries of a list (the key list unless named) of ``facilities``, each
+    with ``checks`` in ``year``; the fewest checks first (furthest behind their minimum)."""
     checks = (
         checks_in(year)
         .filter(facility=OuterRef("facility"))
@@ -156,7 +164,7 @@ def key_members(year: int, facilities: QuerySet[Facility]) -> QuerySet[ListEntry
     )
     return (
         ListEntry.objects.filter(
-            list_name=CreditList.KEY,
+            list_name=list_name,
             exited_on=None,
             facility__in=facilities.filter(active=True),
         )

@@ -11,6 +11,7 @@ from core import pages
 from inspections import access
 
 from . import coverage as selectors
+from .models import CreditList
 
 PREVIEW = 10  # unchecked facilities shown per class on the overview
 KEY_PREVIEW = 20
@@ -30,6 +31,18 @@ class YearForm(forms.Form):
     )
 
 
+def _list(name, summary, rows, *, more):
+    """One list's section: its members against the checks a year they need at least
+    (the dishonesty list's members are under key supervision too)."""
+    return {
+        "name": name,
+        "label": CreditList(name).label,
+        "minimum": summary.minimums.get(name, 0),
+        "rows": rows,
+        "more": more,
+    }
+
+
 @access.coverage_required
 def coverage(request):
     this_year = timezone.localdate().year
@@ -44,17 +57,19 @@ def coverage(request):
         row = next(r for r in summary.rows if r.cls == show)
         context["page"] = pages.page(request, selectors.unchecked(year, facilities, show))
         context["sections"] = [(row, context["page"])]
-    elif show == KEY:
-        context["page"] = pages.page(request, selectors.key_members(year, facilities))
-        context["key_rows"] = context["page"]
+    elif show in CreditList.values:
+        context["page"] = pages.page(request, selectors.key_members(year, facilities, show))
+        context["lists"] = [_list(show, summary, context["page"], more=False)]
     else:
         show = context["show"] = ""
         context["sections"] = [
             (row, list(selectors.unchecked(year, facilities, row.cls)[:PREVIEW]))
             for row in summary.rows
         ]
-        key_rows = list(selectors.key_members(year, facilities)[: KEY_PREVIEW + 1])
-        context["key_more"] = len(key_rows) > KEY_PREVIEW
-        context["key_rows"] = key_rows[:KEY_PREVIEW]
+        context["lists"] = []
+        for name in CreditList.values:
+            rows = list(selectors.key_members(year, facilities, name)[: KEY_PREVIEW + 1])
+            more = len(rows) > KEY_PREVIEW
+            context["lists"].append(_list(name, summary, rows[:KEY_PREVIEW], more=more))
     context["query"] = f"year={year}&show={show}" if show else ""
     return render(request, "credit/coverage.html", context)
