@@ -67,6 +67,11 @@ class Rules:
     def points(self, event: CreditEvent, today: date) -> float:
         return self.weight(event.kind, event.detail) * self.factor(event.occurred_on, today)
 
+    def repair_wait(self, list_name: str) -> int:
+        """Days on a list before credit repair may be asked for (0: no rule)."""
+        rule = self.lists.get(list_name)
+        return rule.repair_wait_days if rule else 0
+
     def class_of(self, score: float) -> str:
         for cls in ("A", "B", "C"):
             if score >= self.thresholds[cls]:

@@ -580,8 +580,7 @@ def repair_apply(
 ) -> CreditCase:
     """Credit repair (信用修复): the facility asks to leave a list."""
     entry = ListEntry.objects.select_for_update().select_related("facility").get(pk=entry.pk)
-    rule = credit_rules.current().lists.get(entry.list_name)
-    wait = rule.repair_wait_days if rule else 0
+    wait = credit_rules.current().repair_wait(entry.list_name)
     policy.require(policy.credit_repair_refusal(by, entry, wait_days=wait))
     return _application(
         facility=entry.facility,

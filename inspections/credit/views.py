@@ -4,6 +4,7 @@ credit repair applications. Thin: scope through the access module, ask the polic
 which actions to offer, call one service."""
 
 import logging
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,11 +36,6 @@ def _kind_label(kind):
         return CreditEvent.Kind(kind).label
     except ValueError:
         return kind
-
-
-def _repair_wait(rules, list_name):
-    rule = rules.lists.get(list_name)
-    return rule.repair_wait_days if rule else 0
 
 
 def _refused(request, refusal, *, acts, back):
@@ -105,7 +101,7 @@ def facility_file(request, pk):
         repair_refusal = None
         if manages and entry.active:
             repair_refusal = policy.credit_repair_refusal(
-                user, entry, wait_days=_repair_wait(rules, entry.list_name)
+                user, entry, wait_days=rules.repair_wait(entry.list_name)
             )
         entries.append(
             {
@@ -290,22 +286,20 @@ def case_evidence(request, pk):
 # ---------------------------------------------------------------- the facility's side
 
 
-@access.manager_required
-def objection(request, pk):
-    event = access.credit_event_for_user(request.user, pk)
-    refusal = policy.credit_object_refusal(request.user, event)
+def _application(request, *, facility, refusal, send, sent, context):
+    """An objection or a repair application: the policy's refusal, else the form whose
+    reasons and evidence ``send`` hands to its service; then the case it opened."""
     if refusal is not None:
         return _refused(
             request,
             refusal,
-            acts=access.manages(event.facility, request.user),
-            back=_file_url(event.facility_id),
+            acts=access.manages(facility, request.user),
+            back=_file_url(facility.pk),
         )
     form = ApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.objection_file(
-                event=event,
+            case = send(
                 reasons=form.cleaned_data["reasons"],
                 evidence=form.cleaned_data["evidence"],
                 by=request.user,
@@ -313,16 +307,25 @@ def objection(request, pk):
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(request, _("Your objection was sent to the county's bureau lead."))
+            messages.success(request, sent)
             return redirect(case)
     return render(
+        request, "credit/application.html", {"facility": facility, "form": form, **context}
+    )
+
+
+@access.manager_required
+def objection(request, pk):
+    event = access.credit_event_for_user(request.user, pk)
+    return _application(
         request,
-        "credit/application.html",
-        {
+        facility=event.facility,
+        refusal=policy.credit_object_refusal(request.user, event),
+        send=partial(services.objection_file, event=event),
+        sent=_("Your objection was sent to the county's bureau lead."),
+        context={
             "title": _("Object to a credit event (陈述申辩)"),
-            "facility": event.facility,
             "event": event,
-            "form": form,
             "action": _("Send the objection"),
         },
     )
@@ -331,41 +334,16 @@ def objection(request, pk):
 @access.manager_required
 def repair(request, pk):
     entry = access.list_entry_for_user(request.user, pk)
-    rules = credit_rules.current()
-    refusal = policy.credit_repair_refusal(
-        request.user, entry, wait_days=_repair_wait(rules, entry.list_name)
-    )
-    if refusal is not None:
-        return _refused(
-            request,
-            refusal,
-            acts=access.manages(entry.facility, request.user),
-            back=_file_url(entry.facility_id),
-        )
-    form = ApplicationForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = services.repair_apply(
-                entry=entry,
-                reasons=form.cleaned_data["reasons"],
-                evidence=form.cleaned_data["evidence"],
-                by=request.user,
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(
-                request, _("Your application for credit repair was sent to the bureau lead.")
-            )
-            return redirect(case)
-    return render(
+    wait = credit_rules.current().repair_wait(entry.list_name)
+    return _application(
         request,
-        "credit/application.html",
-        {
+        facility=entry.facility,
+        refusal=policy.credit_repair_refusal(request.user, entry, wait_days=wait),
+        send=partial(services.repair_apply, entry=entry),
+        sent=_("Your application for credit repair was sent to the bureau lead."),
+        context={
             "title": _("Apply for credit repair (信用修复)"),
-            "facility": entry.facility,
             "entry": entry,
-            "form": form,
             "action": _("Send the application"),
         },
     )
