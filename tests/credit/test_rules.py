@@ -1,6 +1,7 @@
 """The default rule set computes the classes docs/credit-rules.md works through, and a
 rule set with a mistake is refused with a message that names it."""
 
+import re
 from datetime import date
 
 import pytest
@@ -120,6 +121,6 @@ def test_a_rule_set_with_a_mistake_is_refused_by_name(change, message):
     old, new = change
     text = credit_rules.default_text()
     assert old in text
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(ValidationError, match=re.escape(message)) as error:
         credit_rules.parse(text.replace(old, new, 1))
     assert message in " ".join(error.value.messages)
