@@ -37,6 +37,7 @@ SHARED = frozenset(
         "checklists.item",
         "inspections.ruleset",
         "inspections.collectmark",
+        "inspections.majorcriterion",
     }
 )
 
@@ -144,6 +145,12 @@ class Places:
     def publication(self, pk):
         return self._of("inspections.Publication", pk, "inspection__facility__region", "inspection")
 
+    def case(self, pk):
+        return self._of("inspections.EnforcementCase", pk, "facility__region", "inspection")
+
+    def transfer(self, pk):
+        return self._of("inspections.Transfer", pk, "case__facility__region", "case__inspection")
+
     def linked(self, url):
         """The inspection a notification links to: "you were drawn to inspect X" is as
         telling as the inspection itself."""
@@ -206,6 +213,17 @@ RULES = {
     "inspections.creditevent": lambda p, r: p.facility(r.facility_id),
     "inspections.creditcase": lambda p, r: p.facility(r.facility_id),
     "inspections.listentry": lambda p, r: p.facility(r.facility_id),
+    "inspections.determination": lambda p, r: p.hazard(r.hazard_id),
+    "inspections.controlorder": _facility_and_inspection,
+    "inspections.interview": lambda p, r: p.facility(r.facility_id),
+    "inspections.enforcementcase": _facility_and_inspection,
+    "inspections.transfer": lambda p, r: p.case(r.case_id),
+    "inspections.transferreminder": lambda p, r: p.transfer(r.transfer_id),
+    "inspections.penalty": lambda p, r: p.facility(r.facility_id),
+    "inspections.escalation": lambda p, r: p.hazard(r.hazard_id),
+    "inspections.levelaction": lambda p, r: (
+        p.region(r.target_region_id) | p.region(r.issuer_region_id)
+    ),
     "reports.apitoken": lambda p, r: p.token(r.id),
     "viewflow.task": lambda p, r: p.process(r.process_id),
     "workflows.taskscope": lambda p, r: p.facility(r.facility_id)._replace(

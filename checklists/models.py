@@ -312,6 +312,8 @@ class Item(_FrozenWithVersion):
         default=15,
         validators=[MaxValueValidator(130)],
     )
+    # "应立即停止使用": a failure calls for an immediate control order besides the deadline.
+    stop_use = models.BooleanField(_("failure calls for an immediate control order"), default=False)
     photo_on_fail = models.BooleanField(_("photo required when failed"), default=True)
     photo_on_pass = models.BooleanField(_("photo required when passed"), default=False)
     weight = models.PositiveSmallIntegerField(

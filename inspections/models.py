@@ -10,6 +10,18 @@ from inspections.credit.models import (  # noqa: F401  (the list Django loads)
     ListEntry,
     RuleSet,
 )
+from inspections.enforcement.models import (  # noqa: F401  (the list Django loads)
+    ControlOrder,
+    Determination,
+    EnforcementCase,
+    Escalation,
+    Interview,
+    LevelAction,
+    MajorCriterion,
+    Penalty,
+    Transfer,
+    TransferReminder,
+)
 from inspections.hazards.models import (  # noqa: F401  (the list Django loads)
     Extension,
     Hazard,

@@ -1,6 +1,7 @@
 """The pages of the supervision domain, one list per sub-domain, under one namespace."""
 
 from inspections.credit import urls as credit
+from inspections.enforcement import urls as enforcement
 from inspections.hazards import urls as hazards
 from inspections.onsite import urls as onsite
 from inspections.planning import urls as planning
@@ -14,4 +15,5 @@ urlpatterns = [
     *hazards.urlpatterns,
     *publication.urlpatterns,
     *credit.urlpatterns,
+    *enforcement.urlpatterns,
 ]

@@ -15,6 +15,11 @@ urlpatterns = [
         name="inspection_document",
     ),
     path(
+        "documents/enforcement/<slug:kind>/<int:pk>.pdf",
+        views_documents.enforcement_document,
+        name="enforcement_document",
+    ),
+    path(
         "documents/plan/<int:pk>/<slug:kind>.pdf",
         views_documents.plan_document,
         name="plan_document",

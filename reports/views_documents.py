@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from inspections import access
 from inspections.planning.models import Plan
 
-from . import documents
+from . import documents, enforcement_documents
 from .ratelimit import limited
 
 
@@ -33,6 +33,17 @@ def inspection_document(request, pk, kind):
     """The record, notice or re-inspection opinion of an inspection the user may see."""
     inspection = access.inspection_for_user(request.user, pk)
     rendered = _or_404(documents.inspection_document, inspection, kind, by=request.user)
+    return _pdf(rendered.pdf, rendered.filename, public=False)
+
+
+@login_required
+def enforcement_document(request, kind, pk):
+    """An enforcement document (see reports.enforcement_documents) the user may see."""
+    spec = enforcement_documents.KINDS.get(kind)
+    if spec is None:
+        raise Http404
+    obj = spec.load(request.user, pk)
+    rendered = enforcement_documents.enforcement_document(kind, obj)
     return _pdf(rendered.pdf, rendered.filename, public=False)
 
 

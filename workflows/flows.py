@@ -95,6 +95,10 @@ class HazardFlow(flow.Flow):
     sign_off = flow.View(task_detail)
     note = flow.View(task_detail)
     reinspect = flow.View(task_detail)
+    # The escalation ladder's steps that wait for a lead (inspections.enforcement).
+    interview = flow.View(task_detail)
+    control = flow.View(task_detail)
+    case = flow.View(task_detail)
 
     def open_process(self, activation: Activation, hazard: Hazard) -> Process:
         activation.process.artifact = hazard

@@ -42,6 +42,9 @@ class TaskScope(models.Model):
         NOTE = "note", _("Write the monthly supervision note")
         REINSPECT = "reinspect", _("Open the requested re-inspection")
         CREDIT = "credit", _("Decide the credit case")
+        INTERVIEW = "interview", _("Hold and record the interview (约谈)")
+        CONTROL = "control", _("Issue a control order or suspension")
+        CASE = "case", _("Open an enforcement case or transfer")
 
     class Group(models.TextChoices):
         PERSON = "person", _("One person")

@@ -240,12 +240,15 @@ class HazardAlarm(models.Model):
         OVERDUE = "overdue", _("Overdue")
         PLAN_LATE = "plan_late", _("Supervision plan late")
         PROGRESS = "progress", _("Monthly progress reminder")
+        CHECK_DUE = "check_due", _("Reminder: verification due")
+        CHECK_LATE = "check_late", _("Verification overdue")
+        LADDER = "ladder", _("Escalation step")
 
     hazard = models.ForeignKey(
         Hazard, verbose_name=_("hazard"), on_delete=models.PROTECT, related_name="alarms"
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    key = models.CharField(_("about"), max_length=10)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("about"), max_length=20)
     fired_at = models.DateTimeField(_("fired at"), default=timezone.now)
     # False when it went off too late to still make sense (the dispatcher was down).
     sent = models.BooleanField(_("sent"), default=True)

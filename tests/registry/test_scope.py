@@ -606,6 +606,8 @@ CASES = {
         lambda w: {"pk": _published(w)[0].inspection_id, "kind": "record"},
         SEES_CASE,
     ),
+    # An enforcement document of no registered kind is not found, for everyone.
+    "reports_staff:enforcement_document": (lambda w: {"kind": "none", "pk": 1}, expect(404)),
     "reports_staff:plan_document": (
         lambda w: {**approved_plan(w), "kind": "plan"},
         expect(403, **{**STAFF, "other_lead": 404}),

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the issue-20 work."""
+
+urlpatterns: list = []
