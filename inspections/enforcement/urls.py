@@ -1,6 +1,6 @@
 """The pages of enforcement, one list per part."""
 
-from inspections.enforcement import urls_cases, urls_found, urls_levels, urls_ladder, urls_orders
+from inspections.enforcement import urls_cases, urls_found, urls_ladder, urls_levels, urls_orders
 
 urlpatterns = [
     *urls_found.urlpatterns,
