@@ -187,6 +187,7 @@ RULES = {
     "registry.region": lambda p, r: p.region(r.id),
     "registry.user": lambda p, r: p.user(r.id),
     "registry.facility": lambda p, r: p.region(r.region_id),
+    "registry.building": lambda p, r: p.facility(r.facility_id),
     "registry.inspectorprofile": lambda p, r: p.region(r.region_id),
     "registry.conflictofinterest": lambda p, r: (
         p.facility(r.facility_id) | p.inspector(r.inspector_id)

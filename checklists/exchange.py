@@ -91,6 +91,9 @@ def _item_document(item):
         ]
     doc["hazard"] = str(item.hazard)
     doc["deadline"] = item.deadline_days or DEADLINE_IMMEDIATE
+    if item.stop_use:
+        # Written only when set, like applies_if: files that predate it stay unchanged.
+        doc["stop_use"] = True
     doc["photo_on_fail"] = item.photo_on_fail
     doc["photo_on_pass"] = item.photo_on_pass
     doc["weight"] = item.weight
@@ -210,6 +213,7 @@ KNOWN_KEYS = {
         "choices",
         "hazard",
         "deadline",
+        "stop_use",
         "photo_on_fail",
         "photo_on_pass",
         "weight",
@@ -313,6 +317,7 @@ def _item_values(doc, section_line):
         "max_value": None,
         "choices": [],
         "hazard": _choice(doc, "hazard", Item.Hazard.GENERAL, Item.Hazard.values, line),
+        "stop_use": _bool(doc, "stop_use", False, line),
         "photo_on_fail": _bool(doc, "photo_on_fail", True, line),
         "photo_on_pass": _bool(doc, "photo_on_pass", False, line),
         "applies_if": _rule(doc, line),

@@ -61,8 +61,21 @@ class ApplicabilityMixin(forms.Form):
 
     RULE_FIELDS = ["only_types", "canteen", "clinic", "min_beds", "min_floors", "only_ownership"]
 
+    # Rule keys the fields above edit; any other condition (any_of, capacity, ...) is
+    # kept as it is, so saving a library item here does not drop it.
+    EDITED_KEYS = {
+        "type",
+        "type__in",
+        "has_canteen",
+        "has_clinic",
+        "beds__gte",
+        "floors__gte",
+        "ownership__in",
+    }
+
     def load_rule(self, rule):
         rule = rule or {}
+        self.kept_rule = {k: v for k, v in rule.items() if k not in self.EDITED_KEYS}
         self.initial.update(
             {
                 "only_types": rule.get("type__in", [rule["type"]] if "type" in rule else []),
@@ -76,7 +89,7 @@ class ApplicabilityMixin(forms.Form):
 
     def rule(self):
         data = self.cleaned_data
-        rule = {}
+        rule = dict(getattr(self, "kept_rule", {}))
         if data.get("only_types"):
             rule["type__in"] = list(data["only_types"])
         if data.get("canteen"):
@@ -132,6 +145,7 @@ class ItemForm(ApplicabilityMixin, forms.ModelForm):
             "max_value",
             "hazard",
             "deadline_days",
+            "stop_use",
             "photo_on_fail",
             "photo_on_pass",
             "weight",

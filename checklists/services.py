@@ -29,6 +29,7 @@ ITEM_FIELDS = [
     "choices",
     "hazard",
     "deadline_days",
+    "stop_use",
     "photo_on_fail",
     "photo_on_pass",
     "weight",

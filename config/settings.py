@@ -4,6 +4,7 @@ Production is switched on by DJANGO_DEBUG=0 plus a real DJANGO_SECRET_KEY and
 DJANGO_ALLOWED_HOSTS; see README "Production".
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -194,6 +195,26 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 # view streams them.
 # Working days a facility has to file the "five in place" plan of a supervised major hazard.
 SUPERVISION_PLAN_WORKING_DAYS = int(os.environ.get("SUPERVISION_PLAN_WORKING_DAYS", "5"))
+# The escalation ladder of an overdue hazard (inspections.enforcement): for each hazard
+# class, the working days after the due date at which each step is reached while the
+# hazard stays overdue. The reminder (the first step) is the overdue alarm itself.
+# JSON in the environment replaces it; ``manage.py check`` refuses a malformed ladder.
+_LADDER = os.environ.get("HAZARD_ESCALATION_LADDER", "")
+try:
+    HAZARD_ESCALATION_LADDER = (
+        json.loads(_LADDER)
+        if _LADDER
+        else {
+            "general": {"interview": 5, "control": 15, "case": 30},
+            "major": {"interview": 2, "control": 5, "case": 10},
+        }
+    )
+except ValueError:
+    HAZARD_ESCALATION_LADDER = _LADDER  # named by the system check, not a traceback
+# Working days a verifier has to verify a submitted fix (DOMAIN.md §4: 3).
+VERIFY_WITHIN_WORKING_DAYS = int(os.environ.get("VERIFY_WITHIN_WORKING_DAYS", "3"))
+# Working days a department a case was transferred to (移送) has to send its feedback.
+TRANSFER_FEEDBACK_WORKING_DAYS = int(os.environ.get("TRANSFER_FEEDBACK_WORKING_DAYS", "20"))
 
 EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", VAR_DIR / "evidence"))
 STORAGES = {

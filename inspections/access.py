@@ -9,6 +9,15 @@ from django.db.models import Q
 from django.http import Http404
 
 from inspections.credit.models import CreditCase, CreditEvent, ListEntry
+from inspections.enforcement.models import (
+    ControlOrder,
+    Determination,
+    EnforcementCase,
+    Interview,
+    LevelAction,
+    Penalty,
+    Transfer,
+)
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection, Photo
 from inspections.planning.models import Draw, Plan
@@ -38,6 +47,7 @@ from registry.access import (  # noqa: F401  (re-exported)
     lead_required,
     manager_required,
     member_required,
+    own_regions,
     region_for_user,
     region_q,
     regions_for,
@@ -269,9 +279,11 @@ def public_facilities():
     penalised = CreditEvent.objects.filter(kind=CreditEvent.Kind.PENALTY, withdrawn_at=None).values(
         "facility_id"
     )
+    penalties = public_penalties().values("facility_id")
     return Facility.objects.filter(
         Q(pk__in=public_results().values("inspection__facility_id"))
-        | Q(active=True) & (Q(pk__in=decided) | Q(pk__in=listed) | Q(pk__in=penalised))
+        | Q(active=True)
+        & (Q(pk__in=decided) | Q(pk__in=listed) | Q(pk__in=penalised) | Q(pk__in=penalties))
     )
 
 
@@ -321,4 +333,147 @@ def list_entry_for_user(user, pk):
     try:
         return list_entries_for(user).select_related("facility").get(pk=pk)
     except (ValueError, TypeError, ListEntry.DoesNotExist):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------- enforcement cases
+
+
+def cases_for(user):
+    """Enforcement cases: the staff of the facility's county. A facility's managers see
+    no case (the bureau's file while it runs); they see what was decided against them,
+    the penalties (public once recorded) and the control orders served on them."""
+    if is_admin(user):
+        return EnforcementCase.objects.all()
+    if not user.is_authenticated or user.role not in STAFF:
+        return EnforcementCase.objects.none()
+    return EnforcementCase.objects.filter(region_q(user, "facility__region"))
+
+
+def case_for_user(user, pk):
+    try:
+        return cases_for(user).select_related("facility__region", "hazard", "inspection").get(pk=pk)
+    except (EnforcementCase.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def transfers_for(user):
+    return Transfer.objects.filter(case__in=cases_for(user).values("pk"))
+
+
+def transfer_for_user(user, pk):
+    try:
+        return (
+            transfers_for(user)
+            .select_related("case__facility__region", "case__hazard", "case__inspection")
+            .get(pk=pk)
+        )
+    except (Transfer.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def penalties_for(user):
+    return Penalty.objects.filter(case__in=cases_for(user).values("pk"))
+
+
+def penalty_for_user(user, pk):
+    try:
+        return penalties_for(user).select_related("case", "facility").get(pk=pk)
+    except (Penalty.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def public_penalties():
+    """Penalties the public may know of (依法公示行政处罚信息): a row exists only once
+    decided, and one withdrawn leaves the public record; facilities closed down keep
+    none public, like their credit."""
+    return Penalty.objects.filter(withdrawn_at=None, facility__active=True)
+
+
+# ---------------------------------------------------------------- supervision of lower levels
+
+
+def level_issuer_regions(user):
+    """The regions from which ``user`` addresses lower regions' bureaus (约谈/通报): a
+    bureau lead's own regions, not those merely below them (a county's bureau does not
+    speak for the city's)."""
+    if not is_lead(user):
+        return []
+    return own_regions(user)
+
+
+def level_actions_for(user):
+    """约谈/通报 of lower levels: staff whose regions are the issuer's or the target's
+    or above them; never a facility."""
+    if is_admin(user):
+        return LevelAction.objects.all()
+    if not user.is_authenticated or user.role not in REGION_ROLES:
+        return LevelAction.objects.none()
+    return LevelAction.objects.filter(
+        region_q(user, "issuer_region") | region_q(user, "target_region")
+    )
+
+
+def level_action_for_user(user, pk):
+    try:
+        return (
+            level_actions_for(user)
+            .select_related("issuer_region", "target_region", "issued_by")
+            .get(pk=pk)
+        )
+    except (LevelAction.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------- control orders
+
+
+def control_orders_for(user):
+    """Control orders: the staff of the facility's county, and the facility's managers
+    (the order is served on them)."""
+    return ControlOrder.objects.filter(facility__in=facilities_for(user))
+
+
+def control_order_for_user(user, pk):
+    try:
+        return (
+            control_orders_for(user)
+            .select_related("facility__region", "hazard", "inspection", "lifting_inspection")
+            .get(pk=pk)
+        )
+    except (ControlOrder.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------- hazards as found
+
+
+def determinations_for(user):
+    """How major hazards were determined: whoever may see the hazard."""
+    return Determination.objects.filter(hazard__in=hazards_for(user))
+
+
+def determination_for_user(user, pk):
+    try:
+        return determinations_for(user).select_related("hazard__facility").get(pk=pk)
+    except (ValueError, TypeError, Determination.DoesNotExist):
+        raise Http404 from None
+
+
+def interviews_for(user):
+    """Interview records (约谈) of the facilities the user may see: the bureau's staff
+    of the region, and the facility's managers (their representative signed it)."""
+    if is_admin(user):
+        return Interview.objects.all()
+    return Interview.objects.filter(facility__in=facilities_for(user))
+
+
+def interview_for_user(user, pk):
+    try:
+        return (
+            interviews_for(user)
+            .select_related("facility__region", "hazard", "recorded_by")
+            .get(pk=pk)
+        )
+    except (Interview.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

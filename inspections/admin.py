@@ -8,6 +8,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from inspections.credit import rules as credit_rules
 from inspections.credit import services as credit_services
 from inspections.credit.models import RuleSet
+from inspections.enforcement.models import (
+    ControlOrder,
+    EnforcementCase,
+    LevelAction,
+    MajorCriterion,
+    Penalty,
+    Transfer,
+)
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import EvidenceAccess, Inspection, Photo
 from inspections.planning.models import Draw, Plan
@@ -119,3 +127,45 @@ class RuleSetAdmin(SimpleHistoryAdmin):
         # The admin's messages and log entry name the version the service wrote.
         obj.pk, obj.version, obj.created_at = saved.pk, saved.version, saved.created_at
         obj.created_by = saved.created_by
+
+
+@admin.register(MajorCriterion)
+class MajorCriterionAdmin(SimpleHistoryAdmin):
+    """The situations of 民办发〔2023〕13号 are data a bureau completes: added and
+    corrected here (with history), retired by clearing "active", never deleted (a
+    determination names its criterion)."""
+
+    list_display = ["code", "group", "text", "needs_outside_determination", "active"]
+    list_filter = ["group", "active", "needs_outside_determination"]
+    search_fields = ["code", "text"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ControlOrder)
+class ControlOrderAdmin(ReadOnly):
+    list_display = ["number", "facility", "kind", "status", "issued_at"]
+    list_filter = ["status", "kind"]
+
+
+@admin.register(EnforcementCase)
+class EnforcementCaseAdmin(ReadOnly):
+    list_display = ["number", "facility", "kind", "status", "opened_at"]
+    list_filter = ["status", "kind"]
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnly):
+    list_display = ["number", "case", "department", "status", "sent_on", "feedback_due_on"]
+    list_filter = ["status", "department"]
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(ReadOnly):
+    list_display = ["decision_no", "facility", "kind", "decided_on", "withdrawn_at"]
+
+
+@admin.register(LevelAction)
+class LevelActionAdmin(ReadOnly):
+    list_display = ["number", "kind", "issuer_region", "target_region", "held_on"]

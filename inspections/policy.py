@@ -262,3 +262,245 @@ def credit_repair_refusal(user, entry, *, wait_days):
     if Hazard.objects.filter(facility=entry.facility, status__in=Hazard.OPEN).exists():
         return _("Every hazard of the facility must be closed before credit repair.")
     return None
+
+
+# ---------------------------------------------------------------- enforcement cases (立案/移送)
+
+
+def _case_state_refusal(case):
+    if case.status == "closed":
+        return _("This case is closed.")
+    return None
+
+
+def enforcement_case_refusal(user, facility):
+    """Cases, transfers and penalties are the bureau's: a lead whose regions cover the
+    facility opens and runs them."""
+    if not _leads_county(user, facility):
+        return _("Only a bureau lead of the county handles enforcement cases.")
+    return None
+
+
+def case_decide_refusal(user, case):
+    if refusal := enforcement_case_refusal(user, case.facility):
+        return refusal
+    if case.status != "open":
+        return _("This case was already decided.")
+    return None
+
+
+def case_close_refusal(user, case):
+    return enforcement_case_refusal(user, case.facility) or _case_state_refusal(case)
+
+
+def transfer_send_refusal(user, case):
+    return enforcement_case_refusal(user, case.facility) or _case_state_refusal(case)
+
+
+def transfer_receive_refusal(user, transfer):
+    if refusal := enforcement_case_refusal(user, transfer.case.facility):
+        return refusal
+    if transfer.status != "sent":
+        return _("The receipt of this transfer is already recorded.")
+    return None
+
+
+def transfer_answer_refusal(user, transfer):
+    if refusal := enforcement_case_refusal(user, transfer.case.facility):
+        return refusal
+    if transfer.status == "answered":
+        return _("The feedback of this transfer is already recorded.")
+    return None
+
+
+def penalty_record_refusal(user, case):
+    return enforcement_case_refusal(user, case.facility)
+
+
+def penalty_withdraw_refusal(user, penalty):
+    if refusal := enforcement_case_refusal(user, penalty.facility):
+        return refusal
+    if penalty.withdrawn_at:
+        return _("This penalty was already withdrawn.")
+    return None
+
+
+# ---------------------------------------------------------------- supervision of lower levels
+
+
+def level_action_refusal(user, action):
+    """A 约谈 or 通报 of a lower region's bureau (``action``, not yet saved) is recorded
+    by a bureau lead of the issuing region, and addresses a region below it."""
+    issuer, target = action.issuer_region, action.target_region
+    if not any(region.pk == issuer.pk for region in access.level_issuer_regions(user)):
+        return _("Only a bureau lead of %(region)s speaks for its bureau.") % {
+            "region": issuer.name
+        }
+    if target.pk == issuer.pk or not target.path.startswith(issuer.path):
+        return _("%(target)s is not a region below %(issuer)s.") % {
+            "target": target.name,
+            "issuer": issuer.name,
+        }
+    return None
+
+
+# ---------------------------------------------------------------- control orders
+
+
+def control_order_issue_refusal(user, source):
+    """A control order is issued on the spot by a member of the team of an official
+    inspection under way at the facility (``source`` the inspection), or by a bureau
+    lead of the county (``source`` the facility or the inspection)."""
+    facility = source.facility if isinstance(source, Inspection) else source
+    if _leads_county(user, facility):
+        return None
+    if (
+        isinstance(source, Inspection)
+        and source.kind != Inspection.Kind.SELF
+        and source.team.filter(active=True, inspector__user=user).exists()
+    ):
+        if source.status != Inspection.Status.IN_PROGRESS:
+            return _(
+                "The team issues a control order on the spot, while the inspection is under way."
+            )
+        return None
+    return _(
+        "Only the inspection team on site or a bureau lead of the county issues a control order."
+    )
+
+
+def control_order_acknowledge_refusal(user, order):
+    if not access.manages(order.facility, user):
+        return _("Only a manager of the facility signs for its control order.")
+    if order.acknowledged_at:
+        return _("The facility has already signed for this order.")
+    if not order.in_force:
+        return _("This order was lifted.")
+    return None
+
+
+def lifting_inspections(order):
+    """Inspections that may lift ``order``: official ones of its facility, finished, that
+    started on site after it was issued (a self-inspection verifies nothing)."""
+    return (
+        Inspection.objects.filter(
+            facility_id=order.facility_id,
+            status=Inspection.Status.FINISHED,
+            started_at__gt=order.issued_at,
+        )
+        .exclude(kind=Inspection.Kind.SELF)
+        .order_by("-finished_at", "-pk")
+    )
+
+
+def _lift_who():
+    return _("Only a bureau lead of the county or the re-inspection's team lifts a control order.")
+
+
+def control_order_lift_refusal(user, order, inspection=None):
+    """Lifting follows verification on site: a bureau lead of the county, or a member of
+    the re-inspection's team. Without ``inspection``: whether ``user`` may lift it with
+    any eligible re-inspection (the page's form)."""
+    if not order.in_force:
+        return _("This order was already lifted.")
+    if inspection is None:
+        eligible = lifting_inspections(order)
+        if not eligible.exists():
+            return _(
+                "A control order is lifted only after a re-inspection on site: none has "
+                "finished since it was issued."
+            )
+        if (
+            _leads_county(user, order.facility)
+            or eligible.filter(team__active=True, team__inspector__user=user).exists()
+        ):
+            return None
+        return _lift_who()
+    if inspection.facility_id != order.facility_id:
+        return _("The re-inspection must be of the facility under the order.")
+    if inspection.kind == Inspection.Kind.SELF:
+        return _(
+            "A self-inspection cannot lift a control order: only an official re-inspection "
+            "on site can."
+        )
+    if inspection.status != Inspection.Status.FINISHED:
+        return _("Only a finished re-inspection on site lifts a control order.")
+    if not inspection.started_at or inspection.started_at <= order.issued_at:
+        return _("The re-inspection must have started on site after the order was issued.")
+    if not (
+        _leads_county(user, order.facility)
+        or inspection.team.filter(active=True, inspector__user=user).exists()
+    ):
+        return _lift_who()
+    return None
+
+
+# ---------------------------------------------------------------- hazards as found
+
+
+def _on_team(user, inspection):
+    """An active inspector of ``inspection``'s team."""
+    return (
+        inspection is not None
+        and access.is_inspector(user)
+        and inspection.team.filter(active=True, inspector__user=user).exists()
+    )
+
+
+def _determines(user, hazard):
+    """The team that found the hazard, or a bureau lead whose regions cover the facility."""
+    return _on_team(user, hazard.inspection) or _supervises(user, hazard)
+
+
+def hazard_add_refusal(user, inspection):
+    """A hazard no checklist item names is registered on site by the team at work."""
+    if not access.can_work_on(inspection, user):
+        return _("Only the inspection team registers a hazard found on site.")
+    if inspection.status != Inspection.Status.IN_PROGRESS:
+        return _("The inspection is not under way: a hazard is registered here on site.")
+    return None
+
+
+def hazard_raise_refusal(user, hazard):
+    """情节严重的按重大: the team that found it, or a lead of the county, raises it."""
+    if not _determines(user, hazard):
+        return _(
+            "Only the team that found the hazard or a bureau lead of the county raises it to major."
+        )
+    if hazard.severity != Hazard.Severity.GENERAL:
+        return _("This hazard is already major.")
+    if not hazard.is_open:
+        return _("This hazard is closed: only an open hazard is raised to major.")
+    return None
+
+
+def determination_record_refusal(user, hazard):
+    if not _determines(user, hazard):
+        return _(
+            "Only the team that found the hazard or a bureau lead of the county records "
+            "how it was determined."
+        )
+    if hazard.severity != Hazard.Severity.MAJOR:
+        return _("Only a major hazard records how it was determined.")
+    if Hazard.objects.filter(pk=hazard.pk, determination__isnull=False).exists():
+        return _("How this hazard was determined is already recorded.")
+    return None
+
+
+# ---------------------------------------------------------------- escalation ladder and 约谈
+
+
+def escalation_skip_refusal(user, hazard):
+    """Skipping ahead on the ladder is a county lead's decision, while the hazard is open."""
+    if not _leads_county(user, hazard.facility):
+        return _("Only a bureau lead of the county skips ahead on the escalation ladder.")
+    if not hazard.is_open:
+        return _("This hazard is closed: its escalation ladder has ended.")
+    return None
+
+
+def interview_record_refusal(user, facility):
+    """约谈 of a facility's legal representative is held and recorded by a county lead."""
+    if not _leads_county(user, facility):
+        return _("Only a bureau lead of the county records an interview.")
+    return None

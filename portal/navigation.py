@@ -18,6 +18,8 @@ NAVIGATION = [
     (_("Hazard dashboard"), "reports_staff:hazard_dashboard", access.can_lead),
     (_("Supervision overview"), "reports_staff:overview", access.can_lead),
     (_("Credit cases"), "inspections:credit_cases", access.can_lead),
+    (_("Enforcement cases"), "inspections:case_list", access.can_read_staff_pages),
+    (_("Supervision of lower levels"), "inspections:level_actions", access.can_read_staff_pages),
     (_("Working days"), "registry:calendar", access.can_use_app),
     (_("Change history"), "audit:history", access.can_read_history),
     (_("Exception reports"), "audit:exceptions", access.can_read_history),

@@ -6,10 +6,11 @@ second run finds nothing to change and records no history.
 """
 
 from datetime import date
+from decimal import Decimal
 
 from . import services
 from .creditcode import check_character
-from .models import Department, Facility, InspectorProfile, Region, User
+from .models import Department, Facility, GasSupply, InspectorProfile, Region, User
 
 DEMO_PASSWORD = "Demo-2026!"  # noqa: S105  (documented demo log-ins, see README)
 
@@ -141,7 +142,42 @@ def facility_values(index, regions):
         "responsible_person": ["张国华", "李秀英", "王建平", "刘玥", "陈喆"][index % 5],
         "phone": f"0730-82{index:05d}",
         "active": index != 43,
+        **_rule_attributes(index, facility_type, big, beds),
     }
+
+
+def _rule_attributes(index, facility_type, big, beds):
+    """Capacity, gas, lifts, boilers and oxygen: what the checklist rules read."""
+    floors = 1 + (index * 5) % 7 if big else 1 + index % 2
+    capacity = beds + 10 * (index % 3) if big else max(beds, 10 + index % 9)
+    if big:
+        gas = GasSupply.PIPED if index % 3 else GasSupply.BOTTLED
+    elif facility_type == Facility.Type.MEAL_POINT:
+        gas = GasSupply.BOTTLED
+    else:
+        gas = GasSupply.NONE if index % 2 else GasSupply.PIPED
+    return {
+        "capacity": capacity,
+        "gas_supply": gas,
+        "lifts": (1 + floors // 4) if big and floors >= 2 else 0,
+        "has_boiler": big and index % 5 == 0,
+        "has_oxygen": facility_type == Facility.Type.MEDICAL_CARE or (big and index % 4 == 0),
+    }
+
+
+def demo_buildings(index, values):
+    """A main building holding the residents, and for some a one-storey annex."""
+    capacity, floors = values["capacity"], values["floors"]
+    # About 30 m² of floor area per resident, shared rooms and corridors included.
+    main_area = max(120, capacity * 30 + (index * 13) % 90)
+    buildings = [
+        {"name": "主楼", "floors": floors, "floor_area": Decimal(main_area), "capacity": capacity}
+    ]
+    if index % 4 == 1:
+        buildings.append(
+            {"name": "辅楼（食堂）", "floors": 1, "floor_area": Decimal(180), "capacity": 0}
+        )
+    return buildings
 
 
 OTHER_COUNTY_FACILITIES = [
@@ -177,6 +213,9 @@ def seed(log):
             Facility,
             lookup={"credit_code": values.pop("credit_code")},
             values=values,
+        )
+        services.facility_save(
+            facility=facility, values={}, buildings=demo_buildings(index, values)
         )
         facilities.append(facility)
     for serial, (name, facility_type, risk, beds) in enumerate(OTHER_COUNTY_FACILITIES, 500):

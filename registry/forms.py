@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .buildings import format_buildings
+from .buildings import parse as parse_buildings
 from .models import Facility
 
 
@@ -22,6 +24,17 @@ class FacilityFilterForm(forms.Form):
 
 
 class FacilityForm(forms.ModelForm):
+    buildings = forms.CharField(
+        label=_("Buildings"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One building per line: name/floors/floor area in m²/resident capacity, "
+            "e.g. 1号楼/3/2400/120. Their floor areas decide which fire rules apply."
+        ),
+    )
+
     class Meta:
         model = Facility
         fields = [
@@ -37,6 +50,11 @@ class FacilityForm(forms.ModelForm):
             "has_canteen",
             "has_clinic",
             "floors",
+            "capacity",
+            "gas_supply",
+            "lifts",
+            "has_boiler",
+            "has_oxygen",
             "star_level",
             "risk_class",
             "responsible_person",
@@ -49,6 +67,8 @@ class FacilityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = regions
         if self.instance.pk is not None:
+            self.initial["buildings"] = format_buildings(self.instance.buildings.all())
+        if self.instance.pk is not None:
             # An existing facility's class moves only by a lead's decision on its
             # credit file; a new one may still be given an initial class.
             field = self.fields["risk_class"]
@@ -58,6 +78,9 @@ class FacilityForm(forms.ModelForm):
     def editable(self):
         """The fields this form may change (a disabled field keeps its stored value)."""
         return [name for name in self.Meta.fields if not self.fields[name].disabled]
+
+    def clean_buildings(self):
+        return parse_buildings(self.cleaned_data.get("buildings") or "")
 
     def clean_credit_code(self):
         return (self.cleaned_data.get("credit_code") or "").strip().upper() or None

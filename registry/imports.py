@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 from core import limits
 
 from . import access, services
+from . import buildings as building_text
 from .creditcode import credit_code_error, normalize
-from .models import Category, Department, Facility, InspectorProfile, Region, User
+from .models import Category, Department, Facility, GasSupply, InspectorProfile, Region, User
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -72,6 +73,25 @@ FACILITY_COLUMNS = [
     Column("举办性质", optional_column=True, note="可选列：公办、民办或公建民营"),
     Column("负责人", optional_column=True, note="可选列"),
     Column("联系电话", optional_column=True, note="可选列"),
+    Column(
+        "可容纳人数",
+        optional_column=True,
+        note="可选列：各栋建筑可容纳的老年人总数，0–100000；留空为未登记",
+    ),
+    Column("燃气供应", optional_column=True, note="可选列：管道燃气、瓶装液化气或无；留空为未登记"),
+    Column("电梯数量", optional_column=True, note="可选列：0–500 的整数；留空为未登记"),
+    Column("是否有锅炉", optional_column=True, note="可选列：是 或 否；留空为未登记"),
+    Column(
+        "是否有医用氧",
+        optional_column=True,
+        note="可选列：有医用氧供应或供氧管道填 是；留空为未登记",
+    ),
+    Column(
+        "各栋建筑",
+        optional_column=True,
+        note="可选列：每栋写 名称/层数/建筑面积（平方米）/可容纳人数，多栋用分号分隔，"
+        "如 1号楼/3/2400/120；2号楼/1/180/20。填写后机构的建筑以本格为准；留空则删除已登记的建筑",
+    ),
 ]
 
 INSPECTOR_COLUMNS = [
@@ -114,6 +134,18 @@ OWNERSHIPS = {
     "公办": Facility.Ownership.PUBLIC,
     "民办": Facility.Ownership.PRIVATE,
     "公建民营": Facility.Ownership.PUBLIC_PRIVATE,
+}
+GAS_SUPPLIES = {
+    "管道燃气": GasSupply.PIPED,
+    "管道天然气": GasSupply.PIPED,
+    "天然气": GasSupply.PIPED,
+    "瓶装液化气": GasSupply.BOTTLED,
+    "瓶装液化石油气": GasSupply.BOTTLED,
+    "液化气": GasSupply.BOTTLED,
+    "液化石油气": GasSupply.BOTTLED,
+    "无": GasSupply.NONE,
+    "不使用燃气": GasSupply.NONE,
+    "不使用": GasSupply.NONE,
 }
 CATEGORIES = {
     "消防安全": Category.FIRE,
@@ -558,6 +590,23 @@ def plan_facilities(table, user=None):
             if cells[header] is not None:
                 default = Facility.Ownership.PRIVATE if key == "ownership" else ""
                 values[key] = parse(header, parser, default)
+        # Attributes the checklist rules read: an empty cell means "not recorded".
+        for header, key, parser in (
+            ("可容纳人数", "capacity", lambda t: _integer(t, low=0, high=100000)),
+            (
+                "燃气供应",
+                "gas_supply",
+                lambda t: _choice(t, GAS_SUPPLIES, ["管道燃气", "瓶装液化气", "无"]),
+            ),
+            ("电梯数量", "lifts", lambda t: _integer(t, low=0, high=500)),
+            ("是否有锅炉", "has_boiler", _yes_no),
+            ("是否有医用氧", "has_oxygen", _yes_no),
+        ):
+            if cells[header] is not None:
+                values[key] = parse(header, parser, "" if key == "gas_supply" else None)
+        buildings = None
+        if cells["各栋建筑"] is not None:
+            buildings = parse("各栋建筑", _buildings, [])
 
         if code:
             if code in codes_seen:
@@ -601,7 +650,7 @@ def plan_facilities(table, user=None):
                 )
             )
             continue
-        plan.rows.append(_facility_row(number, existing, values))
+        plan.rows.append(_facility_row(number, existing, values, buildings))
     return plan
 
 
@@ -613,24 +662,43 @@ def _credit_code(text):
     return code
 
 
-def _facility_row(number, existing, values):
+def _buildings(text):
+    try:
+        return building_text.parse(text)
+    except ValidationError as exc:
+        raise _Bad(exc.messages[0]) from None
+
+
+def _by_name(buildings):
+    return sorted(buildings, key=lambda b: b["name"])
+
+
+def _facility_row(number, existing, values, buildings=None):
     if existing is None:
         action, changes = "create", []
     else:
-        changes = services.changed_fields(existing, values)
+        changes = _verbose(Facility, services.changed_fields(existing, values))
+        if buildings is not None and _by_name(
+            building_text.as_values(existing.buildings.all())
+        ) != _by_name(buildings):
+            changes.append(_("buildings"))
         action = "update" if changes else "unchanged"
 
     def write(by, existing=existing):
         target = Facility.objects.get(pk=existing.pk) if existing else None
         services.facility_save(
-            facility=target, values=values, by=by, reason=_("Spreadsheet import")
+            facility=target,
+            values=values,
+            buildings=buildings,
+            by=by,
+            reason=_("Spreadsheet import"),
         )
 
     return RowPlan(
         row=number,
         label=values["name"],
         action=action,
-        changes=_verbose(Facility, changes),
+        changes=changes,
         apply=write,
     )
 

@@ -1,12 +1,15 @@
 """The two directories (两库): supervised facilities and inspectors, plus the
 people, regions and departments they rely on (the working-day calendar is in core)."""
 
+import math
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -144,6 +147,12 @@ class User(AbstractUser):
         return self.is_authenticated and (self.role in roles)
 
 
+class GasSupply(models.TextChoices):
+    PIPED = "piped", _("Piped gas")  # 管道燃气
+    BOTTLED = "bottled", _("Bottled LPG")  # 瓶装液化气
+    NONE = "none", _("No gas")
+
+
 class Facility(models.Model):
     class Type(models.TextChoices):
         CARE_HOME = "care_home", _("Elderly-care institution")
@@ -191,6 +200,25 @@ class Facility(models.Model):
     has_clinic = models.BooleanField(_("has in-house clinic"), default=False)
     floors = models.PositiveSmallIntegerField(
         _("building floors"), default=1, validators=[MinValueValidator(1)]
+    )
+    # The attributes below decide which checklist items apply. Empty means "not
+    # recorded", and an unrecorded attribute never hides an item (checklists.rules).
+    capacity = models.PositiveIntegerField(
+        _("resident capacity"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100000)],
+        help_text=_("How many residents the buildings can hold (可容纳人数)."),
+    )
+    gas_supply = models.CharField(
+        _("gas supply"), max_length=10, choices=GasSupply.choices, blank=True
+    )
+    lifts = models.PositiveSmallIntegerField(
+        _("number of lifts"), null=True, blank=True, validators=[MaxValueValidator(500)]
+    )
+    has_boiler = models.BooleanField(_("has boilers"), null=True, blank=True)
+    has_oxygen = models.BooleanField(
+        _("has medical oxygen supply or piping"), null=True, blank=True
     )
     star_level = models.PositiveSmallIntegerField(
         _("star level"), default=0, validators=[MaxValueValidator(5)]
@@ -261,6 +289,78 @@ class Facility(models.Model):
         )
         number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
         return f"{prefix}{number:05d}"
+
+    @cached_property
+    def building_figures(self):
+        """(largest, total) floor area of the buildings in whole m², rounded up; None
+        for each when no building is recorded. A queryset annotated by
+        ``with_building_figures`` answers without a query."""
+        if hasattr(self, "_largest_building_area"):
+            largest, total = self._largest_building_area, self._total_building_area
+        elif self.pk is None:
+            largest = total = None  # an unsaved facility has no buildings yet
+        else:
+            figures = self.buildings.aggregate(
+                largest=models.Max("floor_area"), total=models.Sum("floor_area")
+            )
+            largest, total = figures["largest"], figures["total"]
+        return (
+            None if largest is None else math.ceil(largest),
+            None if total is None else math.ceil(total),
+        )
+
+    @property
+    def largest_building_area(self):
+        return self.building_figures[0]
+
+    @property
+    def total_building_area(self):
+        return self.building_figures[1]
+
+
+def with_building_figures(queryset):
+    """Facilities annotated with their buildings' largest and total floor area, so
+    that applicability rules read them for many facilities in one query."""
+    return queryset.annotate(
+        _largest_building_area=models.Max("buildings__floor_area"),
+        _total_building_area=models.Sum("buildings__floor_area"),
+    )
+
+
+class Building(models.Model):
+    """One building of a facility: its floor area and capacity decide which fire rules
+    apply (GB 50016 5.5.8 single-exit exception, 老年人照料设施 thresholds)."""
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="buildings"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    floors = models.PositiveSmallIntegerField(
+        _("floors"), default=1, validators=[MinValueValidator(1), MaxValueValidator(200)]
+    )
+    floor_area = models.DecimalField(
+        _("floor area (m²)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000_000)],
+    )
+    capacity = models.PositiveIntegerField(
+        _("resident capacity"), default=0, validators=[MaxValueValidator(100000)]
+    )
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["facility", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "name"], name="unique_building_name")
+        ]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+
+    def __str__(self):
+        return f"{self.facility} · {self.name}"
 
 
 class InspectorProfile(models.Model):

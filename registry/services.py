@@ -15,6 +15,7 @@ from core.audited import save_with_history, set_history_user
 from core.models import CalendarDay, CalendarYear
 
 from .models import (
+    Building,
     ConflictOfInterest,
     Facility,
     InspectorProfile,
@@ -124,14 +125,42 @@ def facility_save(
     by: User | None = None,
     facility: Facility | None = None,
     reason: str | None = None,
+    buildings: Iterable[Mapping[str, Any]] | None = None,
 ) -> Facility:
-    """Create a facility or update ``facility`` with ``values`` (validated)."""
+    """Create a facility or update ``facility`` with ``values`` (validated). With
+    ``buildings`` (from ``registry.buildings.parse``), its buildings become exactly
+    those, matched by name."""
     if facility is None:
         facility = Facility()
     if _apply(facility, values) or facility.pk is None:
         facility.full_clean()
         save_with_history(facility, by=by, reason=reason)
+    if buildings is not None:
+        _set_buildings(facility, buildings, by=by, reason=reason)
     return facility
+
+
+def _set_buildings(
+    facility: Facility,
+    buildings: Iterable[Mapping[str, Any]],
+    *,
+    by: User | None,
+    reason: str | None,
+) -> None:
+    current = {b.name: b for b in facility.buildings.all()}
+    wanted = {b["name"]: b for b in buildings}
+    for name, stale in current.items():
+        if name not in wanted:
+            if by is not None:
+                set_history_user(stale, by)
+            stale.delete()
+    for name, values in wanted.items():
+        building = current.get(name) or Building(facility=facility, name=name)
+        if _apply(building, values) or building.pk is None:
+            building.full_clean()
+            save_with_history(building, by=by, reason=reason)
+    # The rule figures are cached per instance; the buildings just changed.
+    facility.__dict__.pop("building_figures", None)
 
 
 @transaction.atomic

@@ -66,6 +66,7 @@ def facility_detail(request, pk):
         {
             "facility": facility,
             "managers": facility.managers.all(),
+            "buildings": facility.buildings.all(),
             "conflicts": (
                 facility.conflicts.select_related("inspector__user") if show_conflicts else None
             ),
@@ -84,6 +85,7 @@ def facility_edit(request, pk):
         services.facility_save(
             facility=Facility.objects.get(pk=facility.pk),
             values={name: form.cleaned_data[name] for name in form.editable()},
+            buildings=form.cleaned_data["buildings"],
             by=request.user,
         )
         messages.success(request, _("The facility was saved."))

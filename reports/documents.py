@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -520,18 +521,21 @@ def _notice_context(notice):
     team = _team(inspection)
     hazards = list(notice.hazards.select_related("item").order_by("register_no"))
     evidence = {}
+    # A hazard the team registered on site that no item names keeps its evidence on
+    # itself (inspections.enforcement.found), not on an answer.
     for photo in (
         Photo.objects.filter(
-            answer_id__in=[h.answer_id for h in hazards if h.answer_id],
+            Q(answer_id__in=[h.answer_id for h in hazards if h.answer_id])
+            | Q(hazard_id__in=[h.pk for h in hazards if not h.answer_id], rectification=None),
             purpose=Photo.Purpose.EVIDENCE,
         )
         .kept()
         .order_by("uploaded_at", "pk")
     ):
-        evidence.setdefault(photo.answer_id, []).append(photo)
+        evidence.setdefault(photo.answer_id or ("hazard", photo.hazard_id), []).append(photo)
     photos, lines = [], []
     for hazard in hazards:
-        own = evidence.get(hazard.answer_id, [])
+        own = evidence.get(hazard.answer_id or ("hazard", hazard.pk), [])
         photos += own
         lines.append(
             {

@@ -41,9 +41,10 @@ def enforcement_document(name: str, obj: Any) -> Rendered:
     """The ``name`` document of ``obj`` as a PDF, kept while what it shows is unchanged."""
     kind = KINDS[name]
     context = {
+        "title": kind.title(),
+        # A kind whose title depends on the object (约谈 or 通报) gives it in its context.
         **kind.context(obj),
         "number": obj.number,
-        "title": kind.title(),
         "qr": qr_code(login_url(obj.get_absolute_url())),
         "today": timezone.localdate(),
     }

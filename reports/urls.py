@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_documents
+from . import views, views_documents, views_penalties
 
 app_name = "reports"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("results/<int:pk>/v<int:number>/", views.result_version, name="result_version"),
     path("results/<int:pk>/photos/<int:photo_pk>.jpg", views.result_photo, name="result_photo"),
     path("facilities/<int:pk>/", views.facility_detail, name="facility_detail"),
+    path("penalties.json", views_penalties.penalties_json, name="penalties_json"),
+    path("penalties.csv", views_penalties.penalties_csv, name="penalties_csv"),
     path("results/<int:pk>.pdf", views_documents.public_result_pdf, name="result_pdf"),
     path(
         "plans/<int:pk>/announcement.pdf",

@@ -10,6 +10,7 @@ its withdrawal notice.
 import csv
 import io
 import json
+from collections import Counter
 
 from django import forms
 from django.core.paginator import Paginator
@@ -379,11 +380,19 @@ def facility_detail(request, pk):
     credit = None
     if access.shows_public_credit(facility):
         credit = next(credit_export.facility_records([facility], today=timezone.localdate()))
-        credit["penalties"] = [
-            event
-            for event in reversed(credit["events"])
-            if event["kind"] == CreditEvent.Kind.PENALTY
-        ]
+        # Decisions recorded in enforcement, in full; penalties a lead entered by hand
+        # in the credit file, by their date only. The credit file holds one event per
+        # recorded decision, on its date: those are not listed twice.
+        credit["decisions"] = list(access.public_penalties().filter(facility=facility))
+        recorded = Counter(penalty.decided_on for penalty in credit["decisions"])
+        credit["penalties"] = []
+        for event in reversed(credit["events"]):
+            if event["kind"] != CreditEvent.Kind.PENALTY:
+                continue
+            if recorded[event["date"]]:
+                recorded[event["date"]] -= 1
+            else:
+                credit["penalties"].append(event)
     return render(
         request,
         "reports/public_facility_detail.html",

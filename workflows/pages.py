@@ -26,6 +26,9 @@ def action_url(scope: TaskScope) -> str:
         Kind.NOTE: "progress",
         Kind.SIGN_OFF: "sign-off",
         Kind.EXTENSION: "extension",
+        Kind.INTERVIEW: "ladder",
+        Kind.CONTROL: "ladder",
+        Kind.CASE: "ladder",
     }.get(TaskScope.Kind(kind))
     if anchor:
         return reverse("inspections:hazard_detail", args=[scope.hazard_id]) + "#" + anchor

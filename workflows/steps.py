@@ -14,8 +14,9 @@ from django.utils import timezone
 from core.workdays import add_working_days
 from inspections import policy
 from inspections.credit.models import CreditCase
+from inspections.enforcement.models import Escalation
 from inspections.hazards.models import Extension, Hazard, Rectification, Supervision
-from inspections.hazards.schedule import PROGRESS_DAY
+from inspections.hazards.schedule import PROGRESS_DAY, verify_due_on
 from inspections.onsite.models import Inspection
 from inspections.publication.models import Publication
 from registry.models import User
@@ -25,8 +26,16 @@ from .models import TaskScope
 Kind = TaskScope.Kind
 Group = TaskScope.Group
 
-# DOMAIN.md §4: a deadline order is served, and a fix re-inspected, within 3 working days.
+# DOMAIN.md §4: a deadline order is served, and a re-inspection made, within 3 working
+# days (a submitted fix is verified within VERIFY_WITHIN_WORKING_DAYS: schedule.verify_due_on).
 ACT_WITHIN_WORKING_DAYS = 3
+
+# The ladder's steps that wait for a lead (the reminder is done when it is reached).
+LADDER_TASKS = {
+    Escalation.Step.INTERVIEW: Kind.INTERVIEW,
+    Escalation.Step.CONTROL: Kind.CONTROL,
+    Escalation.Step.CASE: Kind.CASE,
+}
 
 
 @dataclass(frozen=True)
@@ -123,9 +132,13 @@ def hazard_steps(hazard: Hazard, reinspection_asked_at: datetime | None = None) 
     if status == Hazard.Status.AWAITING:
         pending = hazard.rectifications.filter(decision=Rectification.Decision.PENDING).first()
         if pending is not None:
-            submitted = timezone.localdate(pending.submitted_at)
             steps.append(
-                Step(Kind.VERIFY, Group.TEAM, due_on=_within(submitted), key=str(pending.pk))
+                Step(
+                    Kind.VERIFY,
+                    Group.TEAM,
+                    due_on=verify_due_on(pending.submitted_at),
+                    key=str(pending.pk),
+                )
             )
         elif supervision is not None and policy.awaiting_sign_off(hazard):
             steps.append(
@@ -156,6 +169,20 @@ def hazard_steps(hazard: Hazard, reinspection_asked_at: datetime | None = None) 
                 user=supervision.lead,
                 due_on=due,
                 key=f"{due:%Y-%m}",
+            )
+        )
+    for escalation in hazard.escalations.filter(
+        status=Escalation.Status.REACHED, step__in=list(LADDER_TASKS)
+    ):
+        steps.append(
+            Step(
+                LADDER_TASKS[Escalation.Step(escalation.step)],
+                Group.LEADS,
+                key=escalation.step,
+                object_id=escalation.pk,
+                # The dispatcher that reached it told the leads; a lead who skipped
+                # ahead to it was on the page (the others hear of the new task).
+                told=escalation.reached_by_id is None,
             )
         )
     if (

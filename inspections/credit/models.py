@@ -62,6 +62,8 @@ class CreditEvent(models.Model):
         COMPLAINT_SUBSTANTIATED = "complaint_substantiated", _("Complaint substantiated")
         PENALTY = "penalty", _("Administrative penalty")
         TRANSFER = "transfer", _("Case transferred to another department")
+        CONTROL_ORDER = "control_order", _("Control order (责令停止使用/停业整顿)")
+        INTERVIEW = "interview", _("Interview of the legal representative (约谈)")
         SELF_FIXED = "self_fixed", _("Self-reported hazard fixed on time")
         CLEAN_YEAR = "clean_year", _("A year inspected without a hazard")
         GRADE = "grade", _("Grading level (等级评定)")

@@ -7,9 +7,9 @@ is written once (``services.credit_collect``). A source that marks some of its f
 ``standing`` (the grading level) says that those it no longer yields have lapsed:
 their events are withdrawn with the reason.
 
-A later room adds its own kind (enforcement's penalties, complaints) by registering
-a source here with a key prefix of its own; until then a lead records those kinds by
-hand (``services.credit_event_record``, key prefix ``manual:``).
+Enforcement's penalties, transfers, control orders and interviews have sources here;
+a later room (complaints) adds its own the same way. Until then a lead records the
+other kinds by hand (``services.credit_event_record``, key prefix ``manual:``).
 """
 
 from collections.abc import Callable, Collection, Iterator
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checklists.scoring import Result
+from inspections.enforcement.models import ControlOrder, Interview, Penalty, Transfer
 from inspections.hazards.models import Hazard, HazardAlarm, Rectification, Supervision
 from inspections.onsite.models import Inspection
 from registry.models import Facility
@@ -229,6 +230,57 @@ def self_reported_fixed(
         if closed_on <= due_on:
             link = ("inspections:hazard_detail", pk)
             yield Fact(facility_id, Kind.SELF_FIXED, closed_on, f"selffix:{pk}", register_no, link)
+
+
+# ---------------------------------------------------------------- enforcement
+
+
+@source("penalty", standing=True)
+def penalties(
+    today: date, facilities: Collection[int] | None, since: datetime | None = None
+) -> Iterator[Fact]:
+    """A penalty decided (by the bureau or reported back by a department); standing, so
+    a penalty withdrawn stops counting. Read whole: penalties are few."""
+    for pk, facility_id, decided_on, decision_no, case_id in Penalty.objects.filter(
+        _of(facilities), withdrawn_at=None, decided_on__lte=today
+    ).values_list("pk", "facility_id", "decided_on", "decision_no", "case_id"):
+        link = ("inspections:case_detail", case_id)
+        yield Fact(facility_id, Kind.PENALTY, decided_on, f"penalty:{pk}", decision_no, link)
+
+
+@source("transfer")
+def transfers(
+    today: date, facilities: Collection[int] | None, since: datetime | None = None
+) -> Iterator[Fact]:
+    for pk, facility_id, sent_on, number, case_id in Transfer.objects.filter(
+        _of(facilities, "case__facility_id"), sent_on__lte=today
+    ).values_list("pk", "case__facility_id", "sent_on", "number", "case_id"):
+        link = ("inspections:case_detail", case_id)
+        yield Fact(facility_id, Kind.TRANSFER, sent_on, f"transfer:{pk}", number, link)
+
+
+@source("control_order")
+def control_orders(
+    today: date, facilities: Collection[int] | None, since: datetime | None = None
+) -> Iterator[Fact]:
+    for pk, facility_id, issued_at, number in ControlOrder.objects.filter(
+        _of(facilities) & _since(since, "issued_at")
+    ).values_list("pk", "facility_id", "issued_at", "number"):
+        link = ("inspections:control_order_detail", pk)
+        yield Fact(
+            facility_id, Kind.CONTROL_ORDER, _local(issued_at), f"control_order:{pk}", number, link
+        )
+
+
+@source("interview")
+def interviews(
+    today: date, facilities: Collection[int] | None, since: datetime | None = None
+) -> Iterator[Fact]:
+    for pk, facility_id, held_on, number in Interview.objects.filter(
+        _of(facilities) & _since(since, "recorded_at"), held_on__lte=today
+    ).values_list("pk", "facility_id", "held_on", "number"):
+        link = ("inspections:interview_detail", pk)
+        yield Fact(facility_id, Kind.INTERVIEW, held_on, f"interview:{pk}", number, link)
 
 
 CLEAN_YEARS = 3  # credit records are kept three years

@@ -1,6 +1,8 @@
 """What each deadline alarm of a hazard does, and the dispatcher that fires them:
-reminders before and on the due date, the overdue mark with its escalation, the
-late supervision plan and the monthly progress reminder.
+reminders before and on the due date, the overdue mark with its reminder to the
+leads (the ladder's first step), the later steps of the escalation ladder, the late
+supervision plan, the monthly progress reminder, and the verification that is due
+and then late.
 
 When they fall is ``schedule``'s rule, stored in ``Hazard.next_alarm_at`` (see
 there why a column and not a flow timer). ``manage.py workflow_timers`` calls
@@ -21,14 +23,18 @@ from django.utils.translation import gettext as _
 from core.audited import Actor, save_with_history
 from core.notifications import notify
 from inspections.common import notify_managers
+from inspections.enforcement.ladder import escalation_complete
+from inspections.enforcement.models import Escalation
 from inspections.hazards.models import Hazard, HazardAlarm
 from inspections.hazards.schedule import (
     alarms_called_for,
     fired_of,
     next_alarm_store,
     supervision_of,
+    verify_due_on,
 )
 from inspections.hazards.services import emit_hazard, leads_covering
+from registry.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +49,23 @@ def hazard_alarms_fire(
     hazard = Hazard.objects.select_for_update().select_related("facility__region").get(pk=hazard.pk)
     fired = fired_of(hazard)
     acted = []
-    for alarm in sorted(alarms_called_for(hazard, supervision_of(hazard), fired)):
-        if alarm.at > now or (alarm.kind, alarm.key) in fired:
-            continue
-        sent = alarm.expires is None or now < alarm.expires
-        record = save_with_history(
-            HazardAlarm(hazard=hazard, kind=alarm.kind, key=alarm.key, fired_at=now, sent=sent),
-            by=by,
-        )
-        if sent:
-            ACTIONS[alarm.kind](hazard, by)
-            acted.append(record)
+    # An alarm can call for more (the overdue mark starts the ladder): ask again until
+    # nothing due is left, so a dispatcher back after days catches up in one run.
+    while due := [
+        alarm
+        for alarm in sorted(alarms_called_for(hazard, supervision_of(hazard), fired))
+        if alarm.at <= now and (alarm.kind, alarm.key) not in fired
+    ]:
+        for alarm in due:
+            fired.add((alarm.kind, alarm.key))
+            sent = alarm.expires is None or now < alarm.expires
+            record = save_with_history(
+                HazardAlarm(hazard=hazard, kind=alarm.kind, key=alarm.key, fired_at=now, sent=sent),
+                by=by,
+            )
+            if sent:
+                ACTIONS[alarm.kind](hazard, alarm.key, by)
+                acted.append(record)
     if acted:
         emit_hazard(hazard, "changed", by)  # stores the next alarm too
     else:
@@ -84,7 +96,7 @@ def _values(hazard: Hazard) -> dict[str, str]:
     }
 
 
-def _remind_before(hazard: Hazard, by: Actor) -> None:
+def _remind_before(hazard: Hazard, key: str, by: Actor) -> None:
     notify_managers(
         facility=hazard.facility,
         text=_("Hazard %(number)s is due on %(date)s, in three working days.") % _values(hazard),
@@ -93,7 +105,7 @@ def _remind_before(hazard: Hazard, by: Actor) -> None:
     )
 
 
-def _remind_due(hazard: Hazard, by: Actor) -> None:
+def _remind_due(hazard: Hazard, key: str, by: Actor) -> None:
     notify_managers(
         facility=hazard.facility,
         text=_("Hazard %(number)s is due today (%(date)s).") % _values(hazard),
@@ -102,17 +114,19 @@ def _remind_due(hazard: Hazard, by: Actor) -> None:
     )
 
 
-def _overdue(hazard: Hazard, by: Actor) -> None:
-    """Mark it overdue and escalate to the bureau leads whose regions cover the facility."""
+def _overdue(hazard: Hazard, key: str, by: Actor) -> None:
+    """Mark it overdue and escalate to the bureau leads whose regions cover the facility:
+    the ladder's first step (the reminder), recorded reached and done."""
     hazard.mark_overdue()
     save_with_history(hazard, by=by)
+    escalation_complete(hazard=hazard, step=Escalation.Step.REMIND, by=by)
     text = _("Hazard %(number)s of %(facility)s is overdue (due %(date)s).") % _values(hazard)
     for lead in leads_covering(hazard.facility):
         notify(user=lead, text=text, url=hazard.get_absolute_url(), by=by)
     notify_managers(facility=hazard.facility, text=text, url=hazard.get_absolute_url(), by=by)
 
 
-def _plan_late(hazard: Hazard, by: Actor) -> None:
+def _plan_late(hazard: Hazard, key: str, by: Actor) -> None:
     text = _("The five-in-place plan of major hazard %(number)s of %(facility)s is late.") % (
         _values(hazard)
     )
@@ -121,7 +135,7 @@ def _plan_late(hazard: Hazard, by: Actor) -> None:
     notify_managers(facility=hazard.facility, text=text, url=hazard.get_absolute_url(), by=by)
 
 
-def _progress(hazard: Hazard, by: Actor) -> None:
+def _progress(hazard: Hazard, key: str, by: Actor) -> None:
     notify_managers(
         facility=hazard.facility,
         text=_("Major hazard %(number)s: this month's progress note is due.") % _values(hazard),
@@ -130,10 +144,69 @@ def _progress(hazard: Hazard, by: Actor) -> None:
     )
 
 
-ACTIONS: dict[str, Callable[[Hazard, Actor], None]] = {
+def _ladder(hazard: Hazard, step: str, by: Actor) -> None:
+    """A later step of the ladder is reached: its task waits for the county's leads
+    (opened by the flow after this change); they and the facility are told."""
+    if Escalation.objects.filter(hazard=hazard, step=step).exists():
+        return  # reached meanwhile by a lead's action: the step happens once
+    save_with_history(Escalation(hazard=hazard, step=step, reached_by=None), by=by)
+    text = _(
+        "Hazard %(number)s of %(facility)s is still overdue (due %(date)s): "
+        "escalation step reached: %(step)s."
+    ) % {**_values(hazard), "step": Escalation.Step(step).label}
+    for lead in leads_covering(hazard.facility):
+        notify(user=lead, text=text, url=hazard.get_absolute_url(), by=by)
+    notify_managers(facility=hazard.facility, text=text, url=hazard.get_absolute_url(), by=by)
+
+
+def _verifiers(hazard: Hazard) -> list[User]:
+    """Who verifies the fix: the active team of the inspection that found the hazard
+    (the verification task's group), else the county's leads."""
+    if hazard.inspection_id is None:
+        return list(leads_covering(hazard.facility))
+    return list(
+        User.objects.filter(
+            inspector_profile__memberships__inspection=hazard.inspection_id,
+            inspector_profile__memberships__active=True,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def _check_values(hazard: Hazard, key: str) -> dict[str, str]:
+    rectification = hazard.rectifications.get(pk=key)
+    return {
+        **_values(hazard),
+        "date": verify_due_on(rectification.submitted_at).isoformat(),
+    }
+
+
+def _check_due(hazard: Hazard, key: str, by: Actor) -> None:
+    text = _("The fix of hazard %(number)s (%(facility)s) is to be verified today (%(date)s).") % (
+        _check_values(hazard, key)
+    )
+    for user in _verifiers(hazard):
+        notify(user=user, text=text, url=hazard.get_absolute_url(), by=by)
+
+
+def _check_late(hazard: Hazard, key: str, by: Actor) -> None:
+    """The verification is overdue: the verifiers and the county's leads are told."""
+    text = _(
+        "The verification of the fix of hazard %(number)s (%(facility)s) is overdue (due %(date)s)."
+    ) % _check_values(hazard, key)
+    told = {user.pk: user for user in _verifiers(hazard)}
+    told.update({lead.pk: lead for lead in leads_covering(hazard.facility)})
+    for user in told.values():
+        notify(user=user, text=text, url=hazard.get_absolute_url(), by=by)
+
+
+ACTIONS: dict[str, Callable[[Hazard, str, Actor], None]] = {
     HazardAlarm.Kind.BEFORE: _remind_before,
     HazardAlarm.Kind.DUE: _remind_due,
     HazardAlarm.Kind.OVERDUE: _overdue,
     HazardAlarm.Kind.PLAN_LATE: _plan_late,
     HazardAlarm.Kind.PROGRESS: _progress,
+    HazardAlarm.Kind.LADDER: _ladder,
+    HazardAlarm.Kind.CHECK_DUE: _check_due,
+    HazardAlarm.Kind.CHECK_LATE: _check_late,
 }

@@ -166,6 +166,11 @@ class Hazard(models.Model):
     def extend(self) -> None:
         """Declared transition: an extension decided after the old date gives a new one."""
 
+    def raise_to_major(self) -> None:
+        """情节严重的按重大: an open general hazard is treated as major from now on (its
+        status does not change; the caller opens the supervision and records why)."""
+        self.severity = self.Severity.MAJOR
+
     @status.transition(
         source=[Status.REGISTERED, Status.RECTIFYING, Status.OVERDUE], target=Status.CLOSED
     )

@@ -67,9 +67,8 @@ def register_found_hazards(event: InspectionFinished) -> None:
 
 def issue_notice(event: InspectionFinished) -> None:
     """One notice lists the hazards the inspection registered that wait for the
-    facility to fix them; none when there are none."""
-    if not event.failed_items:
-        return
+    facility to fix them (those of failed items, and those the team registered on site
+    that no item names); none when there are none."""
     to_fix = list(
         event.inspection.hazards.filter(status=Hazard.Status.REGISTERED, notice=None).order_by("pk")
     )

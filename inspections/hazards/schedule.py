@@ -21,10 +21,12 @@ closing.
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple, cast
 
+from django.conf import settings
 from django.utils import timezone
 
-from core.workdays import working_days_before
-from inspections.hazards.models import Hazard, HazardAlarm, Supervision
+from core.workdays import add_working_days, working_days_before
+from inspections.enforcement.ladder_config import ladder_for
+from inspections.hazards.models import Hazard, HazardAlarm, Rectification, Supervision
 
 REMIND_AT = time(9, 0)
 REMIND_WORKING_DAYS = 3
@@ -49,6 +51,23 @@ def _month_after(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
+def verify_due_on(submitted_at: datetime) -> date:
+    """The day by which a submitted fix is to be verified (``VERIFY_WITHIN_WORKING_DAYS``):
+    the verification task's due date and its alarms'."""
+    return add_working_days(
+        timezone.localdate(submitted_at), settings.VERIFY_WITHIN_WORKING_DAYS
+    ).date
+
+
+def _escalated_steps(hazard: Hazard) -> set[str]:
+    """The ladder steps the hazard has reached, done or skipped (one row each)."""
+    try:
+        escalations = hazard.escalations
+    except AttributeError:  # a migration's models from before the ladder existed
+        return set()
+    return set(escalations.values_list("step", flat=True))
+
+
 def alarms_called_for(hazard: Hazard, supervision: Supervision | None, fired: Fired) -> list[Alarm]:
     """Every alarm the hazard's present state calls for, fired or not. Reads only the
     hazard's and supervision's fields and relations, so a migration can apply it to
@@ -64,6 +83,28 @@ def alarms_called_for(hazard: Hazard, supervision: Supervision | None, fired: Fi
             Alarm(_at(due, REMIND_AT), kind.DUE, due.isoformat(), overdue_at),
             Alarm(overdue_at, kind.OVERDUE, due.isoformat()),
         ]
+    if hazard.status == Hazard.Status.OVERDUE:
+        # The ladder climbs while it stays overdue: each step not yet reached (by the
+        # dispatcher, a lead skipping ahead, or an action taken early) at 09:00 of its
+        # working day after the due date.
+        reached = _escalated_steps(hazard)
+        for step, days in ladder_for(hazard.severity):
+            if step not in reached:
+                day = add_working_days(hazard.due_on, days).date
+                alarms.append(Alarm(_at(day, REMIND_AT), kind.LADDER, step))
+    if hazard.status == Hazard.Status.AWAITING:
+        pending = (
+            hazard.rectifications.filter(decision=Rectification.Decision.PENDING)
+            .order_by("submitted_at", "pk")
+            .first()
+        )
+        if pending is not None:
+            check_due = verify_due_on(pending.submitted_at)
+            late_at = _at(check_due + timedelta(days=1))
+            alarms += [
+                Alarm(_at(check_due, REMIND_AT), kind.CHECK_DUE, str(pending.pk), late_at),
+                Alarm(late_at, kind.CHECK_LATE, str(pending.pk)),
+            ]
     if supervision and hazard.status in Hazard.OPEN and not supervision.signed_off_at:
         if not supervision.plan_filed_at:
             plan_due = supervision.plan_due_on

@@ -366,9 +366,10 @@ def leads_covering(facility: Facility) -> QuerySet[User]:
 # ---------------------------------------------------------------- supervision (挂牌督办)
 
 
-def supervision_open(*, hazard: Hazard, by: Actor) -> Supervision:
+def supervision_open(*, hazard: Hazard, by: Actor, since: date | None = None) -> Supervision:
     """Put a newly registered major hazard under supervision: the lead nearest the
-    facility supervises; the facility files its plan within the configured working days."""
+    facility supervises; the facility files its plan within the configured working days
+    of ``since`` (the day it was found; the day it was raised to major, for one raised later)."""
     lead = (
         active_leads()
         .filter(_covering(hazard.facility.region.path))
@@ -376,7 +377,7 @@ def supervision_open(*, hazard: Hazard, by: Actor) -> Supervision:
         .order_by("-depth", "pk")
         .first()
     )
-    due = add_working_days(hazard.found_on, settings.SUPERVISION_PLAN_WORKING_DAYS)
+    due = add_working_days(since or hazard.found_on, settings.SUPERVISION_PLAN_WORKING_DAYS)
     supervision = save_with_history(
         Supervision(
             hazard=hazard, lead=lead, plan_due_on=due.date, plan_due_provisional=due.provisional

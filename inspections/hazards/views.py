@@ -18,6 +18,8 @@ from core import limits, pages
 from core.forms import DATE
 from core.limits import LimitedCharField
 from inspections import access, policy
+from inspections.enforcement import ladder
+from inspections.enforcement.views_found import found_context
 from inspections.hazards import filters as hazard_filters
 from inspections.hazards import services
 from inspections.hazards.models import Extension, Hazard, RectificationNotice
@@ -131,7 +133,10 @@ def hazard_detail(request, pk):
                 "submitted_by", "decided_by"
             ).prefetch_related("photos"),
             "extensions": hazard.extensions.select_related("requested_by", "decided_by"),
-            "photos": hazard.answer.photos.kept() if hazard.answer_id else [],
+            # A hazard no item names keeps its evidence on itself (enforcement.found).
+            "photos": hazard.answer.photos.kept()
+            if hazard.answer_id
+            else hazard.photos.kept().filter(rectification=None),
             "can_rectify": policy.allowed(policy.rectify_refusal, user, hazard),
             "must_acknowledge": hazard.notice_id
             and not hazard.notice.acknowledged_at
@@ -147,6 +152,8 @@ def hazard_detail(request, pk):
             "can_open_reinspection": hazard.inspection_id is not None
             and policy.allowed(policy.reinspection_open_refusal, user, hazard.inspection),
             **supervision_context(hazard, user),
+            **found_context(hazard, user),
+            **ladder.hazard_ladder(hazard, user),
         },
     )
 

@@ -235,6 +235,8 @@ def checklist_context(inspection, user):
         "startable": can_work and inspection.status == Inspection.Status.SCHEDULED,
         "recheck_choices": Recheck.choices,
         "limits": {"note": limits.TEXT, "line": limits.LINE},
+        # A failed stop-use item prompts the team (or a lead) to issue a control order.
+        "may_issue_order": policy.allowed(policy.control_order_issue_refusal, user, inspection),
     }
 
 

@@ -20,6 +20,7 @@ from core.timefmt import for_people
 from core.workdays import add_working_days
 from inspections import policy
 from inspections.common import _user, notify_managers
+from inspections.enforcement.models import EnforcementCase
 from inspections.hazards.models import Hazard
 from inspections.hazards.services import leads_covering
 from inspections.onsite import photos, selectors
@@ -36,12 +37,21 @@ ChosenPhotos = Iterable[Photo | int | str]
 
 
 def categories_allowed(inspection: Inspection) -> list[Publication.Category]:
+    """The categories a result of ``inspection`` may take now (the proposed one first):
+    those its hazards allow, 移送处罚 only with an enforcement case behind it."""
+    allowed = _categories_found(inspection)
+    if Publication.Category.PENALTY in allowed and not has_case(inspection):
+        allowed.remove(Publication.Category.PENALTY)
+    return allowed
+
+
+def _categories_found(inspection: Inspection) -> list[Publication.Category]:
     """The result categories the inspection's hazards allow (DOMAIN.md §8), the
     proposed one first. The hazards are those it registered, and for a re-inspection
     those it re-checked. None: only 未发现问题. All closed (on the spot, or fixed and
     verified since): 发现问题已整改. Any not closed on the spot: rectification was
     ordered (发现问题责令整改), which stays true once they are fixed. 移送处罚 needs
-    problems found; the system records no enforcement case to check beyond that."""
+    problems found (and a case, checked apart: ``has_case``)."""
     hazards = list(
         Hazard.objects.filter(Q(inspection=inspection) | Q(rechecks__inspection=inspection))
         .distinct()
@@ -56,6 +66,15 @@ def categories_allowed(inspection: Inspection) -> list[Publication.Category]:
     if not all(on_spot for _status, on_spot in hazards):
         allowed.append(Category.ORDERED)
     return [*allowed, Category.PENALTY]
+
+
+def has_case(inspection: Inspection) -> bool:
+    """An enforcement case was opened for the inspection or for one of its hazards:
+    only then may its result say 移送处罚."""
+    hazards = Hazard.objects.filter(Q(inspection=inspection) | Q(rechecks__inspection=inspection))
+    return EnforcementCase.objects.filter(
+        Q(inspection=inspection) | Q(hazard__in=hazards.values("pk"))
+    ).exists()
 
 
 def proposed_category(inspection: Inspection) -> Publication.Category:
@@ -124,7 +143,7 @@ def _category(value: str | None, fallback: str, inspection: Inspection) -> str:
     value = value or fallback
     if value not in Publication.Category.values:
         raise ValidationError(_("Choose one of the result categories."))
-    allowed = categories_allowed(inspection)
+    allowed = _categories_found(inspection)
     if value not in allowed:
         raise ValidationError(
             _("“%(category)s” contradicts the inspection's hazards, which allow: %(allowed)s.")
@@ -132,6 +151,13 @@ def _category(value: str | None, fallback: str, inspection: Inspection) -> str:
                 "category": Publication.Category(value).label,
                 "allowed": " / ".join(str(Publication.Category(c).label) for c in allowed),
             }
+        )
+    if value == Publication.Category.PENALTY and not has_case(inspection):
+        raise ValidationError(
+            _(
+                "“Referred for penalty” needs an enforcement case: open a case for this "
+                "inspection or one of its hazards first."
+            )
         )
     return value
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from inspections.onsite.models import Photo
 from inspections.publication import services
 from inspections.publication.models import Publication
+from tests.enforcement.helpers import case_behind
 
 
 @pytest.fixture
@@ -111,6 +112,7 @@ def test_withdrawal_needs_a_reason_and_a_confirmation(publication, lead, as_user
 
 def test_a_correction_by_form_adds_a_version(publication, lead, as_user):
     services.publication_publish(publication=publication, by=lead)
+    case_behind(publication.inspection, lead)
     as_user(lead).post(
         review_url(publication, "correct"),
         {"category": "penalty", "follow_up": "移送处罚", "reason": "类别更正"},

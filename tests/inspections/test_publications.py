@@ -15,6 +15,7 @@ from inspections.publication import services as publication_services
 from inspections.publication.models import Publication
 from inspections.publication.selectors import result_hazard_counts
 from registry import services as registry_services
+from tests.enforcement.helpers import case_behind
 
 
 @pytest.fixture
@@ -127,6 +128,7 @@ def test_return_needs_a_reason_and_the_team_resubmits(publication, lead, inspect
     publication.refresh_from_db()
     assert publication.status == Publication.Status.RETURNED
     assert inspector.notifications.filter(text__contains="整改情况描述不完整").exists()
+    case_behind(publication.inspection, lead)
     publication_services.publication_resubmit(
         publication=publication, by=inspector, category="penalty", follow_up="移送执法"
     )
@@ -139,6 +141,7 @@ def test_a_correction_is_a_new_version_and_the_first_stays(publication, lead):
     publication_services.publication_publish(publication=publication, by=lead)
     with pytest.raises(ValidationError, match="请说明更正的内容。"):
         publication_services.publication_correct(publication=publication, by=lead, reason="")
+    case_behind(publication.inspection, lead)
     publication_services.publication_correct(
         publication=publication, by=lead, reason="结果类别有误", category="penalty"
     )

@@ -11,6 +11,7 @@ from inspections.onsite import services as onsite_services
 from inspections.publication import services as publication_services
 from inspections.publication.models import Publication
 from inspections.publication.services import categories_allowed
+from tests.enforcement.helpers import case_behind
 
 from .conftest import finish_case, make_template
 from .test_onsite import answer, sign_and_confirm
@@ -81,6 +82,9 @@ def test_once_the_hazards_are_fixed_a_correction_may_say_corrected(published, le
         hazard.status = Hazard.Status.CLOSED
         hazard.save()
     # Rectification was ordered, and that stays true; 未发现问题 never does.
+    assert categories_allowed(published.inspection) == [Category.CORRECTED, Category.ORDERED]
+    # 移送处罚 only with an enforcement case behind the result.
+    case_behind(published.inspection, lead)
     assert categories_allowed(published.inspection) == [
         Category.CORRECTED,
         Category.ORDERED,

@@ -259,6 +259,25 @@ def _case_hazard(w):
     return hazard, notice
 
 
+def interview(w):
+    from django.utils import timezone
+
+    from inspections.enforcement import interviews
+    from registry.models import User
+
+    record = interviews.interview_record(
+        facility=w["facility"],
+        held_on=timezone.localdate(),
+        place="会议室",
+        attendees="双方",
+        minutes="约谈",
+        commitments="整改",
+        signed_by_name="张玥",
+        by=User.objects.get(username="lead"),
+    )
+    return {"pk": record.pk}
+
+
 def case_hazard(w):
     return {"pk": _case_hazard(w)[0].pk}
 
@@ -399,6 +418,106 @@ def credit_list_entry(w):
     return {"pk": case.entry.pk}
 
 
+def level_action(w):
+    """A city lead's 约谈 of the world's county: its staff see it, the other county not."""
+    from django.utils import timezone
+
+    from inspections.enforcement import levels
+    from registry.models import User
+
+    city_lead = User.objects.create_user(username="scope-city-lead", role=User.Role.LEAD)
+    city_lead.regions.set([w["city"]])
+    action = levels.level_action_record(
+        kind="interview",
+        issuer_region=w["city"],
+        target_region=w["county"],
+        subject="约谈",
+        reason="隐患逾期",
+        content="要求整改",
+        attendees="陈堃",
+        held_on=timezone.localdate(),
+        by=city_lead,
+    )
+    return {"pk": action.pk}
+
+
+def control_order(w):
+    """A control order a lead of the county issued on the world's facility."""
+    from inspections.enforcement import orders
+    from registry.models import User
+
+    order = orders.control_order_issue(
+        facility=w["facility"],
+        kind="stop_use",
+        scope="building",
+        scope_detail="2号楼",
+        reason="C级危房",
+        legal_basis="《养老机构管理办法》第四十六条",
+        by=User.objects.get(username="lead"),
+    )
+    return {"pk": order.pk}
+
+
+def _enforcement_case(w):
+    """An enforcement case a lead of the county opened on the world's facility."""
+    from inspections.enforcement import cases
+    from registry.models import User
+
+    return cases.case_open(
+        facility=w["facility"],
+        kind="transfer",
+        facts="疏散通道堵塞，逾期未改正",
+        legal_basis="《中华人民共和国消防法》第六十条",
+        by=User.objects.get(username="lead"),
+    )
+
+
+def enforcement_case(w):
+    return {"pk": _enforcement_case(w).pk}
+
+
+def _transfer(w):
+    from django.utils import timezone
+
+    from inspections.enforcement import cases
+    from registry.models import User
+
+    return cases.transfer_send(
+        case=_enforcement_case(w),
+        department="fire",
+        department_name="岳阳楼区消防救援大队",
+        contact="",
+        sent_on=timezone.localdate(),
+        by=User.objects.get(username="lead"),
+    )
+
+
+def transfer(w):
+    return {"pk": _transfer(w).pk}
+
+
+def penalty(w):
+    from django.utils import timezone
+
+    from inspections.enforcement import cases
+    from registry.models import User
+
+    decided = cases.penalty_record(
+        case=_enforcement_case(w),
+        decision_no="罚决字〔2026〕1号",
+        authority="岳阳楼区民政局",
+        kind="warning",
+        legal_basis="《养老机构管理办法》第四十六条",
+        decided_on=timezone.localdate(),
+        by=User.objects.get(username="lead"),
+    )
+    return {"pk": decided.pk}
+
+
+# A case and what hangs on it: the county's staff see them; a lead of the county acts.
+SEES_ENFORCEMENT = expect(200, manager=404, other_manager=404, other_lead=404)
+RUNS_ENFORCEMENT = expect(403, lead=200, manager=404, other_manager=404, other_lead=404)
+
 PUBLIC = {role: 200 for role in ROLES}
 # Nothing unpublished exists on the public site, for anyone.
 NOWHERE = {role: 404 for role in ROLES}
@@ -410,6 +529,50 @@ TEAM_ONLY = expect(403, inspector=200, other_manager=404, other_lead=404)
 
 # Checklists are a shared library: every bureau lead edits drafts, everyone reads.
 LEADS_ONLY = expect(403, lead=200, other_lead=200, admin_user=200)
+
+
+def _case_major(w):
+    """A major hazard the started case registered, its determination not recorded."""
+    from django.utils import timezone
+
+    from inspections.hazards import services as hazard_services
+    from registry.models import User
+
+    return hazard_services.hazard_register(
+        facility=w["facility"],
+        inspection=_case(w)[0],
+        severity="major",
+        source="case",
+        description="未设火灾自动报警系统",
+        found_on=timezone.localdate(),
+        deadline_days=30,
+        by=User.objects.get(username="lead"),
+    )
+
+
+def case_major(w):
+    return {"pk": _case_major(w).pk}
+
+
+def determination_report(w):
+    """A third-party determination of the case's major hazard, with its report file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inspections.enforcement import found
+    from inspections.enforcement.models import MajorCriterion
+    from registry.models import User
+
+    determination = found.determination_record(
+        hazard=_case_major(w),
+        criterion=MajorCriterion.objects.get(code="1-08"),
+        determined_by="third_party",
+        assessor="评估机构",
+        report_no="PG-1",
+        report_file=SimpleUploadedFile("r.pdf", b"%PDF-1.4\n%%EOF\n"),
+        by=User.objects.get(username="lead"),
+    )
+    return {"pk": determination.pk}
+
 
 # url name -> (kwargs builder, {role: status})
 CASES = {
@@ -549,6 +712,17 @@ CASES = {
     "inspections:supervision_note": (case_hazard, expect(405)),
     "inspections:supervision_sign_off": (case_hazard, expect(405)),
     "inspections:reinspection_request": (case_hazard, expect(405)),
+    "inspections:escalation_skip": (case_hazard, expect(405)),
+    "inspections:hazard_interview_add": (
+        case_hazard,
+        expect(403, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:interview_add": (
+        facility,
+        expect(403, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:interview_list": (facility, expect(200, other_manager=404, other_lead=404)),
+    "inspections:interview_detail": (interview, expect(200, other_manager=404, other_lead=404)),
     "inspections:notice_detail": (case_notice, SEES_CASE),
     "inspections:publication_list": (
         None,
@@ -578,6 +752,21 @@ CASES = {
     "inspections:credit_object": (credit_event, expect(403, manager=200, other_manager=404)),
     "inspections:credit_event_withdraw": (credit_event, expect(403, lead=200, other_lead=404)),
     "inspections:credit_lists": (None, expect(200)),
+    # Hazards as found: the team registers on site; the team or a lead of the county
+    # raises a hazard and records its determination; the report is whoever sees the hazard's.
+    "inspections:hazard_add": (case, TEAM_ONLY),
+    "inspections:hazard_raise": (
+        case_hazard,
+        expect(403, inspector=200, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:determination_record": (
+        case_major,
+        expect(403, inspector=200, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:determination_file": (
+        determination_report,
+        expect(200, other_manager=404, other_lead=404),
+    ),
     # Credit repair waits a year after entry: the manager is told so on the file.
     "inspections:credit_repair": (
         credit_list_entry,
@@ -606,8 +795,74 @@ CASES = {
         lambda w: {"pk": _published(w)[0].inspection_id, "kind": "record"},
         SEES_CASE,
     ),
+    # Control orders: the county's staff and the facility's managers see them.
+    "inspections:control_order_list": (None, expect(403, **STAFF)),
+    "inspections:control_order_detail": (
+        control_order,
+        expect(200, other_manager=404, other_lead=404),
+    ),
+    # Issued by a lead of the county, or on the spot by the team of an inspection under way.
+    "inspections:control_order_issue": (
+        lambda w: {**facility(w), "source": "facility"},
+        expect(403, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:control_order_issue#inspection": (
+        lambda w: {**case(w), "source": "inspection"},
+        expect(403, inspector=200, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:control_order_issue#hazard": (
+        lambda w: {**case_hazard(w), "source": "hazard"},
+        expect(403, inspector=200, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:control_order_acknowledge": (control_order, expect(405)),
+    "inspections:control_order_lift": (control_order, expect(405)),
+    "reports_staff:enforcement_document#control": (
+        lambda w: {**control_order(w), "kind": "control"},
+        expect(200, other_manager=404, other_lead=404),
+    ),
     # An enforcement document of no registered kind is not found, for everyone.
     "reports_staff:enforcement_document": (lambda w: {"kind": "none", "pk": 1}, expect(404)),
+    "reports_staff:enforcement_document#interview": (
+        lambda w: {"kind": "interview", **interview(w)},
+        expect(200, other_manager=404, other_lead=404),
+    ),
+    "reports_staff:enforcement_document#level": (
+        lambda w: {**level_action(w), "kind": "level"},
+        expect(200, manager=404, other_manager=404, other_lead=404),
+    ),
+    # Enforcement cases, transfers (移送) and penalties: the county's staff; managers see
+    # none (they see the penalties on the public page and the control orders served).
+    "inspections:case_list": (None, expect(403, **STAFF)),
+    "inspections:case_detail": (enforcement_case, SEES_ENFORCEMENT),
+    "inspections:enforcement_case_open": (
+        lambda w: {**facility(w), "source": "facility"},
+        expect(403, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:enforcement_case_open#hazard": (
+        lambda w: {**case_hazard(w), "source": "hazard"},
+        expect(403, lead=200, other_manager=404, other_lead=404),
+    ),
+    "inspections:case_decide": (enforcement_case, RUNS_ENFORCEMENT),
+    "inspections:case_close": (enforcement_case, RUNS_ENFORCEMENT),
+    "inspections:transfer_send": (enforcement_case, RUNS_ENFORCEMENT),
+    "inspections:penalty_record": (enforcement_case, RUNS_ENFORCEMENT),
+    "inspections:transfer_detail": (transfer, SEES_ENFORCEMENT),
+    "inspections:transfer_receive": (transfer, RUNS_ENFORCEMENT),
+    "inspections:transfer_answer": (transfer, RUNS_ENFORCEMENT),
+    "inspections:penalty_withdraw": (penalty, RUNS_ENFORCEMENT),
+    "reports_staff:enforcement_document#transfer": (
+        lambda w: {**transfer(w), "kind": "transfer"},
+        SEES_ENFORCEMENT,
+    ),
+    "reports:penalties_json": (None, PUBLIC),
+    "reports:penalties_csv": (None, PUBLIC),
+    # Supervision of lower levels: the county's staff see what the city addressed to it.
+    "inspections:level_actions": (None, expect(403, **STAFF)),
+    "inspections:level_action_add": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
+    "inspections:level_action_detail": (
+        level_action,
+        expect(200, manager=403, other_manager=403, other_lead=404),
+    ),
     "reports_staff:plan_document": (
         lambda w: {**approved_plan(w), "kind": "plan"},
         expect(403, **{**STAFF, "other_lead": 404}),

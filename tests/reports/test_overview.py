@@ -13,6 +13,7 @@ from inspections.onsite.models import Inspection
 from inspections.publication import services
 from registry.models import Region, User
 from tests.conftest import add_facility
+from tests.enforcement.helpers import case_behind
 from tests.inspections.conftest import make_hazard, make_plan
 
 URL = "/reports/overview/"
@@ -173,6 +174,7 @@ def results(world, lead, other_lead, published_template):
     services.publication_withdraw(publication=made["c3"].publication, by=lead, reason="录入错误")
     services.publication_return(publication=made["c4"].publication, by=lead, reason="类别有误")
     publish(made["c6"], lead, "corrected")
+    case_behind(made["c6"], lead)
     services.publication_correct(
         publication=made["c6"].publication, by=lead, reason="已移送处罚", category="penalty"
     )

@@ -16,10 +16,11 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 from viewflow.workflow.models import Task
 
-from core.workdays import working_days_before
+from core.workdays import add_working_days, working_days_before
 from inspections.hazards import alarms as alarms
 from inspections.hazards import services as hazard_services
 from inspections.hazards.models import Hazard
+from inspections.hazards.schedule import verify_due_on
 from inspections.onsite.models import Inspection
 from registry.models import User
 from workflows.flows import HazardFlow
@@ -107,8 +108,8 @@ def test_a_dispatcher_down_over_the_due_date_marks_overdue_once_when_it_restarts
         ("due", False),
         ("overdue", True),
     }
-    # With no alarm ahead the process waits for people; the dispatcher passes it by.
-    assert next_alarm_at(rectifying) is None
+    # The next alarm is the escalation ladder's interview step (inspections.enforcement).
+    assert next_alarm_at(rectifying) == at(add_working_days(rectifying.due_on, 5).date, 9)
     assert idle(rectifying).get().status == "NEW"
 
 
@@ -210,7 +211,7 @@ def test_a_fix_rejected_after_the_due_date_goes_overdue_at_the_next_run(
     )
     late = at(rectifying.due_on + timedelta(days=2), 10)
     with time_machine.travel(late, tick=False):
-        dispatch()  # awaiting verification: nothing to remind, the process idles
+        dispatch()  # awaiting verification, verification late: the team and lead are told
         rectifying.refresh_from_db()
         assert rectifying.status == Hazard.Status.AWAITING
         assert rectifying.next_alarm_at is None
@@ -223,7 +224,8 @@ def test_a_fix_rejected_after_the_due_date_goes_overdue_at_the_next_run(
         dispatch()
     rectifying.refresh_from_db()
     assert rectifying.status == Hazard.Status.OVERDUE
-    assert len(texts(lead, rectifying.register_no)) == 1
+    assert len(texts(lead, f"{rectifying.register_no} 已逾期")) == 1
+    assert len(texts(lead, rectifying.register_no)) == 2  # and the late verification
 
 
 def test_a_late_supervision_plan_and_a_missing_progress_note_are_reminded(
@@ -268,8 +270,10 @@ def test_every_change_of_a_major_hazard_stores_its_next_alarm(
         uploads=[photo()],
         by=manager,
     )
-    # Awaiting verification: no due-date reminders, the monthly progress still.
-    assert next_alarm_at(major) == progress
+    # Awaiting verification: no due-date reminders; the verification's own limit
+    # (VERIFY_WITHIN_WORKING_DAYS) comes before the monthly progress.
+    check_due = verify_due_on(major.rectifications.get().submitted_at)
+    assert next_alarm_at(major) == min(progress, at(check_due, 9))
 
 
 def test_the_dispatcher_reads_only_the_due_hazards(

@@ -3,7 +3,8 @@ viewflow's due timers and scheduled starts, the cancelling of drawn inspections 
 plan window ended before they started (then an unannounced draw is revealed), the
 removal of photo uploads left
 unfinished longer than ``PHOTO_UPLOAD_STALE_HOURS``, the hazards' deadline alarms
-whose ``Hazard.next_alarm_at`` has come, then the people of tasks newly overdue. It
+whose ``Hazard.next_alarm_at`` has come, the reminders of transfers whose feedback is
+late, then the people of tasks newly overdue. It
 replaces viewflow's command of the same name because ``workflows`` is listed before
 ``viewflow`` in INSTALLED_APPS."""
 
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from viewflow.management.commands.workflow_timers import Command as ViewflowTimers
 
+from inspections.enforcement.cases import transfer_reminders_dispatch
 from inspections.hazards.alarms import hazard_alarms_dispatch
 from inspections.onsite.services import uploads_expire
 from inspections.planning import services as planning_services
@@ -36,5 +38,7 @@ class Command(ViewflowTimers):
         self.stdout.write(f"{removed} unfinished photo upload(s) removed")
         acted = hazard_alarms_dispatch()
         self.stdout.write(f"{acted} hazard alarm(s) acted on")
+        reminded = transfer_reminders_dispatch()
+        self.stdout.write(f"{reminded} late transfer feedback reminder(s) sent")
         told = tasks_overdue_notify()
         self.stdout.write(f"{told} overdue task(s) told about")
