@@ -1,7 +1,8 @@
 """Demo supervision: an approved plan with a voided and a valid draw; finished
 inspections with photos, results and hazards; one on site; one self-inspection;
 an unannounced case-triggered inspection waiting for its team; and a facility whose
-hazards are in every state of the rectification loop."""
+hazards are in every state of the rectification loop, its major one under a control
+order and followed by an interview."""
 
 import io
 from datetime import date, timedelta
@@ -14,6 +15,8 @@ from checklists.models import ChecklistTemplate, Item
 from checklists.scoring import plain_number
 from core.audited import save_with_history
 from core.workdays import add_working_days
+from inspections.enforcement import found, interviews, orders
+from inspections.enforcement.models import ControlOrder, Determination, MajorCriterion
 from inspections.hazards import alarms as alarms
 from inspections.hazards import services as hazard_services
 from inspections.onsite import selectors
@@ -353,5 +356,40 @@ def _seed_loop(log, case, lead, first, second):
     hazard_services.rectification_verify(hazard=hazards["FIRE-27"], accept=True, by=second)
     for hazard in hazards.values():
         alarms.hazard_alarms_fire(hazard=hazard)
+    _seed_enforcement(log, hazards["FIRE-02"], lead)
     log(f"inspections: {facility.name} hazards through the whole loop (inspection {earlier.pk})")
     return earlier
+
+
+def _seed_enforcement(log, hazard, lead):
+    """The colour-steel building of the loop's major hazard: who determined it, the
+    control order that stopped its use, and the interview of the legal representative."""
+    found.determination_record(
+        hazard=hazard,
+        criterion=MajorCriterion.objects.get(code="1-03"),
+        determined_by=Determination.By.DEPARTMENT,
+        department_name="岳阳楼区消防救援大队",
+        by=lead,
+    )
+    order = orders.control_order_issue(
+        facility=hazard.facility,
+        kind=ControlOrder.Kind.PARTIAL,
+        scope=ControlOrder.Scope.BUILDING,
+        scope_detail="北侧彩钢夹芯板平房",
+        reason="老年人居住、活动的彩钢夹芯板建筑，应立即停止使用",
+        legal_basis="民办发〔2023〕13号《养老机构重大事故隐患判定标准》",
+        hazard=hazard,
+        by=lead,
+    )
+    interviews.interview_record(
+        facility=hazard.facility,
+        held_on=timezone.localdate() - timedelta(days=3),
+        place="区民政局三楼会议室",
+        attendees="区民政局：养老服务科负责人；机构：院长（法定代表人）",
+        minutes="通报北侧彩钢板房住人的重大事故隐患及整改进展，要求严格执行停止使用决定。",
+        commitments="三日内完成老年人迁出，一个月内拆除彩钢板房并申请复查。",
+        signed_by_name="赵敏",
+        hazard=hazard,
+        by=lead,
+    )
+    log(f"inspections: control order {order.number} and an interview for {hazard.register_no}")
