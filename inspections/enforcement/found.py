@@ -342,7 +342,8 @@ def _determination_save(
 
 def _locked(hazard: Hazard) -> Hazard:
     return (
-        Hazard.objects.select_for_update()
+        # Only the hazard's row: PostgreSQL locks no nullable side of a join.
+        Hazard.objects.select_for_update(of=("self",))
         .select_related("facility__region", "inspection")
         .get(pk=hazard.pk)
     )
