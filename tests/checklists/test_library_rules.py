@@ -10,6 +10,7 @@ import yaml
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from checklists import services
 from checklists.exchange import load, parse_document
@@ -76,14 +77,14 @@ def test_any_of_holds_when_one_alternative_holds_and_is_validated():
     assert not applies(rule, facility(lifts=0, has_boiler=False))
     assert not applies(rule, facility(lifts=1, type=Facility.Type.COMMUNITY))
     assert "≥ 1" in describe(rule), "each alternative is described"
-    for bad in (
-        {"any_of": [{"lifts__gte": 1}]},
-        {"any_of": {"lifts__gte": 1}},
-        {"any_of": [{"lifts__gte": 1}, {"any_of": [{"beds": 1}, {"beds": 2}]}]},
-        {"any_of": [{"lifts__gte": 1}, {"gas_supply": "coal"}]},
-        {"largest_building_area__gt": "big"},
+    for bad, reason in (
+        ({"any_of": [{"lifts__gte": 1}]}, "list of 2 to"),
+        ({"any_of": {"lifts__gte": 1}}, "list of 2 to"),
+        ({"any_of": [{"lifts__gte": 1}, {"any_of": [{"beds": 1}, {"beds": 2}]}]}, "nested"),
+        ({"any_of": [{"lifts__gte": 1}, {"gas_supply": "coal"}]}, "not a valid gas_supply"),
+        ({"largest_building_area__gt": "big"}, "whole number"),
     ):
-        with pytest.raises(RuleError):
+        with translation.override("en"), pytest.raises(RuleError, match=reason):
             validate_rule(bad)
 
 
