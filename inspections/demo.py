@@ -15,7 +15,7 @@ from checklists.models import ChecklistTemplate, Item
 from checklists.scoring import plain_number
 from core.audited import save_with_history
 from core.workdays import add_working_days
-from inspections.enforcement import found, interviews, orders
+from inspections.enforcement import criteria, found, interviews, orders
 from inspections.enforcement.models import ControlOrder, Determination, MajorCriterion
 from inspections.hazards import alarms as alarms
 from inspections.hazards import services as hazard_services
@@ -364,6 +364,7 @@ def _seed_loop(log, case, lead, first, second):
 def _seed_enforcement(log, hazard, lead):
     """The colour-steel building of the loop's major hazard: who determined it, the
     control order that stopped its use, and the interview of the legal representative."""
+    criteria.load(MajorCriterion)  # gone from a database a browser test flushed
     found.determination_record(
         hazard=hazard,
         criterion=MajorCriterion.objects.get(code="1-03"),
