@@ -151,6 +151,18 @@ class Places:
     def transfer(self, pk):
         return self._of("inspections.Transfer", pk, "case__facility__region", "case__inspection")
 
+    def complaint(self, pk):
+        return self._of("inspections.Complaint", pk, "region")
+
+    def duty(self, pk):
+        return self._of("inspections.Duty", pk, "facility__region")
+
+    def incident(self, pk):
+        return self._of("inspections.Incident", pk, "facility__region")
+
+    def licence(self, pk):
+        return self._of("registry.Licence", pk, "facility__region")
+
     def linked(self, url):
         """The inspection a notification links to: "you were drawn to inspect X" is as
         telling as the inspection itself."""
@@ -189,11 +201,13 @@ RULES = {
     "registry.facility": lambda p, r: p.region(r.region_id),
     "registry.building": lambda p, r: p.facility(r.facility_id),
     "registry.inspectorprofile": lambda p, r: p.region(r.region_id),
+    "registry.licence": lambda p, r: p.facility(r.facility_id),
     "registry.conflictofinterest": lambda p, r: (
         p.facility(r.facility_id) | p.inspector(r.inspector_id)
     ),
     "inspections.plan": lambda p, r: p.region(r.region_id),
     "inspections.plantemplate": lambda p, r: p.plan(r.plan_id),
+    "inspections.plandepartment": lambda p, r: p.plan(r.plan_id),
     "inspections.draw": lambda p, r: p.plan(r.plan_id),
     "inspections.inspection": lambda p, r: p.facility(r.facility_id)._replace(inspection=r.id),
     "inspections.teammember": lambda p, r: p.inspection(r.inspection_id),
@@ -225,6 +239,15 @@ RULES = {
     "inspections.levelaction": lambda p, r: (
         p.region(r.target_region_id) | p.region(r.issuer_region_id)
     ),
+    "inspections.complaint": lambda p, r: p.region(r.region_id) | p.facility(r.facility_id),
+    "inspections.complaintphoto": lambda p, r: p.complaint(r.complaint_id),
+    "inspections.complaintalarm": lambda p, r: p.complaint(r.complaint_id),
+    "inspections.dutyrule": lambda p, r: p.region(r.region_id),
+    "inspections.duty": lambda p, r: p.facility(r.facility_id),
+    "inspections.dutylog": lambda p, r: p.facility(r.facility_id),
+    "inspections.licencealarm": lambda p, r: p.licence(r.licence_id),
+    "inspections.incident": lambda p, r: p.facility(r.facility_id),
+    "inspections.incidentreport": lambda p, r: p.incident(r.incident_id),
     "reports.apitoken": lambda p, r: p.token(r.id),
     "viewflow.task": lambda p, r: p.process(r.process_id),
     "workflows.taskscope": lambda p, r: p.facility(r.facility_id)._replace(
@@ -241,6 +264,15 @@ PLACING_FIELDS = {
     "registry.facility": "region",
     "registry.inspectorprofile": "region",
     "inspections.plan": "region",
+    "inspections.complaint": lambda p, r: p.region(r.region_id) | p.facility(r.facility_id),
+    "inspections.complaintphoto": lambda p, r: p.complaint(r.complaint_id),
+    "inspections.complaintalarm": lambda p, r: p.complaint(r.complaint_id),
+    "inspections.dutyrule": lambda p, r: p.region(r.region_id),
+    "inspections.duty": lambda p, r: p.facility(r.facility_id),
+    "inspections.dutylog": lambda p, r: p.facility(r.facility_id),
+    "inspections.licencealarm": lambda p, r: p.licence(r.licence_id),
+    "inspections.incident": lambda p, r: p.facility(r.facility_id),
+    "inspections.incidentreport": lambda p, r: p.incident(r.incident_id),
     "reports.apitoken": "regions",
 }
 

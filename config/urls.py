@@ -45,6 +45,7 @@ urlpatterns = [
     path("checklists/", include("checklists.urls")),
     path("inspections/", include("inspections.urls")),
     path("public/audit/", include("audit.public_urls")),
+    path("public/complaints/", include("inspections.complaints.public_urls")),
     path("public/", include("reports.urls")),
     path("reports/", include("reports.staff_urls")),
     path("tasks/", include("workflows.urls")),

@@ -2,6 +2,11 @@
 (planning/, onsite/, hazards/, publication/); this module is the list Django loads.
 Numbered series and notifications, which every app uses, are in core.models."""
 
+from inspections.complaints.models import (  # noqa: F401  (the list Django loads)
+    Complaint,
+    ComplaintAlarm,
+    ComplaintPhoto,
+)
 from inspections.credit.models import (  # noqa: F401  (the list Django loads)
     CollectMark,
     CreditCase,
@@ -9,6 +14,14 @@ from inspections.credit.models import (  # noqa: F401  (the list Django loads)
     CreditList,
     ListEntry,
     RuleSet,
+)
+from inspections.duties.models import (  # noqa: F401  (the list Django loads)
+    Duty,
+    DutyLog,
+    DutyRule,
+    Incident,
+    IncidentReport,
+    LicenceAlarm,
 )
 from inspections.enforcement.models import (  # noqa: F401  (the list Django loads)
     ControlOrder,
@@ -50,6 +63,7 @@ from inspections.planning.models import (  # noqa: F401
     Draw,
     DrawQuerySet,
     Plan,
+    PlanDepartment,
     PlanTemplate,
 )
 from inspections.publication.models import (  # noqa: F401

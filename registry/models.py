@@ -363,6 +363,45 @@ class Building(models.Model):
         return f"{self.facility} · {self.name}"
 
 
+class Licence(models.Model):
+    """A licence or certificate the registry holds for a facility, with its expiry:
+    the manager is reminded before it runs out (inspections.duties)."""
+
+    class Kind(models.TextChoices):
+        FOOD = "food", _("Food business licence")  # 食品经营许可证
+        CLINIC = "clinic", _("Medical institution licence or filing")  # 医疗机构执业许可
+        LIFT = "lift", _("Lift inspection certificate")  # 电梯定期检验
+        BOILER = "boiler", _("Boiler or pressure vessel inspection")  # 锅炉/压力容器检验
+        INSURANCE = "insurance", _("Liability insurance")  # 养老机构综合责任保险
+        FIRE = "fire", _("Fire safety acceptance or filing")  # 消防验收/备案
+        OTHER = "other", _("Other")
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="licences"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=limits.NAME)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    # A licence renewed or no longer held stays, inactive, for its history.
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["facility", "expires_on", "pk"]
+        verbose_name = _("licence or certificate")
+        verbose_name_plural = _("licences and certificates")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+    def clean(self):
+        if self.issued_on and self.expires_on and self.expires_on < self.issued_on:
+            raise ValidationError({"expires_on": _("A licence cannot expire before it is issued.")})
+
+
 class InspectorProfile(models.Model):
     user = models.OneToOneField(
         User,

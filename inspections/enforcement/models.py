@@ -22,6 +22,7 @@ from viewflow import fsm
 from core import limits
 from core.audited import AuditedManager
 from core.fields import user_field
+from inspections.complaints.models import Complaint
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection, evidence_storage
 from registry.models import Facility, Region, User
@@ -273,8 +274,16 @@ class EnforcementCase(models.Model):
         on_delete=models.PROTECT,
         related_name="cases",
     )
-    # A complaint's reference until complaints are their own records.
+    # A complaint's reference typed by hand (cases opened before complaints were records).
     complaint_ref = models.CharField(_("complaint"), max_length=60, blank=True)
+    complaint = models.ForeignKey(
+        Complaint,
+        verbose_name=_("complaint record"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     facts = models.TextField(_("facts"))
     legal_basis = models.CharField(_("legal basis"), max_length=300)

@@ -71,6 +71,16 @@ class Hazard(models.Model):
     )
     item_code = models.CharField(_("item code"), max_length=40, blank=True)
     department = models.CharField(_("department"), max_length=20, blank=True)
+    # A joint inspection's hazard is verified by this department's inspectors only
+    # (the answering department, or its delegate); blank: any inspector of the county.
+    verifying_department = models.ForeignKey(
+        "registry.Department",
+        verbose_name=_("verifying department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     category = models.CharField(_("category"), max_length=20, blank=True)
     severity = models.CharField(_("class"), max_length=10, choices=Severity.choices)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)

@@ -16,7 +16,7 @@ from checklists.scoring import Result
 from core.audited import AuditedManager, AuditedQuerySet
 from core.fields import user_field
 from inspections.planning.models import Draw, Plan
-from registry.models import Facility, InspectorProfile, User
+from registry.models import Department, Facility, InspectorProfile, User
 
 
 class Inspection(models.Model):
@@ -170,6 +170,16 @@ class TeamMember(models.Model):
         related_name="memberships",
     )
     position = models.PositiveSmallIntegerField(_("position"))
+    # In a joint inspection: the department the member was drawn for, whose items they
+    # answer and confirm (blank: a single-department inspection, any item).
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     active = models.BooleanField(_("active"), default=True)
     replaced_reason = models.CharField(_("why replaced"), max_length=500, blank=True)
     # A confirmation covers the answers as they were: a later change clears it.
@@ -203,6 +213,15 @@ class InspectionChecklist(models.Model):
         ChecklistVersion, verbose_name=_("version"), on_delete=models.PROTECT, related_name="+"
     )
     key = models.BooleanField(_("key item (重点)"), default=False)
+    # In a joint inspection: the department whose members answer it (blank: any member).
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("answering department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = AuditedManager()
     history = HistoricalRecords()

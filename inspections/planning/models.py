@@ -160,6 +160,52 @@ class Plan(models.Model):
         self.approved_by = by
 
 
+class PlanDepartment(models.Model):
+    """A department of a joint plan (部门联合抽查): how many of its own inspectors each
+    team takes from its pool, and who verifies the hazards its items find.
+
+    A plan with departments is joint: the draw takes each department's inspectors from
+    that department's pool (algorithm ``sha256-rank-v3``), each answers only its own
+    department's checklists, and its hazards are verified by it or by its delegate."""
+
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="departments"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    team_size = models.PositiveSmallIntegerField(
+        _("inspectors per inspection"), default=1, validators=[MinValueValidator(1)]
+    )
+    # Another department of the plan that verifies this one's hazards (blank: itself).
+    delegate = models.ForeignKey(
+        Department,
+        verbose_name=_("verification delegated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = AuditedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "department__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "department"], name="plan_department_once")
+        ]
+        verbose_name = _("plan department")
+        verbose_name_plural = _("plan departments")
+
+    def __str__(self):
+        return f"{self.plan} · {self.department}"
+
+    @property
+    def verifying_department(self):
+        return self.delegate or self.department
+
+
 class PlanTemplate(models.Model):
     """A checklist on the plan's list of items (随机抽查事项清单), key or ordinary."""
 
@@ -170,6 +216,15 @@ class PlanTemplate(models.Model):
         ChecklistTemplate, verbose_name=_("checklist"), on_delete=models.PROTECT, related_name="+"
     )
     key = models.BooleanField(_("key item (重点)"), default=False)
+    # In a joint plan: the department whose inspectors answer this checklist.
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("answering department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # Pinned when the plan is approved: every inspection of the plan uses this version.
     version = models.ForeignKey(
         ChecklistVersion,

@@ -1,0 +1,3 @@
+"""Staff pages of complaints (under the inspections namespace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of recurring duties and their logs."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of licences' expiry and incident reports."""
+
+urlpatterns: list = []
