@@ -14,9 +14,9 @@ status 2.
 
 It needs only Python 3.11 or newer and its standard library, and it shares no code with
 the system that made the draw: it is a second, independent implementation of the
-algorithms ``sha256-rank-v1`` and ``sha256-rank-v2`` described in docs/draw-algorithm.md.
-Read the two side by side; the checks below are numbered like the steps of section 2.4
-there (v2's additions are in section 2.7).
+algorithms ``sha256-rank-v1``, ``sha256-rank-v2`` and ``sha256-rank-v3`` described in
+docs/draw-algorithm.md. Read the two side by side; the checks below are numbered like the
+steps of section 2.4 there (v2's additions are in section 2.7, v3's in section 2.8).
 
 For use from other Python code: ``verify(record)`` returns ``None`` when the record is
 consistent and otherwise the first discrepancy as a string; ``check(record)`` does the
@@ -33,10 +33,20 @@ from datetime import datetime
 
 V1 = "sha256-rank-v1"
 V2 = "sha256-rank-v2"  # v1 plus required facilities and those already checked this year
-ALGORITHMS = (V1, V2)
+V3 = "sha256-rank-v3"  # v2 with one inspector pool per department (joint inspections)
+ALGORITHMS = (V1, V2, V3)
 PARAMETER_KEYS = {
     V1: ("ratios", "team_size", "max_per_inspector"),
     V2: ("ratios", "team_size", "max_per_inspector", "cover_remaining", "required", "checked"),
+    V3: (
+        "ratios",
+        "team_size",
+        "max_per_inspector",
+        "cover_remaining",
+        "required",
+        "checked",
+        "departments",
+    ),
 }
 CLASSES = ("A", "B", "C", "D")  # risk classes, A = highest risk
 RECORD_KEYS = (
@@ -152,12 +162,14 @@ def select(seed, strata, parameters):
 class DrawFails(Exception):
     """Step 8 ends without a result: a facility cannot get a full team."""
 
-    def __init__(self, facility, eligible, team_size):
+    def __init__(self, facility, eligible, team_size, department=None):
         self.facility = facility
         self.eligible = eligible
         self.team_size = team_size
+        self.department = department  # v3 only
+        of = f" of department {show(department)}" if department is not None else ""
         super().__init__(
-            f"facility {show(facility)} has {eligible} eligible inspector(s) "
+            f"facility {show(facility)} has {eligible} eligible inspector(s){of} "
             f"for a team of {team_size}"
         )
 
@@ -232,6 +244,81 @@ def draw_teams(order, pool, team_size):
             pool.change_load(code, +1)
         assignments.append({"facility": facility, "inspectors": team})
         next_k[facility] = k
+    return assignments, next_k
+
+
+# v3 (section 2.8): one pool per department. Each department's inspectors are drawn from
+# its own pool with a sequence of its own; loads and the limit count across all pools.
+
+
+def department_pick(seed, pool, facility, department, k):
+    """The k-th inspector of ``department``'s sequence for ``facility``."""
+    number = int(sha256_hex(f"{seed}|I|{facility}|{department}|{k}"), 16)
+    return pool[number % len(pool)]
+
+
+class DepartmentPools:
+    """The pools of a v3 record: loads shared, the inspectors at the limit kept per pool."""
+
+    def __init__(self, seed, inspectors, exclusions, limit):
+        self.seed = seed
+        self.pools = {department: sorted(codes) for department, codes in inspectors.items()}
+        self.department_of = {
+            code: department for department, codes in self.pools.items() for code in codes
+        }
+        self.exclusions = {facility: set(codes) for facility, codes in exclusions.items()}
+        self.limit = limit
+        self.load = dict.fromkeys(self.department_of, 0)
+        self.at_limit = {department: set() for department in self.pools}
+
+    def change_load(self, code, delta):
+        at_limit = self.at_limit[self.department_of[code]]
+        self.load[code] += delta
+        if self.load[code] >= self.limit:
+            at_limit.add(code)
+        else:
+            at_limit.discard(code)
+
+    def eligible_count(self, department, facility, also_blocked=()):
+        """How many of ``department``'s pool may still join ``facility``'s team."""
+        at_limit = self.at_limit[department]
+        blocked = self.exclusions.get(facility, set()) | set(also_blocked)
+        blocked_but_free = sum(
+            1 for c in blocked if self.department_of.get(c) == department and c not in at_limit
+        )
+        return len(self.pools[department]) - len(at_limit) - blocked_but_free
+
+    def next_eligible(self, department, facility, k, skip):
+        pool = self.pools[department]
+        excluded = self.exclusions.get(facility, set())
+        at_limit = self.at_limit[department]
+        while True:
+            code = department_pick(self.seed, pool, facility, department, k)
+            k += 1
+            if code not in skip and code not in excluded and code not in at_limit:
+                return code, k
+
+
+def draw_department_teams(order, pools, departments):
+    """Step 8 in v3: for each facility, each department's members in department order."""
+    assignments = []
+    next_k = {}
+    for facility in order:
+        team = []
+        next_k[facility] = {}
+        for entry in departments:
+            department, size = entry["code"], entry["team_size"]
+            eligible = pools.eligible_count(department, facility)
+            if eligible < size:
+                raise DrawFails(facility, eligible, size, department)
+            k = 0
+            for _member in range(size):
+                code, k = pools.next_eligible(department, facility, k, skip=set(team))
+                team.append(code)
+            next_k[facility][department] = k
+        for code in team:
+            pools.change_load(code, +1)
+        assignments.append({"facility": facility, "inspectors": team})
     return assignments, next_k
 
 
@@ -363,7 +450,7 @@ def check_shape(record):
 
     parameters = record["parameters"]
     need_keys(parameters, PARAMETER_KEYS[algorithm], "parameters")
-    if algorithm == V2:
+    if algorithm in (V2, V3):
         need(
             isinstance(parameters["cover_remaining"], bool),
             "parameters.cover_remaining",
@@ -382,7 +469,22 @@ def check_shape(record):
     need_keys(record["strata"], CLASSES, "strata")
     for cls in CLASSES:
         need_str_list(record["strata"][cls], f"strata.{cls}")
-    need_str_list(record["inspectors"], "inspectors")
+    if algorithm == V3:
+        departments = parameters["departments"]
+        need(isinstance(departments, list), "parameters.departments", "must be a list")
+        for position, entry in enumerate(departments):
+            field = f"parameters.departments[{position}]"
+            need_keys(entry, ("code", "team_size"), field)
+            if not isinstance(entry["code"], str):
+                raise Discrepancy(f"{field}.code", "must be a string")
+            if not is_int(entry["team_size"]):
+                raise Discrepancy(f"{field}.team_size", "must be an integer")
+        inspectors = record["inspectors"]
+        need(isinstance(inspectors, dict), "inspectors", "must be a JSON object in v3")
+        for department, codes in inspectors.items():
+            need_str_list(codes, f"inspectors[{show(department)}]")
+    else:
+        need_str_list(record["inspectors"], "inspectors")
     exclusions = record["exclusions"]
     need(isinstance(exclusions, dict), "exclusions", "must be a JSON object")
     for facility, codes in exclusions.items():
@@ -445,7 +547,7 @@ def check_candidates(record):
                 )
             class_of[code] = cls
 
-    if record["algorithm"] == V2:
+    if record["algorithm"] in (V2, V3):
         for field in ("required", "checked"):
             codes = parameters[field]
             need_sorted_unique(codes, f"parameters.{field}")
@@ -458,9 +560,12 @@ def check_candidates(record):
             "must be [] when cover_remaining is false",
         )
 
-    inspectors = record["inspectors"]
-    need_sorted_unique(inspectors, "inspectors")
-    known = set(inspectors)
+    if record["algorithm"] == V3:
+        known = check_departments(parameters, record["inspectors"])
+    else:
+        inspectors = record["inspectors"]
+        need_sorted_unique(inspectors, "inspectors")
+        known = set(inspectors)
     for facility, codes in record["exclusions"].items():
         field = f"exclusions[{show(facility)}]"
         need(facility in class_of, field, "is not a candidate facility")
@@ -469,6 +574,40 @@ def check_candidates(record):
         for code in codes:
             if code not in known:
                 raise Discrepancy(field, f"{show(code)} is not in inspectors")
+
+
+def check_departments(parameters, inspectors):
+    """Step 4 in v3: the departments, their team sizes and their pools.
+
+    Returns every inspector code of every pool."""
+    departments = parameters["departments"]
+    codes = [entry["code"] for entry in departments]
+    need(codes, "parameters.departments", "a v3 draw lists at least one department")
+    need_sorted_unique(codes, "parameters.departments (codes)")
+    for position, entry in enumerate(departments):
+        need(
+            entry["team_size"] >= 1,
+            f"parameters.departments[{position}].team_size",
+            "must be at least 1",
+        )
+    total = sum(entry["team_size"] for entry in departments)
+    expect_equal(
+        "parameters.team_size", total, parameters["team_size"], "the sum of the departments'"
+    )
+    need(
+        sorted(inspectors) == codes,
+        "inspectors",
+        f"must have one pool per department, {show(codes)}, not {show(sorted(inspectors))}",
+    )
+    department_of = {}
+    for department in codes:
+        field = f"inspectors[{show(department)}]"
+        need_sorted_unique(inspectors[department], field)
+        for code in inspectors[department]:
+            if code in department_of:
+                raise Discrepancy(field, f"{show(code)} is also in {show(department_of[code])}")
+            department_of[code] = department
+    return set(department_of)
 
 
 def check_void_reason(record, must_be_void):
@@ -540,9 +679,16 @@ def check(record):
 
     # 8. The teams.
     order = rank(seed, [code for cls in CLASSES for code in selected[cls]])
-    pool = Pool(seed, record["inspectors"], record["exclusions"], parameters["max_per_inspector"])
+    limit = parameters["max_per_inspector"]
+    if record["algorithm"] == V3:
+        pool = DepartmentPools(seed, record["inspectors"], record["exclusions"], limit)
+    else:
+        pool = Pool(seed, record["inspectors"], record["exclusions"], limit)
     try:
-        assignments, next_k = draw_teams(order, pool, parameters["team_size"])
+        if record["algorithm"] == V3:
+            assignments, next_k = draw_department_teams(order, pool, parameters["departments"])
+        else:
+            assignments, next_k = draw_teams(order, pool, parameters["team_size"])
     except DrawFails as failure:
         need(
             record["assignments"] == [],
@@ -604,6 +750,21 @@ def check_substitutions(record, pool, assignments, next_k, drawn_at):
         gone.add(out)
         pool.change_load(out, -1)
         skip = set(team) | gone
+        if isinstance(pool, DepartmentPools):  # v3: from the leaver's department
+            department = pool.department_of[out]
+            need(
+                pool.eligible_count(department, facility, also_blocked=skip) > 0,
+                f"{field}.in",
+                f"no eligible inspector of {show(department)} is left for {show(facility)}, "
+                "so there is no replacement",
+            )
+            code, next_k[facility][department] = pool.next_eligible(
+                department, facility, next_k[facility][department], skip
+            )
+            expect_equal(f"{field}.in", code, entry["in"])
+            team[team.index(out)] = code
+            pool.change_load(code, +1)
+            continue
         need(
             pool.eligible_count(facility, also_blocked=skip) > 0,
             f"{field}.in",

@@ -1,5 +1,5 @@
-"""The draw algorithms ``sha256-rank-v1`` and ``sha256-rank-v2``, in plain Python
-with no Django.
+"""The draw algorithms ``sha256-rank-v1``, ``sha256-rank-v2`` and ``sha256-rank-v3``,
+in plain Python with no Django.
 
 Everything here is a function of published data, so anyone holding a draw's
 public record can recompute it (``tools/verify_draw.py`` does so with its own,
@@ -10,6 +10,11 @@ v2 adds to v1's parameters the facilities that must be drawn (the key supervisio
 list) and, when the plan covers what remains of the year, those already checked
 this year: they lower their class's quota and are not drawn again. With both lists
 empty v2 selects exactly what v1 does, so one ``select`` serves both.
+
+v3 is the joint inspection (部门联合抽查): it selects facilities as v2 does, but the
+inspectors come in one pool per department (``inspectors`` maps a department's code
+to its credential codes) and each team takes ``team_size`` members of every
+department of ``parameters["departments"]`` from that department's own pool.
 """
 
 import hashlib
@@ -18,18 +23,21 @@ from dataclasses import dataclass, field
 
 V1 = "sha256-rank-v1"
 V2 = "sha256-rank-v2"
+V3 = "sha256-rank-v3"
 CLASSES = ("A", "B", "C", "D")
 
 
 class DrawFailed(Exception):
     """Some selected facility cannot get a full team; nothing is assigned."""
 
-    def __init__(self, facility, available, team_size):
+    def __init__(self, facility, available, team_size, department=None):
         self.facility = facility
         self.available = available
         self.team_size = team_size
+        self.department = department  # v3: the department whose pool fell short
+        where = f" of department {department}" if department else ""
         super().__init__(
-            f"facility {facility}: {available} eligible inspector(s), {team_size} needed"
+            f"facility {facility}: {available} eligible inspector(s){where}, {team_size} needed"
         )
 
 
@@ -89,7 +97,27 @@ class Result:
 
 def algorithm_of(parameters):
     """The algorithm a candidates document's parameters call for."""
+    if "departments" in parameters:
+        return V3
     return V2 if "required" in parameters else V1
+
+
+def pool_codes(inspectors):
+    """Every inspector code of a candidates document, sorted: v3 keeps one list per department."""
+    if isinstance(inspectors, dict):
+        return sorted(code for codes in inspectors.values() for code in codes)
+    return list(inspectors)
+
+
+def department_of_codes(inspectors):
+    """v3: each inspector code's department code (empty for v1 and v2)."""
+    if not isinstance(inspectors, dict):
+        return {}
+    return {code: department for department, codes in inspectors.items() for code in codes}
+
+
+def department_inspector_index(seed, facility, department, k, pool_size):
+    return int(sha256_hex(f"{seed}|I|{facility}|{department}|{k}"), 16) % pool_size
 
 
 def selection_lists(parameters):
@@ -232,6 +260,123 @@ def substitutes(*, seed, inspectors, exclusions, team_size, max_per_inspector, r
             gone.discard(out)
             raise NoSubstitute(facility)
         code, next_k[facility] = teams.next_member(facility, next_k[facility], set(team) | gone)
+        team[team.index(out)] = code
+        teams.add_load(code, 1)
+        chosen.append(code)
+    return chosen, current
+
+
+# ---------------------------------------------------------------- v3: one pool per department
+
+
+class _JointTeams:
+    """v3's team drawing state: a pool per department; loads and the limit are shared."""
+
+    def __init__(self, seed, inspectors, exclusions, limit):
+        self.seed = seed
+        self.pools = {department: sorted(codes) for department, codes in inspectors.items()}
+        self.department_of = department_of_codes(self.pools)
+        self.exclusions = {f: set(codes) for f, codes in exclusions.items()}
+        self.limit = limit
+        self.load = dict.fromkeys(self.department_of, 0)
+        self.full = {department: set() for department in self.pools}
+
+    def available(self, facility, department, also_unavailable=()):
+        """How many of ``department``'s pool are neither excluded for ``facility`` nor full."""
+        full = self.full[department]
+        blocked = self.exclusions.get(facility, set()) | set(also_unavailable)
+        blocked_free = sum(
+            1 for i in blocked if self.department_of.get(i) == department and i not in full
+        )
+        return len(self.pools[department]) - len(full) - blocked_free
+
+    def next_member(self, facility, department, k, skip):
+        """From ``k`` on, the first of the department's sequence who may join; and the next k."""
+        excluded = self.exclusions.get(facility, ())
+        pool = self.pools[department]
+        full = self.full[department]
+        while True:
+            code = pool[department_inspector_index(self.seed, facility, department, k, len(pool))]
+            k += 1
+            if code in skip or code in excluded or code in full:
+                continue
+            return code, k
+
+    def add_load(self, code, delta):
+        full = self.full[self.department_of[code]]
+        self.load[code] += delta
+        if self.load[code] >= self.limit:
+            full.add(code)
+        else:
+            full.discard(code)
+
+
+def draw_joint(
+    *,
+    seed,
+    strata,
+    ratios,
+    departments,
+    inspectors,
+    exclusions,
+    max_per_inspector,
+    required=(),
+    checked=(),
+):
+    """Run a v3 draw. ``departments`` is [{"code", "team_size"}] in code order and
+    ``inspectors`` maps each department's code to its pool. Raises ``DrawFailed``
+    naming the first facility and department without enough eligible inspectors."""
+    selected, order = select(seed, strata, ratios, required=required, checked=checked)
+    teams = _JointTeams(seed, inspectors, exclusions, max_per_inspector)
+    assignments, next_k = [], {}
+    for facility in order:
+        team, ks = [], {}
+        for entry in departments:
+            department, size = entry["code"], entry["team_size"]
+            available = teams.available(facility, department)
+            if available < size:
+                raise DrawFailed(facility, available, size, department)
+            k, drawn = 0, 0
+            while drawn < size:
+                code, k = teams.next_member(facility, department, k, team)
+                team.append(code)
+                drawn += 1
+            ks[department] = k
+        for code in team:
+            teams.add_load(code, 1)
+        assignments.append({"facility": facility, "inspectors": team})
+        next_k[facility] = ks
+    return Result(
+        selected=selected, order=order, assignments=assignments, next_k=next_k, load=teams.load
+    )
+
+
+def substitutes_joint(*, seed, inspectors, exclusions, max_per_inspector, result, changes):
+    """v3's ``substitutes``: the replacement comes from the department of the one who
+    leaves, continuing that department's k-sequence for the facility."""
+    teams = _JointTeams(seed, inspectors, exclusions, max_per_inspector)
+    current = {a["facility"]: list(a["inspectors"]) for a in result.assignments}
+    for team in current.values():
+        for code in team:
+            teams.add_load(code, 1)
+    next_k = {facility: dict(ks) for facility, ks in result.next_k.items()}
+    removed = {}
+    chosen = []
+    for facility, out in changes:
+        team = current.get(facility)
+        if team is None or out not in team:
+            raise ValueError(f"{out} is not on the team of {facility}")
+        department = teams.department_of[out]
+        gone = removed.setdefault(facility, set())
+        gone.add(out)
+        teams.add_load(out, -1)
+        if teams.available(facility, department, also_unavailable=gone | set(team)) < 1:
+            teams.add_load(out, 1)
+            gone.discard(out)
+            raise NoSubstitute(facility)
+        code, next_k[facility][department] = teams.next_member(
+            facility, department, next_k[facility][department], set(team) | gone
+        )
         team[team.index(out)] = code
         teams.add_load(code, 1)
         chosen.append(code)

@@ -10,7 +10,7 @@ from checklists.models import ChecklistTemplate, ChecklistVersion
 from core import limits
 from core.forms import DATE
 from core.limits import LimitedCharField
-from inspections.planning.models import Plan
+from inspections.planning.models import Plan, PlanDepartment
 from registry.models import Category, Department, Facility
 
 
@@ -98,10 +98,16 @@ class PlanForm(forms.ModelForm):
         departments = Department.objects.all()
         for name in ("lead_department", "joining_departments", "pool_departments"):
             self.fields[name].queryset = departments
+        self._joint_fields(departments, published)
         if self.instance.pk:
             chosen = {pt.template_id: pt.key for pt in self.instance.checklists.all()}
             self.initial["key_templates"] = [t for t, key in chosen.items() if key]
             self.initial["ordinary_templates"] = [t for t, key in chosen.items() if not key]
+            for entry in PlanDepartment.objects.filter(plan=self.instance):
+                self.initial[f"dept_{entry.department_id}_size"] = entry.team_size
+                self.initial[f"dept_{entry.department_id}_delegate"] = entry.delegate_id
+            for pt in self.instance.checklists.all():
+                self.initial[f"checklist_{pt.template_id}_department"] = pt.department_id
         else:
             today = timezone.localdate()
             start = today + timedelta(days=14)
@@ -117,8 +123,79 @@ class PlanForm(forms.ModelForm):
                 }
             )
 
+    def _joint_fields(self, departments, templates):
+        """A joint plan (部门联合抽查): how many inspectors each department sends (0: it
+        does not take part), who verifies its hazards, and who answers each checklist."""
+        self.joint_departments = list(departments)
+        self.joint_templates = list(templates)
+        for department in self.joint_departments:
+            self.fields[f"dept_{department.pk}_size"] = forms.IntegerField(
+                label=department.name,
+                min_value=0,
+                max_value=20,
+                required=False,
+                initial=0,
+                error_messages={
+                    "min_value": _("The number of inspectors cannot be negative."),
+                    "max_value": _("A department sends at most 20 inspectors."),
+                    "invalid": _("Enter a whole number of inspectors."),
+                },
+            )
+            self.fields[f"dept_{department.pk}_delegate"] = forms.ModelChoiceField(
+                label=_("Hazards verified by"),
+                queryset=departments,
+                required=False,
+                empty_label=_("itself"),
+            )
+        for template in self.joint_templates:
+            self.fields[f"checklist_{template.pk}_department"] = forms.ModelChoiceField(
+                label=template.title,
+                queryset=departments,
+                required=False,
+                empty_label=_("the plan's department of the checklist's kind"),
+            )
+
+    def department_rows(self):
+        return [
+            (department, self[f"dept_{department.pk}_size"], self[f"dept_{department.pk}_delegate"])
+            for department in self.joint_departments
+        ]
+
+    def checklist_rows(self):
+        return [self[f"checklist_{template.pk}_department"] for template in self.joint_templates]
+
+    def departments(self):
+        """The joint plan's departments as ``plan_save`` takes them ([] for a plan of one pool)."""
+        rows = []
+        for department in self.joint_departments:
+            size = self.cleaned_data.get(f"dept_{department.pk}_size") or 0
+            if size:
+                rows.append(
+                    {
+                        "department": department,
+                        "team_size": size,
+                        "delegate": self.cleaned_data.get(f"dept_{department.pk}_delegate"),
+                    }
+                )
+        return rows
+
+    def checklist_departments(self):
+        return {
+            template: department
+            for template in self.joint_templates
+            if (department := self.cleaned_data.get(f"checklist_{template.pk}_department"))
+        }
+
     def clean(self):
         data = super().clean()
+        for department in self.joint_departments:
+            size = data.get(f"dept_{department.pk}_size") or 0
+            if not size and data.get(f"dept_{department.pk}_delegate"):
+                self.add_error(
+                    f"dept_{department.pk}_delegate",
+                    _("%(department)s does not take part: leave who verifies its hazards empty.")
+                    % {"department": department.name},
+                )
         key = set(data.get("key_templates") or [])
         ordinary = set(data.get("ordinary_templates") or [])
         if key & ordinary:

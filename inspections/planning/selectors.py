@@ -4,8 +4,9 @@ from typing import Any
 
 from core.timefmt import iso
 from inspections.onsite.models import Inspection
+from inspections.planning import drawing
 from inspections.planning.models import Draw, DrawQuerySet
-from registry.models import Facility, InspectorProfile
+from registry.models import Department, Facility, InspectorProfile
 
 # The facility and the inspector behind each code of a draw (None: since deleted).
 DrawNames = tuple[dict[str, Facility | None], dict[str, InspectorProfile | None]]
@@ -59,7 +60,8 @@ def draw_names(draw: Draw) -> DrawNames:
 def draw_rows(draw: Draw, names: DrawNames, current: bool = False) -> list[dict[str, Any]]:
     """Each drawn facility with its team, named; ``current`` applies the substitutions.
     ``not_carried_out`` is the reason its inspection was cancelled before it started
-    (the draw was voided, or the plan's window ended), else empty."""
+    (the draw was voided, or the plan's window ended), else empty. In a joint draw
+    (v3) ``departments`` holds the team by department: [(department, [(code, profile)])]."""
     facilities, inspectors = names
     teams = {a["facility"]: list(a["inspectors"]) for a in draw.assignments}
     if current:
@@ -73,11 +75,29 @@ def draw_rows(draw: Draw, names: DrawNames, current: bool = False) -> list[dict[
             status=Inspection.Status.CANCELLED
         ).values_list("facility_id", "cancelled_reason")
     }
+    department_of = drawing.department_of_codes(draw.candidates["inspectors"])
+    department_pk = draw.code_map.get("departments", {})
+    found = Department.objects.in_bulk(department_pk.values()) if department_of else {}
+    departments = {code: found.get(pk) or code for code, pk in department_pk.items()}
+
+    def by_department(team: list[str]) -> list[tuple[Any, list[tuple[str, Any]]]]:
+        if not department_of:
+            return []
+        order = [entry["code"] for entry in draw.candidates["parameters"]["departments"]]
+        return [
+            (
+                departments.get(code, code),
+                [(m, inspectors.get(m)) for m in team if department_of.get(m) == code],
+            )
+            for code in order
+        ]
+
     return [
         {
             "code": code,
             "facility": facilities.get(code),
             "inspectors": [(member, inspectors.get(member)) for member in team],
+            "departments": by_department(team),
             "not_carried_out": cancelled.get(code, ""),
         }
         for code, team in teams.items()

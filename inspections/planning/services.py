@@ -5,7 +5,7 @@ who did it) and raises ValidationError with a message for the user.
 """
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -25,10 +25,17 @@ from inspections.credit import coverage
 from inspections.credit import rules as credit_rules
 from inspections.onsite.models import Inspection, InspectionChecklist, TeamMember
 from inspections.planning import drawing
-from inspections.planning.models import Draw, Plan, PlanTemplate
+from inspections.planning.models import Draw, Plan, PlanDepartment, PlanTemplate
 from inspections.signals import inspection_changed
 from registry.access import paths_q
-from registry.models import ConflictOfInterest, Facility, InspectorProfile, User
+from registry.models import (
+    ConflictOfInterest,
+    Department,
+    Facility,
+    InspectorProfile,
+    Region,
+    User,
+)
 from registry.services import set_members
 
 PLAN_M2M = ("joining_departments", "scope_regions", "pool_departments", "pool_regions")
@@ -45,8 +52,17 @@ def plan_save(
     checklists: Mapping[ChecklistTemplate, bool],
     by: User,
     plan: Plan | None = None,
+    departments: Sequence[Mapping[str, Any]] | None = None,
+    checklist_departments: Mapping[ChecklistTemplate, Department | None] | None = None,
 ) -> Plan:
-    """Create or change a draft plan. ``checklists`` maps each template to its key flag."""
+    """Create or change a draft plan. ``checklists`` maps each template to its key flag.
+
+    ``departments`` makes the plan joint (部门联合抽查): a list of
+    ``{"department", "team_size", "delegate"}``, one per department; ``[]`` makes it a
+    plan of one pool again and ``None`` leaves the plan's departments as they are.
+    ``checklist_departments`` names the department answering each checklist of a joint
+    plan; a checklist not named goes to the plan's department of its kind.
+    """
     if plan is None:
         plan = Plan(created_by=_user(by))
     else:
@@ -59,22 +75,157 @@ def plan_save(
     policy.require(policy.plan_manage_refusal(by, plan))
     if not checklists:
         raise ValidationError(_("Choose at least one checklist."))
+    m2m = dict(m2m)
+    joint = None
+    if departments is None and plan.pk:
+        departments = [
+            {"department": d.department, "team_size": d.team_size, "delegate": d.delegate}
+            for d in plan.departments.select_related("department", "delegate")
+        ]
+        if checklist_departments is None:
+            checklist_departments = {
+                pt.template: pt.department
+                for pt in plan.checklists.select_related("template", "department")
+            }
+    if departments:
+        joint = _joint_layout(
+            plan, departments, checklists, checklist_departments or {}, m2m.get("pool_regions")
+        )
+        plan.team_size = sum(entry["team_size"] for entry in departments)
+        m2m["pool_departments"] = [entry["department"] for entry in departments]
+        m2m["joining_departments"] = [
+            entry["department"]
+            for entry in departments
+            if entry["department"].pk != plan.lead_department_id
+        ]
     plan.full_clean()
     save_with_history(plan, by=by)
     for name in PLAN_M2M:
         set_members(plan, name, m2m.get(name, []), by=by)
+    _save_departments(plan, departments or [], by)
+    answering = joint or {}
     current = {pt.template_id: pt for pt in plan.checklists.all()}
     for template, key in checklists.items():
         entry = current.pop(template.pk, None)
+        department = answering.get(template.pk)
         if entry is None:
-            save_with_history(PlanTemplate(plan=plan, template=template, key=key), by=by)
-        elif entry.key != key:
+            entry = PlanTemplate(plan=plan, template=template, key=key, department=department)
+            save_with_history(entry, by=by)
+        elif entry.key != key or entry.department != department:
             entry.key = key
+            entry.department = department
             save_with_history(entry, by=by)
     for entry in current.values():
         set_history_user(entry, _user(by))
         entry.delete()
     return plan
+
+
+def _joint_layout(
+    plan: Plan,
+    departments: Sequence[Mapping[str, Any]],
+    checklists: Mapping[ChecklistTemplate, bool],
+    chosen: Mapping[ChecklistTemplate, Department | None],
+    pool_regions: Iterable[Any] | None,
+) -> dict[int, Department]:
+    """Check a joint plan's departments; return the answering department of each checklist."""
+    problems = []
+    members = {entry["department"].pk: entry["department"] for entry in departments}
+    if len(members) != len(departments):
+        problems.append(_("Each department can be listed only once."))
+    if len(members) < 2:
+        problems.append(_("A joint inspection needs at least two departments."))
+    for entry in departments:
+        name = entry["department"].name
+        if not isinstance(entry["team_size"], int) or entry["team_size"] < 1:
+            problems.append(
+                _("%(department)s must send at least one inspector to each inspection.")
+                % {"department": name}
+            )
+        elif entry["team_size"] > 20:
+            problems.append(
+                _("%(department)s sends at most 20 inspectors to one inspection.")
+                % {"department": name}
+            )
+        delegate = entry.get("delegate")
+        if delegate is not None and (
+            delegate.pk == entry["department"].pk or delegate.pk not in members
+        ):
+            problems.append(
+                _(
+                    "The hazards found by %(department)s can be verified only by itself or "
+                    "by another department of the plan."
+                )
+                % {"department": name}
+            )
+    if sum(entry["team_size"] for entry in departments) < 2:
+        problems.append(_("An inspection needs a team of at least two inspectors."))
+    if plan.lead_department_id not in members:
+        problems.append(_("The lead department must be one of the plan's departments."))
+    answering: dict[int, Department] = {}
+    by_code = sorted(members.values(), key=lambda d: d.code)
+    for template in checklists:
+        department = chosen.get(template) or next(
+            (d for d in by_code if d.kind == template.department), None
+        )
+        if department is None or department.pk not in members:
+            problems.append(
+                _("Assign the checklist %(template)s to one of the plan's departments.")
+                % {"template": template.title}
+            )
+        else:
+            answering[template.pk] = department
+    regions = list(pool_regions) if pool_regions is not None else list(plan.pool_regions.all())
+    if regions:
+        for department in members.values():
+            if not _pool([department], regions, plan.pool_categories):
+                problems.append(
+                    _(
+                        "%(department)s has no active inspector in the plan's inspector "
+                        "regions with the required qualifications."
+                    )
+                    % {"department": department.name}
+                )
+    if problems:
+        raise ValidationError(problems)
+    return answering
+
+
+def _save_departments(plan: Plan, departments: Sequence[Mapping[str, Any]], by: User) -> None:
+    current = {pd.department_id: pd for pd in plan.departments.all()}
+    for entry in departments:
+        row = current.pop(entry["department"].pk, None) or PlanDepartment(
+            plan=plan, department=entry["department"]
+        )
+        delegate = entry.get("delegate")
+        if row.pk is None or row.team_size != entry["team_size"] or row.delegate != delegate:
+            row.team_size = entry["team_size"]
+            row.delegate = delegate
+            save_with_history(row, by=by)
+    for row in current.values():
+        set_history_user(row, _user(by))
+        row.delete()
+
+
+def _pool(
+    departments: Iterable[Department],
+    regions: Iterable[Region],
+    categories: Iterable[str] | None,
+) -> list[tuple[int, str, int]]:
+    """(pk, credential number, department pk) of the active inspectors of the
+    departments in the regions, qualified for one of ``categories`` when any is given."""
+    pool = InspectorProfile.objects.filter(
+        active=True, user__is_active=True, department__in=list(departments)
+    ).filter(paths_q([r.path for r in regions], "region__path"))
+    wanted = set(categories or [])
+    # JSON containment is not portable (SQLite has none): filter the short lists here.
+    return [
+        (pk, credential, department_id)
+        for pk, credential, department_id, held in pool.values_list(
+            "pk", "credential_no", "department_id", "categories"
+        )
+        if not wanted or wanted & set(held or [])
+    ]
 
 
 @transaction.atomic
@@ -134,17 +285,13 @@ def plan_candidates(plan: Plan) -> tuple[dict[str, Any], dict[str, dict[str, int
     for codes in strata.values():
         codes.sort()
 
-    pool = InspectorProfile.objects.filter(
-        active=True,
-        user__is_active=True,
-        department__in=plan.pool_departments.all(),
-    ).filter(paths_q(plan.pool_regions.values_list("path", flat=True), "region__path"))
-    wanted = set(plan.pool_categories or [])
-    inspector_codes = {
-        credential: pk
-        for pk, credential, categories in pool.values_list("pk", "credential_no", "categories")
-        if not wanted or wanted & set(categories or [])
-    }
+    joint = list(plan.departments.select_related("department").order_by("department__code"))
+    members = _pool(
+        [pd.department for pd in joint] if joint else plan.pool_departments.all(),
+        plan.pool_regions.all(),
+        plan.pool_categories,
+    )
+    inspector_codes = {credential: pk for pk, credential, _department in members}
 
     code_of_facility = {pk: code for code, pk in facility_codes.items()}
     code_of_inspector = {pk: code for code, pk in inspector_codes.items()}
@@ -171,22 +318,39 @@ def plan_candidates(plan: Plan) -> tuple[dict[str, Any], dict[str, dict[str, int
             excluded.setdefault(code_of_facility[facility_id], set()).add(
                 code_of_inspector[inspector_id]
             )
+    code_map: dict[str, dict[str, int]] = {
+        "facilities": facility_codes,
+        "inspectors": inspector_codes,
+    }
+    inspectors: list[str] | dict[str, list[str]] = sorted(inspector_codes)
+    if joint:
+        # v3: one pool per department, keyed by the department's code.
+        code_of_department = {pd.department.pk: pd.department.code for pd in joint}
+        pools: dict[str, list[str]] = {code: [] for code in code_of_department.values()}
+        for _pk, credential, department_id in members:
+            pools[code_of_department[department_id]].append(credential)
+        inspectors = {code: sorted(codes) for code, codes in pools.items()}
+        code_map["departments"] = {pd.department.code: pd.department.pk for pd in joint}
     document = drawing.candidates_document(
-        parameters=_draw_parameters(plan, facility_codes),
+        parameters=_draw_parameters(plan, facility_codes, joint),
         strata=strata,
-        inspectors=sorted(inspector_codes),
+        inspectors=inspectors,
         exclusions={f: sorted(codes) for f, codes in sorted(excluded.items())},
     )
-    return document, {"facilities": facility_codes, "inspectors": inspector_codes}
+    return document, code_map
 
 
-def _draw_parameters(plan: Plan, facility_codes: Mapping[str, int]) -> dict[str, Any]:
+def _draw_parameters(
+    plan: Plan, facility_codes: Mapping[str, int], joint: Sequence[PlanDepartment] = ()
+) -> dict[str, Any]:
     """The parameters a draw of ``plan`` would freeze now.
 
     Plain ratios and no key-list member among the candidates: v1's three keys, as
     always. Otherwise v2's: the key list's members (always drawn) and, when the plan
     covers what remains of its year, the candidates already checked that year, with
     the yearly ratios of the credit rules (what the coverage page counts against).
+    A joint plan freezes v3: v2's keys, always, plus its departments and the number
+    of inspectors each sends (``team_size`` is their sum).
     """
     parameters: dict[str, Any] = {
         "ratios": plan.ratios,
@@ -195,7 +359,12 @@ def _draw_parameters(plan: Plan, facility_codes: Mapping[str, int]) -> dict[str,
     }
     ids = set(facility_codes.values())
     required = coverage.key_list_ids(ids)
-    if not plan.cover_remaining and not required:
+    if joint:
+        parameters["team_size"] = sum(pd.team_size for pd in joint)
+        parameters["departments"] = [
+            {"code": pd.department.code, "team_size": pd.team_size} for pd in joint
+        ]
+    elif not plan.cover_remaining and not required:
         return parameters
     checked: set[int] = set()
     if plan.cover_remaining:
@@ -223,7 +392,20 @@ def draw_freeze(*, plan: Plan, by: User) -> Draw:
     document, code_map = plan_candidates(plan)
     if not any(document["strata"].values()):
         raise ValidationError(_("No active facility falls within the plan's scope."))
-    if len(document["inspectors"]) < plan.team_size:
+    if isinstance(document["inspectors"], dict):
+        names = dict(plan.departments.values_list("department__code", "department__name"))
+        short = [
+            _(
+                "The pool of %(department)s has %(n)d inspector(s), fewer than the "
+                "%(team)d it sends to each inspection."
+            )
+            % {"department": names[entry["code"]], "n": n, "team": entry["team_size"]}
+            for entry in document["parameters"]["departments"]
+            if (n := len(document["inspectors"][entry["code"]])) < entry["team_size"]
+        ]
+        if short:
+            raise ValidationError(short)
+    elif len(document["inspectors"]) < plan.team_size:
         raise ValidationError(
             _("The inspector pool has %(n)d inspector(s), fewer than a team of %(team)d.")
             % {"n": len(document["inspectors"]), "team": plan.team_size}
@@ -248,6 +430,12 @@ def _facility_label(draw: Draw, code: str) -> str:
     return f"{facility.name}（{code}）" if facility else code
 
 
+def _department_label(draw: Draw, code: str) -> str:
+    pk = draw.code_map.get("departments", {}).get(code)
+    department = Department.objects.filter(pk=pk).first()
+    return f"{department.name}（{code}）" if department else code
+
+
 @transaction.atomic
 def draw_run(*, draw: Draw, public_entropy: str, source: str, by: User) -> Draw:
     """Enter the public value and draw. A failed draw is recorded and assigns nothing."""
@@ -267,16 +455,28 @@ def draw_run(*, draw: Draw, public_entropy: str, source: str, by: User) -> Draw:
     draw.public_entropy_source = source
     draw.seed = drawing.seed_of(draw.secret, public_entropy)
     try:
-        result = drawing.draw(
-            seed=draw.seed,
-            strata=candidates["strata"],
-            ratios=parameters["ratios"],
-            inspectors=candidates["inspectors"],
-            exclusions=candidates["exclusions"],
-            team_size=parameters["team_size"],
-            max_per_inspector=parameters["max_per_inspector"],
-            **drawing.selection_lists(parameters),
-        )
+        if draw.algorithm == drawing.V3:
+            result = drawing.draw_joint(
+                seed=draw.seed,
+                strata=candidates["strata"],
+                ratios=parameters["ratios"],
+                departments=parameters["departments"],
+                inspectors=candidates["inspectors"],
+                exclusions=candidates["exclusions"],
+                max_per_inspector=parameters["max_per_inspector"],
+                **drawing.selection_lists(parameters),
+            )
+        else:
+            result = drawing.draw(
+                seed=draw.seed,
+                strata=candidates["strata"],
+                ratios=parameters["ratios"],
+                inspectors=candidates["inspectors"],
+                exclusions=candidates["exclusions"],
+                team_size=parameters["team_size"],
+                max_per_inspector=parameters["max_per_inspector"],
+                **drawing.selection_lists(parameters),
+            )
     except drawing.DrawFailed as failed:
         draw.selected, _order = drawing.select(
             draw.seed,
@@ -284,15 +484,28 @@ def draw_run(*, draw: Draw, public_entropy: str, source: str, by: User) -> Draw:
             parameters["ratios"],
             **drawing.selection_lists(parameters),
         )
-        draw.failure = _(
-            "Facility %(facility)s has only %(n)d eligible inspector(s) for a team of "
-            "%(team)d. Widen the inspector pool, raise the most inspections per inspector, "
-            "or lower the sampling ratios, then freeze a new draw."
-        ) % {
-            "facility": _facility_label(draw, failed.facility),
-            "n": failed.available,
-            "team": failed.team_size,
-        }
+        if failed.department:
+            draw.failure = _(
+                "Facility %(facility)s has only %(n)d eligible inspector(s) of %(department)s, "
+                "which sends %(team)d to each inspection. Widen that department's inspector "
+                "pool, raise the most inspections per inspector, or lower the sampling "
+                "ratios, then freeze a new draw."
+            ) % {
+                "facility": _facility_label(draw, failed.facility),
+                "department": _department_label(draw, failed.department),
+                "n": failed.available,
+                "team": failed.team_size,
+            }
+        else:
+            draw.failure = _(
+                "Facility %(facility)s has only %(n)d eligible inspector(s) for a team of "
+                "%(team)d. Widen the inspector pool, raise the most inspections per "
+                "inspector, or lower the sampling ratios, then freeze a new draw."
+            ) % {
+                "facility": _facility_label(draw, failed.facility),
+                "n": failed.available,
+                "team": failed.team_size,
+            }
         draw.fail(by=_user(by))
         return save_with_history(draw, by=by)
     draw.selected = result.selected
@@ -311,6 +524,12 @@ def _create_inspections(draw: Draw, by: User) -> None:
     profiles = InspectorProfile.objects.select_related("user").in_bulk(inspector_pk.values())
     facilities = Facility.objects.in_bulk(facility_pk.values())
     versions = list(plan.checklists.select_related("version"))
+    # v3: the department each inspector was drawn for (None for v1 and v2).
+    department_pk = draw.code_map.get("departments", {})
+    drawn_for = {
+        code: department_pk[department]
+        for code, department in drawing.department_of_codes(draw.candidates["inspectors"]).items()
+    }
     for assignment in draw.assignments:
         facility = facilities[facility_pk[assignment["facility"]]]
         inspection = save_with_history(
@@ -327,13 +546,24 @@ def _create_inspections(draw: Draw, by: User) -> None:
         )
         for entry in versions:
             save_with_history(
-                InspectionChecklist(inspection=inspection, version=entry.version, key=entry.key),
+                InspectionChecklist(
+                    inspection=inspection,
+                    version=entry.version,
+                    key=entry.key,
+                    department_id=entry.department_id,
+                ),
                 by=by,
             )
         for position, code in enumerate(assignment["inspectors"]):
             profile = profiles[inspector_pk[code]]
             save_with_history(
-                TeamMember(inspection=inspection, inspector=profile, position=position), by=by
+                TeamMember(
+                    inspection=inspection,
+                    inspector=profile,
+                    position=position,
+                    department_id=drawn_for.get(code),
+                ),
+                by=by,
             )
             notify(
                 user=profile.user,
@@ -462,24 +692,44 @@ def draw_substitute(
     parameters = candidates["parameters"]
     changes = [(s["facility"], s["out"]) for s in draw.substitutions]
     changes.append((facility_code, out_code))
+    result = drawing.Result(
+        selected=draw.selected,
+        order=[a["facility"] for a in draw.assignments],
+        assignments=draw.assignments,
+        next_k=draw.next_k,
+    )
     try:
-        chosen, _teams = drawing.substitutes(
-            seed=draw.seed,
-            inspectors=candidates["inspectors"],
-            exclusions=candidates["exclusions"],
-            team_size=parameters["team_size"],
-            max_per_inspector=parameters["max_per_inspector"],
-            result=drawing.Result(
-                selected=draw.selected,
-                order=[a["facility"] for a in draw.assignments],
-                assignments=draw.assignments,
-                next_k=draw.next_k,
-            ),
-            changes=changes,
-        )
+        if draw.algorithm == drawing.V3:
+            chosen, _teams = drawing.substitutes_joint(
+                seed=draw.seed,
+                inspectors=candidates["inspectors"],
+                exclusions=candidates["exclusions"],
+                max_per_inspector=parameters["max_per_inspector"],
+                result=result,
+                changes=changes,
+            )
+        else:
+            chosen, _teams = drawing.substitutes(
+                seed=draw.seed,
+                inspectors=candidates["inspectors"],
+                exclusions=candidates["exclusions"],
+                team_size=parameters["team_size"],
+                max_per_inspector=parameters["max_per_inspector"],
+                result=result,
+                changes=changes,
+            )
     except ValueError:
         raise ValidationError(_("That inspector is not on this facility's team.")) from None
     except drawing.NoSubstitute:
+        if draw.algorithm == drawing.V3:
+            department = drawing.department_of_codes(candidates["inspectors"])[out_code]
+            raise ValidationError(
+                _(
+                    "No eligible inspector of %(department)s is left for this facility; "
+                    "void the draw and draw again."
+                )
+                % {"department": _department_label(draw, department)}
+            ) from None
         raise ValidationError(
             _("No eligible inspector is left for this facility; void the draw and draw again.")
         ) from None
@@ -505,7 +755,12 @@ def draw_substitute(
     save_with_history(leaving, by=by, reason=reason)
     joining = InspectorProfile.objects.select_related("user").get(pk=inspector_pk[in_code])
     save_with_history(
-        TeamMember(inspection=inspection, inspector=joining, position=leaving.position),
+        TeamMember(
+            inspection=inspection,
+            inspector=joining,
+            position=leaving.position,
+            department_id=leaving.department_id,
+        ),
         by=by,
         reason=reason,
     )

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core import pages
 from inspections import access
-from inspections.planning import services
+from inspections.planning import drawing, services
 from inspections.planning.forms import PlanForm, RunForm, SubstituteForm, VoidForm
 from inspections.planning.models import Draw
 from inspections.planning.selectors import draw_names, draw_rows
@@ -47,6 +47,8 @@ def _save_plan(request, form, plan=None):
             values=values,
             m2m={name: form.cleaned_data[name] for name in m2m_names},
             checklists=form.checklists(),
+            departments=form.departments(),
+            checklist_departments=form.checklist_departments(),
             by=request.user,
         )
     except ValidationError as error:
@@ -92,7 +94,8 @@ def plan_detail(request, pk):
         "inspections/planning/plan_detail.html",
         {
             "plan": plan,
-            "checklists": plan.checklists.select_related("template", "version"),
+            "checklists": plan.checklists.select_related("template", "version", "department"),
+            "plan_departments": plan.departments.select_related("department", "delegate"),
             "draws": draws,
             "can_edit": access.can_lead(request.user),
             "can_freeze": not plan.is_draft and not any(d.is_open for d in draws),
@@ -134,12 +137,28 @@ def draw_freeze(request, pk):
         {
             "plan": plan,
             "strata": {cls: len(codes) for cls, codes in document["strata"].items()},
-            "inspector_count": len(document["inspectors"]),
+            "inspector_count": len(drawing.pool_codes(document["inspectors"])),
+            "department_pools": _department_pools(plan, document),
             "exclusion_count": len(document["exclusions"]),
             "required_count": len(document["parameters"].get("required", [])),
             "checked_count": len(document["parameters"].get("checked", [])),
         },
     )
+
+
+def _department_pools(plan, document):
+    """v3: each department of a joint plan, its inspectors per team and its pool's size."""
+    pools = document["inspectors"]
+    if not isinstance(pools, dict):
+        return []
+    return [
+        {
+            "department": pd.department,
+            "team_size": pd.team_size,
+            "pool": len(pools.get(pd.department.code, [])),
+        }
+        for pd in plan.departments.select_related("department")
+    ]
 
 
 def _draw_context(draw):
