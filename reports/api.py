@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
+from checklists.scoring import Result
 from inspections import access
 from inspections.credit import export as credit_export
 from inspections.credit.models import CreditEvent, CreditList
@@ -327,6 +328,17 @@ class ContentItemsSerializer(serializers.Serializer):
     not_applicable = serializers.IntegerField()
 
 
+class ContentPartSerializer(serializers.Serializer):
+    department = serializers.CharField()
+    checked = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+    score = serializers.CharField()
+    result = serializers.ChoiceField(choices=Result.choices)
+    hazards = serializers.IntegerField(help_text=_("Hazards the department's part found."))
+
+
 class ContentSerializer(serializers.Serializer):
     """The published text of a result, frozen when it was published (or corrected)."""
 
@@ -339,6 +351,14 @@ class ContentSerializer(serializers.Serializer):
     plan = ContentPlanSerializer(allow_null=True)
     draw = ContentDrawSerializer(allow_null=True)
     items = ContentItemsSerializer(many=True)
+    parts = ContentPartSerializer(
+        many=True,
+        required=False,
+        help_text=_(
+            "A joint inspection: each department's part (absent from versions published "
+            "before joint inspections, empty for a single department)."
+        ),
+    )
     category = serializers.ChoiceField(choices=Publication.Category.choices)
     follow_up = serializers.CharField(allow_blank=True)
     photos = serializers.ListField(child=serializers.IntegerField())

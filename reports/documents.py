@@ -52,7 +52,7 @@ from inspections.planning.models import Plan
 from inspections.publication import documents as services
 from inspections.publication import selectors as publication_selectors
 from inspections.publication.models import IssuedDocument, Publication
-from registry.models import Facility
+from registry.models import Department, Facility
 
 from . import fonts
 
@@ -362,22 +362,43 @@ def _common(record, number, title):
 
 
 def _team(inspection):
-    return [
+    """The active members; in a joint inspection, grouped by the department each was
+    drawn for (the department's part they answered and confirmed)."""
+    members = [
         {
             "name": member.inspector.user.display_name,
-            "department": member.inspector.department.name,
+            "department": (member.department or member.inspector.department).name,
+            "joint_department": member.department.name if member.department else "",
             "credential_no": member.inspector.credential_no,
             "confirmed_at": member.confirmed_at,
         }
         for member in inspection.team.filter(active=True).select_related(
-            "inspector__user", "inspector__department"
+            "inspector__user", "inspector__department", "department"
         )
     ]
+    if any(m["joint_department"] for m in members):
+        order = list(dict.fromkeys(m["joint_department"] for m in members))
+        members.sort(key=lambda m: order.index(m["joint_department"]))
+    return members
+
+
+def _team_groups(team):
+    """[(department, members)] of a joint inspection's team; empty otherwise."""
+    if not any(m["joint_department"] for m in team):
+        return []
+    groups = {}
+    for member in team:
+        groups.setdefault(member["joint_department"], []).append(member)
+    return list(groups.items())
 
 
 def _authority(inspection, team):
-    """The inspecting authority: the plan's lead department, else the team's."""
+    """The inspecting authority: the plan's lead department, else the team's; a joint
+    inspection names every department that took part, the lead first."""
+    joint = [m["joint_department"] for m in team if m["joint_department"]]
     if inspection.plan_id and inspection.plan.lead_department_id:
+        if joint:
+            return "、".join(dict.fromkeys([inspection.plan.lead_department.name, *joint]))
         return inspection.plan.lead_department.name
     return "、".join(dict.fromkeys(member["department"] for member in team))
 
@@ -481,11 +502,36 @@ def _record_context(inspection):
             lines.append(line)
             rows.append(line)
         if lines:
-            parts.append({"title": part.title, "lines": lines})
-    hazards = list(inspection.hazards.order_by("register_no"))
+            department = part.checklist.department if part.checklist else None
+            parts.append(
+                {
+                    "title": part.title,
+                    "lines": lines,
+                    "department": department.name if department else "",
+                    "department_id": department.pk if department else None,
+                }
+            )
+    # A joint inspection: each department's items under its heading, with its part's
+    # result; the combined result stays the inspection's.
+    joint = any(part["department_id"] for part in parts)
+    results = (
+        {r.department.pk: r for r in onsite_selectors.department_results(inspection)}
+        if joint
+        else {}
+    )
+    if results:
+        order = list(results)
+        parts.sort(key=lambda p: order.index(p["department_id"]) if p["department_id"] else -1)
+        for part in parts:
+            part["result"] = results.get(part["department_id"])
+    hazards = list(
+        inspection.hazards.select_related("verifying_department").order_by("register_no")
+    )
     return {
         "inspection": inspection,
         "kind": inspection.get_kind_display(),
+        "joint": bool(results),
+        "team_groups": _team_groups(team),
         "authority": _authority(inspection, team),
         "facility": _facility(inspection.facility),
         "started_at": _local(inspection.started_at),
@@ -519,7 +565,24 @@ def _required_action(hazard):
 def _notice_context(notice):
     inspection = notice.inspection
     team = _team(inspection)
-    hazards = list(notice.hazards.select_related("item").order_by("register_no"))
+    hazards = list(
+        notice.hazards.select_related("item", "verifying_department").order_by("register_no")
+    )
+    # A joint inspection: each hazard under the department whose part found it, the
+    # departments in the order of their checklists.
+    found_by, order, names = {}, [], {}
+    if _team_groups(team):
+        found_by = onsite_selectors.hazard_departments(inspection)
+        order = list(
+            dict.fromkeys(
+                inspection.checklists.exclude(department=None).values_list("department", flat=True)
+            )
+        )
+        names = dict(Department.objects.filter(pk__in=order).values_list("pk", "name"))
+    if names:
+        hazards.sort(
+            key=lambda h: order.index(found_by[h.pk]) if found_by.get(h.pk) in order else -1
+        )
     evidence = {}
     # A hazard the team registered on site that no item names keeps its evidence on
     # itself (inspections.enforcement.found), not on an answer.
@@ -540,6 +603,10 @@ def _notice_context(notice):
         lines.append(
             {
                 "hazard": hazard,
+                "department": names.get(found_by.get(hazard.pk), ""),
+                "verified_by": hazard.verifying_department.name
+                if hazard.verifying_department
+                else "",
                 "due": _due(hazard),
                 "legal_basis": hazard.item.legal_basis if hazard.item else "",
                 "action": _required_action(hazard),
@@ -550,6 +617,8 @@ def _notice_context(notice):
     reinspect = add_working_days(last_due, REINSPECT_WITHIN_WORKING_DAYS)
     return {
         "notice": notice,
+        "joint": bool(names),
+        "team_groups": _team_groups(team),
         "authority": _authority(inspection, team),
         "facility": _facility(notice.facility),
         "inspected_on": timezone.localdate(inspection.started_at),

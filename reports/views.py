@@ -33,6 +33,7 @@ from inspections.publication.models import Publication, PublicationVersion
 from inspections.publication.selectors import (
     content_labels,
     hazard_count_rows,
+    parts_text,
     result_hazard_counts,
 )
 from registry.models import Region
@@ -56,6 +57,7 @@ RESULT_COLUMNS = [
     "region_code",
     "region_name",
     "authority",
+    "department_parts",
     "category",
     "general_open",
     "general_closed",
@@ -69,6 +71,7 @@ RESULT_COLUMNS = [
 # What a withdrawn result keeps in the open data: which result it was, not what it said.
 WITHDRAWN_KEEPS = set(RESULT_COLUMNS) - {
     "authority",
+    "department_parts",
     "category",
     "general_open",
     "general_closed",
@@ -441,6 +444,8 @@ def _export_row(publication, base_url):
         "region_code": facility.get("region_code"),
         "region_name": facility.get("region_name"),
         "authority": content.get("authority"),
+        # A joint inspection's part of each department; empty otherwise.
+        "department_parts": parts_text(content),
         "category": version.category,
         "general_open": publication.general_open,
         "general_closed": publication.general_closed,

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
-from inspections import access
+from inspections import access, policy
 from inspections.hazards.services import leads_covering
 from registry.models import User
 
@@ -27,7 +27,10 @@ def _offered_to(user: User) -> Q:
     if access.is_manager(user):
         offered |= Q(group=Group.MANAGERS, facility__in=access.facilities_for(user).values("pk"))
     if access.is_inspector(user):
-        offered |= Q(group=Group.TEAM, inspection__in=access.inspections_for(user).values("pk"))
+        # A joint inspection's hazard is verified by its verifying department only.
+        offered |= Q(group=Group.TEAM, inspection__in=access.inspections_for(user).values("pk")) & (
+            ~Q(kind=TaskScope.Kind.VERIFY) | policy.department_verifier_q(user, "hazard")
+        )
     return offered & Q(task__owner=None)
 
 
@@ -61,11 +64,17 @@ def assignees(scope: TaskScope) -> QuerySet[User]:
     if scope.group == Group.MANAGERS:
         return scope.facility.managers.filter(is_active=True)
     if scope.group == Group.TEAM and scope.inspection_id:
-        return User.objects.filter(
+        team = User.objects.filter(
             inspector_profile__memberships__inspection=scope.inspection_id,
             inspector_profile__memberships__active=True,
             is_active=True,
         ).distinct()
+        if scope.kind == TaskScope.Kind.VERIFY and scope.hazard_id:
+            hazard = scope.hazard
+            team = team.filter(
+                pk__in=[u.pk for u in team if policy.department_verifier_refusal(u, hazard) is None]
+            )
+        return team
     return User.objects.none()
 
 

@@ -35,6 +35,7 @@ from inspections.hazards.services import (
     hazard_register,
     leads_covering,
     supervision_open,
+    verifying_department,
 )
 from inspections.onsite import photos
 from inspections.onsite.models import Inspection, Photo
@@ -167,6 +168,16 @@ def _hazard_add_save(
         )
     if not processed:
         raise ValidationError(_("Add at least one photo of the hazard."))
+    # In a joint inspection the hazard is the finding member's department's, verified
+    # by it (or its delegate).
+    member = (
+        inspection.team.filter(active=True, inspector__user=by)
+        .exclude(department=None)
+        .select_related("department")
+        .first()
+    )
+    if member is not None and member.department is not None:
+        department = member.department.kind
     hazard = hazard_register(
         facility=inspection.facility,
         inspection=inspection,
@@ -177,6 +188,9 @@ def _hazard_add_save(
         description=description,
         location=location,
         department=department,
+        verifying_department=verifying_department(
+            inspection, member.department if member is not None else None
+        ),
         category=category,
         found_on=found_on(inspection),
         deadline_days=deadline_days,

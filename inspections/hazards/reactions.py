@@ -7,6 +7,7 @@ from typing import cast
 from django.utils.translation import gettext as _
 
 from core.audited import save_with_history
+from inspections import policy
 from inspections.common import _user
 from inspections.events import InspectionFinished, found_on
 from inspections.hazards.models import Hazard, Rectification
@@ -15,6 +16,7 @@ from inspections.hazards.services import (
     hazard_register,
     notice_issue,
     rectification_verify,
+    verifying_department,
 )
 from inspections.onsite.models import Inspection, Recheck
 
@@ -57,6 +59,8 @@ def register_found_hazards(event: InspectionFinished) -> None:
             description=failed.description,
             location=answer.location,
             department=template.department,
+            # A joint inspection's hazard is verified by its department (or delegate).
+            verifying_department=verifying_department(inspection, failed.checklist.department),
             category=template.category,
             found_on=day,
             deadline_days=failed.deadline_days,
@@ -90,11 +94,24 @@ def apply_rechecks(event: InspectionFinished) -> None:
         if hazard.status == Hazard.Status.AWAITING and hazard.rectifications.filter(
             decision=Rectification.Decision.PENDING
         ):
+            # A joint inspection's hazard is its verifying department's: the re-check
+            # decides through whoever of the two (finisher, re-checker) may verify it,
+            # else the fix waits for that department in the inbox.
+            verifier = next(
+                (
+                    user
+                    for user in (by, answer.answered_by)
+                    if policy.allowed(policy.verify_refusal, user, hazard)
+                ),
+                None,
+            )
+            if verifier is None:
+                continue
             fixed = answer.value == Recheck.FIXED
             rectification_verify(
                 hazard=hazard,
                 accept=fixed,
-                by=by,
+                by=verifier,
                 reason=""
                 if fixed
                 else _("Re-check on site (%(inspection)s): %(result)s. %(note)s")

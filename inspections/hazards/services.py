@@ -43,8 +43,9 @@ from inspections.onsite.models import (
     Photo,
 )
 from inspections.onsite.photos import photo_store, removing_files_on_failure
+from inspections.planning.models import PlanDepartment
 from inspections.signals import hazard_changed, inspection_changed
-from registry.models import Facility, User
+from registry.models import Department, Facility, User
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -550,6 +551,25 @@ def reinspection_request(*, hazard: Hazard, by: User) -> list[User]:
     return leads
 
 
+def verifying_department(
+    inspection: Inspection, department: Department | None
+) -> Department | None:
+    """Who verifies the fixes of the hazards ``department``'s part of a joint inspection
+    finds: the delegate the joint plan names for it, else the department itself. None
+    outside a joint inspection (any verifier of the county)."""
+    if department is None:
+        return None
+    if inspection.plan_id:
+        part = (
+            PlanDepartment.objects.filter(plan_id=inspection.plan_id, department=department)
+            .select_related("department", "delegate")
+            .first()
+        )
+        if part is not None:
+            return part.verifying_department
+    return department
+
+
 def emit_hazard(hazard: Hazard, event: str, by: Actor) -> None:
     """The end of every change of a hazard, inside the writing transaction: store
     when its next alarm falls (``schedule``), then tell the flows what happened."""
@@ -572,6 +592,7 @@ def hazard_register(
     item: Item | None = None,
     location: str = "",
     department: str = "",
+    verifying_department: Department | None = None,
     category: str = "",
     self_reported: bool = False,
     corrected_on_spot: bool = False,
@@ -591,6 +612,7 @@ def hazard_register(
         item=item,
         item_code=item.code if item else "",
         department=department,
+        verifying_department=verifying_department,
         category=category,
         severity=severity,
         source=source,

@@ -1,6 +1,6 @@
 """Reads of an inspection: its checklist parts, entries, what is missing, comparisons."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -22,13 +22,14 @@ from inspections.onsite.models import (
     Recheck,
     answer_key,
 )
+from registry.models import Department
 
 # ---------------------------------------------------------------- inspections
 
 
 def inspection_items(inspection: Inspection) -> list[tuple[InspectionChecklist, list[Item]]]:
     """[(inspection checklist, applicable items)] in checklist order, in two queries."""
-    checklists = list(inspection.checklists.select_related("version__template"))
+    checklists = list(inspection.checklists.select_related("version__template", "department"))
     by_version: defaultdict[int, list[Item]] = defaultdict(list)
     for item in (
         Item.objects.filter(version_id__in=[c.version_id for c in checklists])
@@ -121,6 +122,9 @@ class Part:
     title: str
     checklist: InspectionChecklist | None = None  # None: the part of hazards to re-check
     entries: list[Entry] = field(default_factory=list)
+    # Why the reader may not answer this part (another department's, in a joint
+    # inspection): the page shows it read-only with this reason. Set by the page.
+    read_only_reason: str = ""
 
     @property
     def answered(self) -> int:
@@ -186,8 +190,12 @@ def checklist_parts(inspection: Inspection) -> list[Part]:
     return parts
 
 
-def missing(inspection: Inspection, parts: list[Part] | None = None) -> list[str]:
-    """What stops the inspection from finishing, one readable line each.
+def missing(
+    inspection: Inspection, parts: list[Part] | None = None, *, department_id: int | None = None
+) -> list[str]:
+    """What stops the inspection from finishing, one readable line each; with
+    ``department_id``, what stops that department's part of a joint inspection (its own
+    checklists) from being complete.
 
     Re-checking earlier hazards is required on a re-inspection and optional
     otherwise.
@@ -195,6 +203,10 @@ def missing(inspection: Inspection, parts: list[Part] | None = None) -> list[str
     lines = []
     required_recheck = inspection.kind == Inspection.Kind.REINSPECTION
     for part in parts if parts is not None else checklist_parts(inspection):
+        if department_id is not None and (
+            part.checklist is None or part.checklist.department_id != department_id
+        ):
+            continue
         for entry in part.entries:
             if entry.hazard is not None and not required_recheck and entry.answer is None:
                 continue
@@ -207,6 +219,24 @@ def missing(inspection: Inspection, parts: list[Part] | None = None) -> list[str
                     label = entry.hazard.register_no
                 lines.append(f"{label}：{reason}")
     return lines
+
+
+def is_joint(inspection: Inspection) -> bool:
+    """Whether departments share the inspection (部门联合抽查): a checklist has one."""
+    return inspection.checklists.exclude(department=None).exists()
+
+
+def own_part_missing(
+    inspection: Inspection, member: Any, parts: list[Part] | None = None
+) -> list[str]:
+    """What a team member confirms is the record as a whole, or in a joint inspection
+    their own department's part (its checklists): what is still missing from it."""
+    parts = parts if parts is not None else checklist_parts(inspection)
+    department_id = member.department_id
+    own = department_id is not None and any(
+        p.checklist is not None and p.checklist.department_id == department_id for p in parts
+    )
+    return missing(inspection, parts, department_id=department_id if own else None)
 
 
 def plainly_incomplete(inspection: Inspection) -> bool:
@@ -283,6 +313,85 @@ def conclusion(inspection: Inspection) -> Conclusion:
         # DOMAIN.md §8: an inspection that registered hazards never reads a plain 合格.
         combined = Result.BASIC
     return Conclusion(score=score, result=combined, failed_items=failed_items)
+
+
+# ---------------------------------------------------------------- joint inspections
+
+
+def hazard_departments(inspection: Inspection) -> dict[int, int | None]:
+    """{hazard pk: id of the department whose part of a joint inspection found it}: the
+    department of the failed item's checklist, or for a hazard found on site that no
+    item names, the joint department of the kind it was registered under (the finding
+    member's). None outside a joint inspection's departments."""
+    checklists = list(inspection.checklists.select_related("department"))
+    by_version = {c.version_id: c.department_id for c in checklists}
+    by_kind = {c.department.kind: c.department_id for c in checklists if c.department}
+    return {
+        pk: by_version.get(version_id) if version_id else by_kind.get(kind)
+        for pk, version_id, kind in Hazard.objects.filter(inspection=inspection).values_list(
+            "pk", "item__version_id", "department"
+        )
+    }
+
+
+@dataclass(frozen=True)
+class DepartmentResult:
+    """One department's part of a joint inspection: its items' outcomes, its score and
+    result (the worst of its checklists), and the hazards its part found."""
+
+    department: Department
+    checked: int
+    passed: int
+    failed: int
+    not_applicable: int
+    score: Decimal
+    result: str
+    hazards: int
+
+    @property
+    def result_label(self) -> str:
+        return str(Result(self.result).label)
+
+
+def department_results(inspection: Inspection) -> list[DepartmentResult]:
+    """Each department's part of a joint inspection, in checklist order; empty for an
+    inspection that is not joint. The combined result stays ``inspection.result``."""
+    grouped: dict[int, tuple[Department, list[tuple[InspectionChecklist, list[Item]]]]] = {}
+    for checklist, items in inspection_items(inspection):
+        department = checklist.department
+        if department is not None:
+            grouped.setdefault(department.pk, (department, []))[1].append((checklist, items))
+    if not grouped:
+        return []
+    answers = {a.item_id: a.value for a in inspection.answers.exclude(item=None)}
+    hazards = Counter(hazard_departments(inspection).values())
+    rows = []
+    for department_id, (department, parts) in grouped.items():
+        scored = [
+            (c.version, items, {i.code: answers[i.pk] for i in items if i.pk in answers})
+            for c, items in parts
+        ]
+        per_template, combined = joint_score(scored)
+        verdicts = Counter(outcome(i, answers.get(i.pk)) for _c, items in parts for i in items)
+        scored_weight = sum(s.scored_weight for _v, s in per_template)
+        passed_weight = sum(s.passed_weight for _v, s in per_template)
+        if hazards[department_id] and combined == Result.PASS:
+            combined = Result.BASIC  # as ``conclusion``: hazards never read a plain 合格
+        rows.append(
+            DepartmentResult(
+                department=department,
+                checked=sum(len(items) for _c, items in parts),
+                passed=verdicts[Outcome.PASSED],
+                failed=verdicts[Outcome.FAILED],
+                not_applicable=verdicts[Outcome.NOT_APPLICABLE],
+                score=(Decimal(100) * passed_weight / scored_weight).quantize(Decimal("0.1"))
+                if scored_weight
+                else Decimal(100),
+                result=combined,
+                hazards=hazards[department_id],
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -363,21 +364,31 @@ def inspection_start(
 # ---------------------------------------------------------------- answers and photos
 
 
-def _target(inspection: Inspection, key: str | None) -> tuple[Item | None, Hazard | None]:
-    """The item or hazard an answer key names, within this inspection only."""
+def _target(
+    inspection: Inspection, key: str | None
+) -> tuple[Item | None, Hazard | None, InspectionChecklist | None]:
+    """The item (with its checklist) or hazard an answer key names, within this
+    inspection only."""
     kind, pk = (key or "")[:1], (key or "")[1:]
     if not pk.isdigit():
         raise ValidationError(_("Unknown checklist item."))
     if kind == "i":
-        for _checklist, items in selectors.inspection_items(inspection):
+        for checklist, items in selectors.inspection_items(inspection):
             for item in items:
                 if item.pk == int(pk):
-                    return item, None
+                    return item, None, checklist
     elif kind == "h":
         hazard = selectors.recheck_hazards(inspection).filter(pk=int(pk)).first()
         if hazard:
-            return None, hazard
+            return None, hazard, None
     raise ValidationError(_("Unknown checklist item."))
+
+
+def _require_answerer(checklist: InspectionChecklist | None, by: User) -> None:
+    """In a joint inspection, a department's items are its own inspectors' to answer
+    and photograph (``policy.checklist_answer_refusal``)."""
+    if checklist is not None:
+        policy.require(policy.checklist_answer_refusal(by, checklist))
 
 
 def _valid_value(item: Item | None, value: str | None) -> str:
@@ -406,11 +417,19 @@ def _valid_value(item: Item | None, value: str | None) -> str:
     return limits.text(value, limit=limits.LINE, label=_("Answer"))
 
 
-def _clear_confirmations(inspection: Inspection, by: User) -> None:
+def _clear_confirmations(
+    inspection: Inspection, by: User, department_id: int | None = None
+) -> None:
     """A change to the record voids what was confirmed and signed for; once the
-    record is complete, the team is asked to confirm it."""
+    record is complete, the team is asked to confirm it. A change to one department's
+    part of a joint inspection (``department_id``) voids the confirmations of that
+    department's members only (and of any member without a department): each
+    confirms their own part. The facility's one signature covers the whole."""
     voided = False
-    for member in inspection.team.exclude(confirmed_at=None):
+    confirmed = inspection.team.exclude(confirmed_at=None)
+    if department_id is not None:
+        confirmed = confirmed.filter(Q(department_id=department_id) | Q(department=None))
+    for member in confirmed:
         member.confirmed_at = None
         # Their confirmation is needed anew: they are asked again.
         member.confirmation_asked_at = None
@@ -431,18 +450,23 @@ def _clear_confirmations(inspection: Inspection, by: User) -> None:
 
 
 def _ask_confirmations(inspection: Inspection, by: User) -> bool:
-    """When the record is complete, each active member who has not confirmed it is
-    told, once: not again on later saves, only after a change voided a confirmation
-    they gave. ``by`` made the change and is on the page already. Whether anyone
-    was asked."""
+    """When the record (in a joint inspection: the member's own department's part) is
+    complete, each active member who has not confirmed it is told, once: not again on
+    later saves, only after a change voided a confirmation they gave. ``by`` made the
+    change and is on the page already. Whether anyone was asked."""
     waiting = list(
         inspection.team.filter(active=True, confirmed_at=None, confirmation_asked_at=None)
         .exclude(inspector__user=by)
         .select_related("inspector__user")
     )
     # Most saves come before the record is complete: the one-query test spares them
-    # building the whole checklist.
-    if not waiting or selectors.plainly_incomplete(inspection) or selectors.missing(inspection):
+    # building the whole checklist (a joint inspection's parts complete one by one).
+    joint = any(m.department_id for m in waiting)
+    if not waiting or (not joint and selectors.plainly_incomplete(inspection)):
+        return False
+    parts = selectors.checklist_parts(inspection)
+    waiting = [m for m in waiting if not selectors.own_part_missing(inspection, m, parts)]
+    if not waiting:
         return False
     now = timezone.now()
     for member in waiting:
@@ -479,7 +503,8 @@ def answer_save(
     inspection = _locked(inspection)
     _require_worker(inspection, by)
     _require_in_progress(inspection)
-    item, hazard = _target(inspection, key)
+    item, hazard, checklist = _target(inspection, key)
+    _require_answerer(checklist, by)
     value = _valid_value(item, value)
     note = limits.text(note, limit=limits.TEXT, label=_("Note"))
     location = limits.text(location, limit=limits.LINE, label=_("Exact location"))
@@ -527,7 +552,7 @@ def answer_save(
     answer.answered_by = by
     answer.answered_at = timezone.now()
     save_with_history(answer, by=by)
-    _clear_confirmations(inspection, by)
+    _clear_confirmations(inspection, by, checklist.department_id if checklist else None)
     return answer
 
 
@@ -608,7 +633,8 @@ def _photo_save(
             raise _AlreadyAttached(upload.photo)
     _require_worker(inspection, by)
     _require_in_progress(inspection)
-    item, hazard = _target(inspection, key)
+    item, hazard, checklist = _target(inspection, key)
+    _require_answerer(checklist, by)
     lookup = {"item": item} if item else {"rechecked_hazard": hazard}
     answer = Answer.objects.filter(inspection=inspection, **lookup).first()
     if answer is None:
@@ -630,7 +656,7 @@ def _photo_save(
         upload.complete(photo=photo)
         upload.updated_at = timezone.now()
         upload.save()
-    _clear_confirmations(inspection, by)
+    _clear_confirmations(inspection, by, checklist.department_id if checklist else None)
     return photo
 
 
@@ -645,14 +671,17 @@ def photo_remove(*, photo: Photo, by: User, reason: str = "") -> Photo:
     inspection = _locked(photo.inspection)
     _require_worker(inspection, by)
     _require_in_progress(inspection)
-    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    photo = Photo.objects.select_for_update().select_related("answer").get(pk=photo.pk)
     if photo.removed_at is not None:
         raise ValidationError(_("This photo was already removed."))
+    assert photo.answer is not None  # checked above
+    _item, _hazard, checklist = _target(inspection, photo.answer.key)
+    _require_answerer(checklist, by)
     photo.removed_reason = limits.text(reason, limit=limits.SHORT, label=_("Why it is removed"))
     photo.removed_at = timezone.now()
     photo.removed_by = by
     save_with_history(photo, by=by, reason="removed")
-    _clear_confirmations(inspection, by)
+    _clear_confirmations(inspection, by, checklist.department_id if checklist else None)
     return photo
 
 
@@ -729,6 +758,7 @@ def upload_open(
     _require_worker(inspection, by)
     _require_in_progress(inspection)
     _require_answered(inspection, key)
+    _require_answerer(_target(inspection, key)[2], by)
     if purpose not in Photo.Purpose.values:
         raise ValidationError(_("Unknown photo purpose."))
     if size < 1:
@@ -864,13 +894,15 @@ def photo_viewed(*, photo: Photo, variant: str, by: User) -> EvidenceAccess:
 
 @transaction.atomic
 def member_confirm(*, inspection: Inspection, by: User) -> TeamMember:
-    """A team member confirms the record as it stands (each member, in turn)."""
+    """A team member confirms the record as it stands (each member, in turn); in a
+    joint inspection, their own department's part of it."""
     inspection = _locked(inspection)
     _require_in_progress(inspection)
     member = inspection.team.filter(active=True, inspector__user=by).first()
     if member is None:
         raise ValidationError(_("Only a member of the team can confirm the record."))
-    missing = selectors.missing(inspection)
+    # In a joint inspection each member confirms their own department's part.
+    missing = selectors.own_part_missing(inspection, member)
     if missing:
         raise ValidationError([_("The record is not complete:")] + missing)
     member.confirmed_at = timezone.now()

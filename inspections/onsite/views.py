@@ -138,7 +138,7 @@ def inspection_detail(request, pk):
             if publication
             else None,
             "team": inspection.team.select_related("inspector__user", "inspector__department"),
-            "checklists": inspection.checklists.select_related("version__template"),
+            "checklists": inspection.checklists.select_related("version__template", "department"),
             "can_work": can_work,
             "may_start_today": inspection.may_start_on(timezone.localdate()),
             # Who complained is not the facility's business.
@@ -219,6 +219,11 @@ def checklist_context(inspection, user):
     """Everything the checklist page shows, in a fixed number of queries."""
     parts = selectors.checklist_parts(inspection)
     can_work = access.can_work_on(inspection, user)
+    if can_work:
+        # A joint inspection: the other departments' items are read-only for this user.
+        for part in parts:
+            if part.checklist is not None:
+                part.read_only_reason = policy.checklist_answer_refusal(user, part.checklist) or ""
     # Re-checks of earlier hazards are optional except on a re-inspection.
     optional = inspection.kind != Inspection.Kind.REINSPECTION
     required = [e for p in parts for e in p.entries if not (optional and e.hazard)]
@@ -568,7 +573,8 @@ def finish(request, pk):
         messages.success(request, _("The inspection is finished."))
         return redirect(inspection)
     parts = selectors.checklist_parts(inspection)
-    team = list(inspection.team.filter(active=True).select_related("inspector__user"))
+    team = list(inspection.team.filter(active=True).select_related("inspector__user", "department"))
+    me = next((m for m in team if m.inspector.user_id == request.user.pk), None)
     conclusion, hazards = (
         selectors.conclusion_preview(inspection)
         if inspection.status == Inspection.Status.IN_PROGRESS
@@ -580,8 +586,11 @@ def finish(request, pk):
         {
             "inspection": inspection,
             "missing": selectors.missing(inspection, parts),
+            # What the member confirms: the record, or in a joint inspection their part.
+            "my_missing": selectors.own_part_missing(inspection, me, parts) if me else [],
+            "joint": any(p.checklist is not None and p.checklist.department_id for p in parts),
             "team": team,
-            "me": next((m for m in team if m.inspector.user_id == request.user.pk), None),
+            "me": me,
             "can_work": access.can_work_on(inspection, request.user),
             "conclusion": conclusion,
             "hazards": hazards,

@@ -5,7 +5,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
+from checklists.scoring import Result
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
 from inspections.publication.models import Publication
@@ -49,7 +51,22 @@ def content_labels(content: Mapping[str, Any]) -> dict[str, Any]:
         "items": [
             {**row, "label": label(Category, row["category"])} for row in content.get("items", [])
         ],
+        # A joint inspection's departments, each with its part (versions published
+        # before joint inspections have none).
+        "parts": [
+            {**row, "result_label": label(Result, row.get("result", ""))}
+            for row in content.get("parts") or []
+        ],
     }
+
+
+def parts_text(content: Mapping[str, Any]) -> str:
+    """A joint inspection's parts in one line, for the open-data export."""
+    return "；".join(
+        _("%(department)s: %(result)s, score %(score)s, %(failed)s failed, %(hazards)s hazards")
+        % {**row, "result": row["result_label"]}
+        for row in content_labels(content)["parts"]
+    )
 
 
 def hazard_count_rows(counts: Mapping[str, Mapping[str, int]]) -> list[dict[str, Any]]:

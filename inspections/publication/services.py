@@ -203,7 +203,9 @@ def public_content(
     inspection: Inspection, *, category: str, follow_up: str, photos: list[int]
 ) -> dict[str, Any]:
     """Everything the public sees of a result, and nothing else: no resident, no
-    inspector's name or contact, no photo the lead did not choose."""
+    inspector's name or contact, no photo the lead did not choose. A joint inspection
+    (部门联合抽查) lists each department's part (``parts``: its items' outcomes, score,
+    result and the hazards it found); ``category`` is the combined result."""
     facility = inspection.facility
     plan = inspection.plan
     team = inspection.team.filter(active=True).select_related("inspector__department")
@@ -216,6 +218,8 @@ def public_content(
         departments.append(member.inspector.department.name)
     if plan:
         departments += [d.name for d in plan.joining_departments.order_by("code")]
+    parts = selectors.department_results(inspection)
+    departments += [part.department.name for part in parts]
     departments = list(OrderedDict.fromkeys(departments))
     counts: OrderedDict[str, Counter[str]] = OrderedDict()
     answers = {a.item_id: a.value for a in inspection.answers.exclude(item=None)}
@@ -255,6 +259,19 @@ def public_content(
                 "not_applicable": row["not_applicable"],
             }
             for code, row in counts.items()
+        ],
+        "parts": [
+            {
+                "department": part.department.name,
+                "checked": part.checked,
+                "passed": part.passed,
+                "failed": part.failed,
+                "not_applicable": part.not_applicable,
+                "score": str(part.score),
+                "result": part.result,
+                "hazards": part.hazards,
+            }
+            for part in parts
         ],
         "category": category,
         "follow_up": follow_up,
