@@ -7,9 +7,9 @@ is written once (``services.credit_collect``). A source that marks some of its f
 ``standing`` (the grading level) says that those it no longer yields have lapsed:
 their events are withdrawn with the reason.
 
-Enforcement's penalties, transfers, control orders and interviews have sources here;
-a later room (complaints) adds its own the same way. Until then a lead records the
-other kinds by hand (``services.credit_event_record``, key prefix ``manual:``).
+Enforcement's penalties, transfers, control orders and interviews have sources here,
+and so have substantiated complaints. A lead records the other kinds by hand
+(``services.credit_event_record``, key prefix ``manual:``).
 """
 
 from collections.abc import Callable, Collection, Iterator
@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checklists.scoring import Result
+from inspections.complaints.models import Complaint
 from inspections.enforcement.models import ControlOrder, Interview, Penalty, Transfer
 from inspections.hazards.models import Hazard, HazardAlarm, Rectification, Supervision
 from inspections.onsite.models import Inspection
@@ -246,6 +247,37 @@ def penalties(
     ).values_list("pk", "facility_id", "decided_on", "decision_no", "case_id"):
         link = ("inspections:case_detail", case_id)
         yield Fact(facility_id, Kind.PENALTY, decided_on, f"penalty:{pk}", decision_no, link)
+
+
+@source("complaint")
+def complaints_substantiated(
+    today: date, facilities: Collection[int] | None, since: datetime | None = None
+) -> Iterator[Fact]:
+    """A complaint that proved true, once its (final) reply is recorded. A lead who
+    recorded it by hand before (a ``manual:`` event whose detail is the complaint's
+    number) keeps that event: the complaint is not counted a second time."""
+    by_hand = set(
+        CreditEvent.objects.filter(
+            kind=Kind.COMPLAINT_SUBSTANTIATED, key__startswith="manual:", withdrawn_at=None
+        ).values_list("facility_id", "detail")
+    )
+    for pk, facility_id, replied_at, number in (
+        Complaint.objects.filter(
+            _of(facilities),
+            _since(since, "replied_at"),
+            status=Complaint.Status.REPLIED,
+            substantiated=True,
+            facility__isnull=False,
+        )
+        .filter(replied_at__date__lte=today)
+        .values_list("pk", "facility_id", "replied_at", "number")
+    ):
+        if (facility_id, number) in by_hand:
+            continue
+        link = ("inspections:complaint_detail", pk)
+        day = _local(replied_at)
+        key = f"complaint:{pk}"
+        yield Fact(facility_id, Kind.COMPLAINT_SUBSTANTIATED, day, key, number, link)
 
 
 @source("transfer")
