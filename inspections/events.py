@@ -18,7 +18,9 @@ one :class:`InspectionFinished`, and the later sub-domains react to it in the or
    the re-checks, because the proposed result category depends on what is still open.
 5. ``events.tell_managers``: the facility's managers hear an official inspection's
    result.
-6. ``events.tell_flows``: ``inspection_changed`` ("finished") moves the inspection's
+6. ``duties.services.complete_from_self_inspection``: a finished self-inspection
+   completes the facility's self-inspection duty (自查自改) it fulfils.
+7. ``events.tell_flows``: ``inspection_changed`` ("finished") moves the inspection's
    flow on (``workflows.receivers``). Last, so that what the flow and the managers
    are told about is complete: hazards, notice, re-checks and the result's review.
 
@@ -91,6 +93,7 @@ REACTIONS: tuple[str, ...] = (
     "inspections.hazards.reactions.apply_rechecks",
     "inspections.publication.reactions.open_result",
     "inspections.events.tell_managers",
+    "inspections.duties.services.complete_from_self_inspection",
     "inspections.events.tell_flows",
 )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_import, views_licences
 
 app_name = "registry"
 
@@ -8,6 +8,14 @@ urlpatterns = [
     path("facilities/", views.facility_list, name="facility_list"),
     path("facilities/<int:pk>/", views.facility_detail, name="facility_detail"),
     path("facilities/<int:pk>/edit/", views.facility_edit, name="facility_edit"),
+    path("licences/", views_licences.licence_list, name="licence_list"),
+    path("facilities/<int:pk>/licences/new/", views_licences.licence_add, name="licence_add"),
+    path("licences/<int:pk>/edit/", views_licences.licence_edit, name="licence_edit"),
+    path(
+        "licences/<int:pk>/deactivate/",
+        views_licences.licence_deactivate,
+        name="licence_deactivate",
+    ),
     path("inspectors/", views.inspector_list, name="inspector_list"),
     path("inspectors/<int:pk>/", views.inspector_detail, name="inspector_detail"),
     path("calendar/", views.calendar, name="calendar"),
