@@ -215,6 +215,43 @@ except ValueError:
 VERIFY_WITHIN_WORKING_DAYS = int(os.environ.get("VERIFY_WITHIN_WORKING_DAYS", "3"))
 # Working days a department a case was transferred to (移送) has to send its feedback.
 TRANSFER_FEEDBACK_WORKING_DAYS = int(os.environ.get("TRANSFER_FEEDBACK_WORKING_DAYS", "20"))
+# Complaints (投诉举报): working days to reply, and the public form's limits per source
+# (a keyed hash of the client address) and per phone number; the lookup page's limit
+# against guessing query codes.
+COMPLAINT_REPLY_WORKING_DAYS = int(os.environ.get("COMPLAINT_REPLY_WORKING_DAYS", "15"))
+COMPLAINT_LIMIT_PER_HOUR = int(os.environ.get("COMPLAINT_LIMIT_PER_HOUR", "3"))
+COMPLAINT_LIMIT_PER_DAY = int(os.environ.get("COMPLAINT_LIMIT_PER_DAY", "10"))
+COMPLAINT_LOOKUP_LIMIT = int(os.environ.get("COMPLAINT_LOOKUP_LIMIT", "10"))
+COMPLAINT_LOOKUP_WINDOW_SECONDS = int(os.environ.get("COMPLAINT_LOOKUP_WINDOW_SECONDS", "600"))
+# Days before a registry licence expires at which its facility's managers are reminded
+# (inspections.duties.licences); 0 is the day it expires, when the county's leads are told too.
+try:
+    LICENCE_REMINDER_DAYS = tuple(
+        sorted({int(d) for d in env_list("LICENCE_REMINDER_DAYS", "60,30,7,0")}, reverse=True)
+    )
+except ValueError:
+    LICENCE_REMINDER_DAYS = ()
+if not LICENCE_REMINDER_DAYS or min(LICENCE_REMINDER_DAYS) < 0:
+    raise ImproperlyConfigured(
+        "LICENCE_REMINDER_DAYS must be whole days, 0 or more, e.g. 60,30,7,0."
+    )
+# Hours after an incident (突发事件) by which the facility must have reported it, per kind
+# (practice: local rules differ). JSON in the environment replaces the listed kinds.
+_INCIDENT_HOURS = {"fire": 1, "food_poisoning": 2, "fall": 24, "missing": 2, "other": 24}
+try:
+    INCIDENT_REPORT_HOURS = {
+        **_INCIDENT_HOURS,
+        **json.loads(os.environ.get("INCIDENT_REPORT_HOURS", "") or "{}"),
+    }
+except (ValueError, TypeError):
+    INCIDENT_REPORT_HOURS = {}
+if set(INCIDENT_REPORT_HOURS) != set(_INCIDENT_HOURS) or not all(
+    isinstance(h, int | float) and 0 < h <= 720 for h in INCIDENT_REPORT_HOURS.values()
+):
+    raise ImproperlyConfigured(
+        "INCIDENT_REPORT_HOURS must be JSON with hours (more than 0, at most 720) for "
+        "fire, food_poisoning, fall, missing and other."
+    )
 
 EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", VAR_DIR / "evidence"))
 STORAGES = {

@@ -8,7 +8,9 @@ inspections and later rooms import this module only.
 from django.db.models import Q
 from django.http import Http404
 
+from inspections.complaints.models import Complaint
 from inspections.credit.models import CreditCase, CreditEvent, ListEntry
+from inspections.duties.models import Duty, DutyRule, Incident
 from inspections.enforcement.models import (
     ControlOrder,
     Determination,
@@ -476,4 +478,99 @@ def interview_for_user(user, pk):
             .get(pk=pk)
         )
     except (Interview.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------- the facility's own duties
+
+
+def duties(user):
+    """Duties of the facilities the user may see: a facility's managers their own, the
+    staff of the region those of its facilities."""
+    if is_admin(user):
+        return Duty.objects.all()
+    return Duty.objects.filter(facility__in=facilities_for(user))
+
+
+def duty_for_user(user, pk):
+    try:
+        return (
+            duties(user)
+            .select_related("facility__region", "rule__checklist", "inspection")
+            .get(pk=pk)
+        )
+    except (Duty.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def duty_rules_for(user):
+    """Duty rules bearing on the user's regions: those set for them or below, and those
+    of the regions above them (a city's rule covers its counties). Staff only."""
+    if is_admin(user):
+        return DutyRule.objects.all()
+    if not user.is_authenticated or user.role not in STAFF:
+        return DutyRule.objects.none()
+    above = {code for region in own_regions(user) for code in region.path.split("/") if code}
+    return DutyRule.objects.filter(region_q(user) | Q(region__code__in=above))
+
+
+def duty_rule_for_user(user, pk):
+    try:
+        return duty_rules_for(user).select_related("region", "checklist").get(pk=pk)
+    except (DutyRule.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------- complaints (投诉举报)
+
+
+def complaints_for(user):
+    """Complaints: the staff of the county that handles them. A facility's managers see
+    none (the facility must never learn who complained); who complained is shown only
+    where ``shows_complainant`` holds."""
+    if is_admin(user):
+        return Complaint.objects.all()
+    if not user.is_authenticated or user.role not in STAFF:
+        return Complaint.objects.none()
+    return Complaint.objects.filter(region_q(user, "region"))
+
+
+def complaint_for_user(user, pk):
+    try:
+        return complaints_for(user).select_related("region", "facility").get(pk=pk)
+    except (Complaint.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_record_complaints(user):
+    """Leads and inspectors write down complaints received by phone, letter or visit."""
+    return has_role(user, Role.LEAD, Role.INSPECTOR)
+
+
+def shows_complainant(user, complaint):
+    """The complainant's name and phone: for the county's bureau leads only."""
+    return is_lead(user) and regions_for(user).filter(pk=complaint.region_id).exists()
+
+
+# ---------------------------------------------------------------- incidents (突发事件)
+
+
+def incidents_for(user):
+    """Incidents reported to the bureau: its staff of the facility's region, and the
+    facility's managers (they reported them)."""
+    if is_admin(user):
+        return Incident.objects.all()
+    if not user.is_authenticated:
+        return Incident.objects.none()
+    if user.role in REGION_ROLES:
+        return Incident.objects.filter(region_q(user, "facility__region"))
+    if user.role == Role.MANAGER:
+        return Incident.objects.filter(facility__managers=user)
+    return Incident.objects.none()
+
+
+def incident_for_user(user, pk):
+    try:
+        return incidents_for(user).select_related("facility__region", "reported_by").get(pk=pk)
+    except (Incident.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

@@ -2,7 +2,8 @@
 inspections with photos, results and hazards; one on site; one self-inspection;
 an unannounced case-triggered inspection waiting for its team; and a facility whose
 hazards are in every state of the rectification loop, its major one under a control
-order and followed by an interview."""
+order and followed by an interview; the facility's duties, a licence, an incident
+and complaints (inspections.demo_duties)."""
 
 import io
 from datetime import date, timedelta
@@ -15,6 +16,7 @@ from checklists.models import ChecklistTemplate, Item
 from checklists.scoring import plain_number
 from core.audited import save_with_history
 from core.workdays import add_working_days
+from inspections import demo_duties
 from inspections.enforcement import criteria, found, interviews, orders
 from inspections.enforcement.models import ControlOrder, Determination, MajorCriterion
 from inspections.hazards import alarms as alarms
@@ -34,6 +36,7 @@ PLAN_NAME = "岳阳楼区{year}年养老机构安全“双随机、一公开”�
 def seed(log):
     _seed_plan(log)
     _seed_inspections(log)
+    demo_duties.seed(log)
 
 
 def _seed_plan(log):

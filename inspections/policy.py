@@ -11,12 +11,15 @@ comes from the access module; this module adds the state of the object.
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inspections import access
+from inspections.duties.models import Duty, DutyRule
 from inspections.hazards.models import Extension, Hazard, Rectification
-from inspections.onsite.models import Inspection
+from inspections.onsite.models import Inspection, TeamMember
+from registry.models import InspectorProfile
 
 RECTIFIABLE = (Hazard.Status.RECTIFYING, Hazard.Status.OVERDUE)
 
@@ -126,6 +129,8 @@ def plan_file_refusal(user, supervision):
 def verify_refusal(user, hazard):
     if not access.can_verify(hazard, user):
         return _("Only an inspector or bureau lead of the county verifies a fix.")
+    if refusal := department_verifier_refusal(user, hazard):
+        return refusal
     if hazard.status != Hazard.Status.AWAITING or not _pending_rectification(hazard):
         return _("No rectification of this hazard is awaiting verification.")
     return None
@@ -503,4 +508,159 @@ def interview_record_refusal(user, facility):
     """约谈 of a facility's legal representative is held and recorded by a county lead."""
     if not _leads_county(user, facility):
         return _("Only a bureau lead of the county records an interview.")
+    return None
+
+
+# ---------------------------------------------------------------- the facility's own duties
+
+
+def duty_rule_refusal(user, region):
+    """Duty rules are set by a bureau lead for a region within their scope."""
+    if not (access.is_lead(user) and access.regions_for(user).filter(pk=region.pk).exists()):
+        return _("Only a bureau lead of the region sets its duty rules.")
+    return None
+
+
+def _duty_open_refusal(user, duty):
+    if not access.manages(duty.facility, user):
+        return _("Only a manager of the facility records its duties.")
+    if duty.status != Duty.Status.OPEN:
+        return _("This duty is already done.")
+    return None
+
+
+def duty_log_refusal(user, duty):
+    """A manager of the facility records the log of an open log duty."""
+    refusal = _duty_open_refusal(user, duty)
+    if refusal is None and duty.kind == DutyRule.Kind.SELF_INSPECTION:
+        return _("A self-inspection duty is done by finishing the self-inspection.")
+    return refusal
+
+
+def duty_finish_refusal(user, duty):
+    """A night patrol log is marked complete once it has at least one round."""
+    refusal = duty_log_refusal(user, duty)
+    if refusal is not None:
+        return refusal
+    if duty.kind != DutyRule.Kind.NIGHT_PATROL:
+        return _("Only a night patrol log is marked complete.")
+    if not any(log.entries for log in duty.logs.all()):
+        return _("Record at least one patrol round before marking the log complete.")
+    return None
+
+
+def duty_self_start_refusal(user, duty):
+    """A manager starts the self-inspection of an open self-inspection duty, once
+    (a cancelled one may be started again)."""
+    refusal = _duty_open_refusal(user, duty)
+    if refusal is not None:
+        return refusal
+    if duty.kind != DutyRule.Kind.SELF_INSPECTION:
+        return _("Only a self-inspection duty starts a self-inspection.")
+    if duty.inspection_id and duty.inspection.status == Inspection.Status.IN_PROGRESS:
+        return _("The self-inspection of this duty is already under way.")
+    if duty.rule.checklist is None or duty.rule.checklist.current_version is None:
+        return _("The duty rule has no published checklist: ask the bureau to choose one.")
+    return None
+
+
+# ---------------------------------------------------------------- joint inspections (部门联合抽查)
+
+
+def checklist_answer_refusal(user, checklist):
+    """In a joint inspection each department's inspectors answer (and photograph) the
+    items of their own department's checklists; the others see them read-only. A
+    checklist without a department is anyone's on the team (whether ``user`` works on
+    the inspection at all is ``access.can_work_on``)."""
+    if checklist.department_id is None:
+        return None
+    if TeamMember.objects.filter(
+        inspection_id=checklist.inspection_id,
+        active=True,
+        inspector__user=user,
+        department_id=checklist.department_id,
+    ).exists():
+        return None
+    return _("Only the inspectors of %(department)s answer the items of “%(checklist)s”.") % {
+        "department": checklist.department.name,
+        "checklist": checklist.version.template.title,
+    }
+
+
+def department_verifier_refusal(user, hazard):
+    """A hazard a joint inspection found is verified by its verifying department's
+    inspectors (the answering department or its delegate); a bureau lead keeps the
+    power leads have. A hazard without one is any verifier's of the county."""
+    department_id = hazard.verifying_department_id
+    if department_id is None or access.is_lead(user):
+        return None
+    if InspectorProfile.objects.filter(user=user, department_id=department_id).exists():
+        return None
+    return _("Only the inspectors of %(department)s verify the fix of this hazard.") % {
+        "department": hazard.verifying_department.name
+    }
+
+
+def department_verifier_q(user, path="hazard"):
+    """``department_verifier_refusal`` as a filter: the rows (whose hazard is reached
+    through ``path``) whose hazard ``user`` may verify as far as its verifying
+    department goes, for lists such as the inbox."""
+    if access.is_lead(user):
+        return Q()
+    field = f"{path}__verifying_department"
+    return Q(**{f"{field}__isnull": True}) | Q(
+        **{f"{field}__in": InspectorProfile.objects.filter(user=user).values("department")}
+    )
+
+
+# ---------------------------------------------------------------- complaints (投诉举报)
+
+
+def complaint_record_refusal(user, region):
+    """A complaint received by phone, letter or visit is written down by the county's
+    leads and inspectors."""
+    if not (
+        access.can_record_complaints(user)
+        and not access.is_admin(user)
+        and access.regions_for(user).filter(pk=region.pk).exists()
+    ):
+        return _("Only the county's bureau leads and inspectors record complaints.")
+    return None
+
+
+def complaint_triage_refusal(user, complaint):
+    if not access.shows_complainant(user, complaint):
+        return _("Only a bureau lead of the county triages a complaint.")
+    if complaint.status != "received":
+        return _("This complaint was already triaged.")
+    return None
+
+
+def complaint_reply_refusal(user, complaint):
+    if not access.shows_complainant(user, complaint):
+        return _("Only a bureau lead of the county replies to a complaint.")
+    if complaint.status == "received":
+        return _("Triage the complaint before recording the reply.")
+    if not complaint.is_open:
+        return _("This complaint was already answered.")
+    return None
+
+
+# ---------------------------------------------------------------- incidents (突发事件)
+
+
+def incident_report_refusal(user, facility):
+    """The facility reports its own incidents to the bureau."""
+    if not access.manages(facility, user):
+        return _("Only a manager of the facility reports its incidents.")
+    return None
+
+
+def incident_follow_up_refusal(user, incident):
+    """Follow-ups (续报) by the facility's managers or a bureau lead of the county, until
+    the final report closes the incident."""
+    if not (access.manages(incident.facility, user) or _leads_county(user, incident.facility)):
+        return _("Only the facility's managers or a bureau lead of the county add follow-ups.")
+    if incident.status == "closed":
+        return _("This incident is closed: its final report was made.")
     return None

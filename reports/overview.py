@@ -1,7 +1,8 @@
 """The bureau leads' overview of a region and a period: inspections planned, done and
 published; results by category; hazards by category, class and status; closure on
-time; major hazards; progress toward zero open hazards; the monthly trend; the
-facilities with most open hazards.
+time; major hazards; progress toward zero open hazards; the monthly trend; complaints
+by category and month and the facilities most complained about; the facilities' late
+duties; the facilities with most open hazards.
 
 Each section is a table (the numbers, each with the link to the list behind it) and
 a chart drawn from the same numbers; the page, the chart and the Excel export all
@@ -10,7 +11,7 @@ of facilities and hazards."""
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q
@@ -23,6 +24,7 @@ from django.utils.translation import pgettext
 
 from core import periods
 from inspections import access
+from inspections.duties.models import Duty, DutyRule
 from inspections.hazards import filters as hazard_filters
 from inspections.hazards.models import Hazard
 from inspections.onsite import filters as inspection_filters
@@ -186,6 +188,8 @@ def build(user, choice, today=None):
     past = [month for month in period.months if month <= today]
     sections = _inspection_sections(inspections, period, where)
     sections += _hazard_sections(hazards, period, past, where, today)
+    sections += _complaint_sections(user, region, period, past, where)
+    sections.append(_late_duties(user, region, period, today))
     sections.append(_facilities(hazards, where))
     for section in sections:
         section.chart = chart(section)
@@ -571,6 +575,101 @@ def _facilities(hazards, where):
         columns=[pgettext("hazards", "Open"), _("Major"), _("Overdue")],
         lines=lines,
     )
+
+
+def _late_duties(user, region, period, today):
+    """The facilities' own duties (自查自改) due in the period, and those of them late
+    now (still open after their due date), per kind: one grouped query."""
+    duties = access.duties(user).filter(due_on__gte=period.first, due_on__lt=period.end)
+    if region is not None:
+        duties = duties.filter(facility__region__path__startswith=region.path)
+    late = Q(status=Duty.Status.OPEN, due_on__lt=today)
+    counts = {
+        kind: (due, n)
+        for kind, due, n in duties.order_by()
+        .values_list("kind")
+        .annotate(due=Count("pk"), n=Count("pk", filter=late))
+    }
+    url = reverse("inspections:duty_list")
+    here = {
+        **({"region": region.code} if region else {}),
+        "due_from": period.first.isoformat(),
+        "due_to": (period.end - timedelta(days=1)).isoformat(),
+    }
+    lines = []
+    for kind, label in DutyRule.Kind.choices:
+        due, n = counts.get(kind, (0, 0))
+        lines.append(
+            Line(
+                label=label,
+                cells=[
+                    _count(due, url, {**here, "state": "all", "kind": kind}),
+                    _count(n, url, {**here, "state": "late", "kind": kind}),
+                ],
+            )
+        )
+    return Section(
+        key="late_duties",
+        title=_("Facilities' own duties late"),
+        note=_("Duties due in the period, and those of them still not done after their due date."),
+        head=_("Duty"),
+        columns=[_("Due in the period"), _("Late")],
+        lines=lines,
+        series=[1],
+        tones=["red"],
+    )
+
+
+def _complaint_sections(user, region, period, past, where):
+    """Complaints per month and category, and the facilities with most complaints:
+    counts only, never who complained (one grouped query)."""
+    from inspections.complaints import overview as complaint_counts
+    from inspections.complaints.models import Complaint
+
+    complaints = access.complaints_for(user)
+    if region is not None:
+        complaints = complaints.filter(region__path__startswith=region.path)
+    url = reverse("inspections:complaint_list")
+    found = complaint_counts.counts(complaints, period.first, period.end, top=TOP_FACILITIES)
+    counts = found.per_category_month
+    categories = Complaint.Category.choices
+    lines = []
+    for month in past:
+        here = {**where, "month": _month(month)}
+        cells = [
+            _count(counts.get((value, month), 0), url, {**here, "category": value})
+            for value, _label in categories
+        ]
+        total = sum(cell.value for cell in cells)
+        lines.append(Line(label=_month(month), cells=[*cells, _count(total, url, here)]))
+    per_month = Section(
+        key="complaints",
+        title=_("Complaints by month and category"),
+        note=_("Complaints received in each month of the period, by what they are about."),
+        head=_("Month"),
+        columns=[*(label for _value, label in categories), _("Total")],
+        lines=lines,
+        series=[len(categories)],
+    )
+    ranked = Section(
+        key="complaint_facilities",
+        title=_("Facilities ranked by complaints"),
+        note=_("The %(n)s facilities with most complaints received in the period.")
+        % {"n": TOP_FACILITIES},
+        head=_("Facility"),
+        columns=[_("Complaints"), _("Substantiated")],
+        lines=[
+            Line(
+                label=row.name,
+                cells=[
+                    _count(row.n, url, {"facility": row.facility}),
+                    _count(row.substantiated, url, {"facility": row.facility, "status": "replied"}),
+                ],
+            )
+            for row in found.top_facilities
+        ],
+    )
+    return [per_month, ranked]
 
 
 # ---------------------------------------------------------------- charts

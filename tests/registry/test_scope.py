@@ -441,6 +441,30 @@ def level_action(w):
     return {"pk": action.pk}
 
 
+# POST-only pages of the bureau leads: a GET is refused for the method.
+LEADS_POST = {"lead": 405, "other_lead": 405, "admin_user": 405}
+
+
+def _duty_rule(w):
+    from inspections.duties.models import DutyRule
+
+    return DutyRule.objects.create(region=w["county"], kind="night_patrol", every="day")
+
+
+def duty_rule(w):
+    return {"pk": _duty_rule(w).pk}
+
+
+def duty(w):
+    """Tonight's night patrol duty of the world's facility, as the dispatcher makes it."""
+    from inspections.duties.models import Duty
+    from inspections.duties.schedule import duties_dispatch
+
+    rule = _duty_rule(w)
+    duties_dispatch()
+    return {"pk": Duty.objects.get(rule=rule, facility=w["facility"]).pk}
+
+
 def control_order(w):
     """A control order a lead of the county issued on the world's facility."""
     from inspections.enforcement import orders
@@ -456,6 +480,45 @@ def control_order(w):
         by=User.objects.get(username="lead"),
     )
     return {"pk": order.pk}
+
+
+def licence(w):
+    """A food business licence of the world's facility, recorded by a lead of the county."""
+    from datetime import date
+
+    from registry import licences
+    from registry.models import User
+
+    held = licences.licence_add(
+        facility=w["facility"],
+        values={
+            "kind": "food",
+            "number": "JY14306020000001",
+            "issued_on": date(2022, 1, 5),
+            "expires_on": date(2027, 1, 4),
+        },
+        by=User.objects.get(username="lead"),
+    )
+    return {"pk": held.pk}
+
+
+def incident(w):
+    """An incident the world's facility's manager reported."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inspections.duties import incidents
+    from registry.models import User
+
+    reported = incidents.incident_report(
+        facility=w["facility"],
+        kind="fall",
+        occurred_at=timezone.now() - timedelta(hours=1),
+        summary="老人在走廊跌倒，髋部骨折",
+        by=User.objects.get(username="manager"),
+    )
+    return {"pk": reported.pk}
 
 
 def _enforcement_case(w):
@@ -529,6 +592,7 @@ TEAM_ONLY = expect(403, inspector=200, other_manager=404, other_lead=404)
 
 # Checklists are a shared library: every bureau lead edits drafts, everyone reads.
 LEADS_ONLY = expect(403, lead=200, other_lead=200, admin_user=200)
+EDITS_LICENCES = expect(403, lead=200, admin_user=200, other_manager=404, other_lead=404)
 
 
 def _case_major(w):
@@ -572,6 +636,55 @@ def determination_report(w):
         by=User.objects.get(username="lead"),
     )
     return {"pk": determination.pk}
+
+
+def _complaint(w, *, photo=False):
+    """A complaint about the world's facility from the public form."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from inspections.complaints import services
+
+    uploads = []
+    if photo:
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
+        uploads = [SimpleUploadedFile("a.png", buffer.getvalue(), content_type="image/png")]
+    return services.complaint_submit(
+        county=w["county"],
+        facility=w["facility"],
+        facility_text="",
+        category="care",
+        text="夜间无人值守",
+        name="王某",
+        phone="13800000000",
+        uploads=uploads,
+        address="192.0.2.1",
+    ).complaint
+
+
+def complaint(w):
+    return {"pk": _complaint(w).pk}
+
+
+def complaint_triage(w):
+    return {"pk": _complaint(w).pk, "way": "answer"}
+
+
+def complaint_answering(w):
+    from inspections.complaints import services
+    from registry.models import User
+
+    answered = services.complaint_answer(
+        complaint=_complaint(w), reason="", by=User.objects.get(username="lead")
+    )
+    return {"pk": answered.pk}
+
+
+def complaint_photo(w):
+    return {"pk": _complaint(w, photo=True).photos.get().pk}
 
 
 # url name -> (kwargs builder, {role: status})
@@ -795,6 +908,17 @@ CASES = {
         lambda w: {"pk": _published(w)[0].inspection_id, "kind": "record"},
         SEES_CASE,
     ),
+    # The facility's own duties: its managers record them, the county's staff read them.
+    "inspections:duty_list": (None, expect(200)),
+    "inspections:duty_detail": (duty, expect(200, other_manager=404, other_lead=404)),
+    "inspections:duty_finish": (duty, expect(405)),
+    "inspections:duty_self_start": (duty, expect(405)),
+    "inspections:duties_late": (None, expect(403, **STAFF)),
+    "inspections:duty_rule_list": (None, expect(403, **STAFF)),
+    "inspections:duty_rule_new": (None, expect(403, lead=200, other_lead=200)),
+    "inspections:duty_rule_edit": (duty_rule, expect(403, lead=200, other_lead=404)),
+    "inspections:duty_rules_standard": (None, expect(403, **LEADS_POST)),
+    "inspections:duty_rule_active": (duty_rule, expect(403, **LEADS_POST)),
     # Control orders: the county's staff and the facility's managers see them.
     "inspections:control_order_list": (None, expect(403, **STAFF)),
     "inspections:control_order_detail": (
@@ -815,6 +939,19 @@ CASES = {
         expect(403, inspector=200, lead=200, other_manager=404, other_lead=404),
     ),
     "inspections:control_order_acknowledge": (control_order, expect(405)),
+    # Licences: read by whoever sees the facility, recorded by a lead of its region.
+    "registry:licence_list": (None, expect(200)),
+    "registry:licence_add": (facility, EDITS_LICENCES),
+    "registry:licence_edit": (licence, EDITS_LICENCES),
+    "registry:licence_deactivate": (licence, EDITS_LICENCES),
+    # Incidents: reported by the facility's managers, read by the county's staff.
+    "inspections:incident_list": (None, expect(200)),
+    "inspections:incident_report": (
+        None,
+        expect(403, manager=200, other_manager=200, admin_user=200),
+    ),
+    "inspections:incident_detail": (incident, expect(200, other_manager=404, other_lead=404)),
+    "inspections:incident_follow_up": (incident, expect(405)),
     "inspections:control_order_lift": (control_order, expect(405)),
     "reports_staff:enforcement_document#control": (
         lambda w: {**control_order(w), "kind": "control"},
@@ -847,6 +984,21 @@ CASES = {
     "inspections:transfer_send": (enforcement_case, RUNS_ENFORCEMENT),
     "inspections:penalty_record": (enforcement_case, RUNS_ENFORCEMENT),
     "inspections:transfer_detail": (transfer, SEES_ENFORCEMENT),
+    # Complaints: the county's staff see them (who complained: its leads only); a
+    # facility's managers see none; a lead of the county triages and replies.
+    "inspections:complaint_list": (None, expect(403, **STAFF)),
+    "inspections:complaint_new": (
+        None,
+        expect(403, inspector=200, lead=200, other_lead=200),
+    ),
+    "inspections:complaint_detail": (complaint, SEES_ENFORCEMENT),
+    "inspections:complaint_recorded": (complaint, SEES_ENFORCEMENT),
+    "inspections:complaint_triage": (complaint_triage, RUNS_ENFORCEMENT),
+    "inspections:complaint_reply": (complaint_answering, RUNS_ENFORCEMENT),
+    "inspections:complaint_photo": (complaint_photo, SEES_ENFORCEMENT),
+    "complaints_public:form": (None, PUBLIC),
+    "complaints_public:done": (None, PUBLIC),
+    "complaints_public:lookup": (None, PUBLIC),
     "inspections:transfer_receive": (transfer, RUNS_ENFORCEMENT),
     "inspections:transfer_answer": (transfer, RUNS_ENFORCEMENT),
     "inspections:penalty_withdraw": (penalty, RUNS_ENFORCEMENT),

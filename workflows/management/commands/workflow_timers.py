@@ -4,7 +4,7 @@ plan window ended before they started (then an unannounced draw is revealed), th
 removal of photo uploads left
 unfinished longer than ``PHOTO_UPLOAD_STALE_HOURS``, the hazards' deadline alarms
 whose ``Hazard.next_alarm_at`` has come, the reminders of transfers whose feedback is
-late, then the people of tasks newly overdue. It
+late, the reminders of licences about to expire, then the people of tasks newly overdue. It
 replaces viewflow's command of the same name because ``workflows`` is listed before
 ``viewflow`` in INSTALLED_APPS."""
 
@@ -16,6 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from viewflow.management.commands.workflow_timers import Command as ViewflowTimers
 
+from inspections.complaints.alarms import complaint_alarms_dispatch
+from inspections.duties.licences import licence_alarms_dispatch
+from inspections.duties.schedule import duties_dispatch, duties_late_notify
 from inspections.enforcement.cases import transfer_reminders_dispatch
 from inspections.hazards.alarms import hazard_alarms_dispatch
 from inspections.onsite.services import uploads_expire
@@ -40,5 +43,15 @@ class Command(ViewflowTimers):
         self.stdout.write(f"{acted} hazard alarm(s) acted on")
         reminded = transfer_reminders_dispatch()
         self.stdout.write(f"{reminded} late transfer feedback reminder(s) sent")
+        complained = complaint_alarms_dispatch()
+        self.stdout.write(f"{complained} complaint reply reminder(s) sent")
+        licences = licence_alarms_dispatch()
+        self.stdout.write(f"{licences} licence expiry reminder(s) sent")
+        # Idempotent sweeps: a duty exists once per rule, facility and period, and a
+        # late duty is told about once, however often (or concurrently) this runs.
+        created = duties_dispatch()
+        self.stdout.write(f"{created} duty(ies) of the current period created")
+        late = duties_late_notify()
+        self.stdout.write(f"{late} late duty(ies) told about")
         told = tasks_overdue_notify()
         self.stdout.write(f"{told} overdue task(s) told about")
