@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from .models import Facility, InspectorProfile, Region, User
+from .models import Facility, InspectorProfile, Licence, Region, User
 
 Role = User.Role
 REGION_ROLES = (Role.INSPECTOR, Role.LEAD, Role.AUDITOR)
@@ -181,3 +181,15 @@ member_required = role_required(*EVERYONE)
 lead_required = role_required(Role.LEAD)
 auditor_required = role_required(Role.AUDITOR)
 manager_required = role_required(Role.MANAGER)
+
+
+def licences_for(user):
+    """Licences of the facilities the user may see."""
+    return Licence.objects.filter(facility__in=facilities_for(user))
+
+
+def licence_for_user(user, pk):
+    try:
+        return licences_for(user).select_related("facility__region").get(pk=pk)
+    except (Licence.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,15 +117,3 @@ def licence_deactivate(*, licence: Licence, by: Actor, reason: str = "") -> Lice
     reason = limits.text(reason, limit=limits.SHORT, label=_("Reason"))
     licence.active = False
     return save_with_history(licence, by=by, reason=reason or None)
-
-
-def licences_for(user: Actor) -> QuerySet[Licence]:
-    """Licences of the facilities the user may see."""
-    return Licence.objects.filter(facility__in=access.facilities_for(user))
-
-
-def licence_for_user(user: Actor, pk: int) -> Licence:
-    try:
-        return licences_for(user).select_related("facility__region").get(pk=pk)
-    except (Licence.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None

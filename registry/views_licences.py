@@ -21,7 +21,7 @@ def licence_list(request):
     user = request.user
     regions = None if access.is_manager(user) else access.regions_for(user)
     form = LicenceFilterForm(request.GET or None, regions=regions)
-    found = licences.licences_for(user).filter(active=True)
+    found = access.licences_for(user).filter(active=True)
     # The bureau looks for what runs out; a manager for everything the facility holds.
     show = "all" if access.is_manager(user) else "expiring"
     if form.is_valid():
@@ -87,7 +87,7 @@ def licence_add(request, pk):
 
 @access.member_required
 def licence_edit(request, pk):
-    licence = licences.licence_for_user(request.user, pk)
+    licence = access.licence_for_user(request.user, pk)
     _refuse_unless_editor(request.user, licence.facility)
     form = LicenceForm(
         request.POST or None,
@@ -107,7 +107,7 @@ def licence_edit(request, pk):
 @access.member_required
 def licence_deactivate(request, pk):
     """A confirmation page, then the licence is marked as no longer held."""
-    licence = licences.licence_for_user(request.user, pk)
+    licence = access.licence_for_user(request.user, pk)
     _refuse_unless_editor(request.user, licence.facility)
     form = DeactivateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

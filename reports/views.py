@@ -57,7 +57,6 @@ RESULT_COLUMNS = [
     "region_code",
     "region_name",
     "authority",
-    "department_parts",
     "category",
     "general_open",
     "general_closed",
@@ -67,6 +66,8 @@ RESULT_COLUMNS = [
     "url",
     "withdrawn_at",
     "withdrawn_reason",
+    # Added last, so that readers of the earlier columns by position are not broken.
+    "department_parts",
 ]
 # What a withdrawn result keeps in the open data: which result it was, not what it said.
 WITHDRAWN_KEEPS = set(RESULT_COLUMNS) - {

@@ -39,7 +39,7 @@ def test_a_visitor_sends_a_complaint_and_looks_it_up(home, live_server, page, sh
     number = page.locator(".tracking-number").inner_text().strip()
     code = page.locator(".query-code").inner_text().strip()
     shot("2-code-shown-once")
-    complaint = Complaint.objects.get()
+    complaint = Complaint.objects.get(number=number)
     assert complaint.number == number and complaint.photos.count() == 1
     assert complaint.text == TEXT and complaint.facility == home
 

@@ -41,7 +41,7 @@ def test_the_overview_fits_a_phone_with_every_chart_readable(
     assert page.goto(f"{live_server.url}/reports/overview/").status == 200
     assert_no_horizontal_scroll(page)
     charts = page.locator("svg.chart[role=img]")
-    assert charts.count() == 9
+    assert charts.count() == 12
     for n in range(charts.count()):
         chart = charts.nth(n)
         chart.scroll_into_view_if_needed()

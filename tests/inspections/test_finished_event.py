@@ -49,6 +49,7 @@ def test_the_reactions_are_listed_in_their_documented_order():
         "inspections.hazards.reactions.apply_rechecks",
         "inspections.publication.reactions.open_result",
         "inspections.events.tell_managers",
+        "inspections.duties.services.complete_from_self_inspection",
         "inspections.events.tell_flows",
     )
 
@@ -89,6 +90,7 @@ def test_it_runs_the_reactions_in_that_order_each_seeing_what_came_before(
         ("apply_rechecks", finished, 2, True, False),
         ("open_result", finished, 2, True, False),
         ("tell_managers", finished, 2, True, True),
+        ("complete_from_self_inspection", finished, 2, True, True),
         ("tell_flows", finished, 2, True, True),
     ]
 

@@ -224,7 +224,7 @@ def test_plans_without_departments_still_draw_v1(
 @pytest.mark.parametrize(
     ("departments", "message"),
     [
-        ([("civil", 2, None)], "至少两个部门|at least two departments"),
+        ([("civil", 2, None)], "至少需要两个部门|at least two departments"),
         ([("civil", 1, None), ("fire", 1, "fire")], "本部门|itself"),
         ([("fire", 1, None), ("market", 1, None)], "牵头部门|lead department"),
     ],

@@ -361,7 +361,10 @@ def test_the_record_lists_the_team_and_the_items_by_department(finished, lead):
 
 def test_the_notice_lists_hazards_under_their_department_with_who_verifies(finished, lead):
     html = _html(finished, "notice", lead)
-    civil_at, fire_at = html.index(f"{CIVIL}</h3>"), html.index(f"{FIRE}</h3>")
+    # The heading reads "Found by <department>" in the page's language.
+    heading = r'<h3 class="department">[^<]*{}[^<]*</h3>'
+    civil_at = re.search(heading.format(re.escape(CIVIL)), html).start()
+    fire_at = re.search(heading.format(re.escape(FIRE)), html).start()
     assert civil_at < html.index("C-01 不合格") < fire_at < html.index("F-01 不合格")
     # Both are verified by civil affairs (fire rescue's delegate).
     hazards = html[civil_at:]
