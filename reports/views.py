@@ -445,8 +445,6 @@ def _export_row(publication, base_url):
         "region_code": facility.get("region_code"),
         "region_name": facility.get("region_name"),
         "authority": content.get("authority"),
-        # A joint inspection's part of each department; empty otherwise.
-        "department_parts": parts_text(content),
         "category": version.category,
         "general_open": publication.general_open,
         "general_closed": publication.general_closed,
@@ -456,6 +454,9 @@ def _export_row(publication, base_url):
         "url": base_url + reverse("reports:result_detail", args=[publication.pk]),
         "withdrawn_at": iso(publication.withdrawn_at),
         "withdrawn_reason": publication.withdrawn_reason or None,
+        # A joint inspection's part of each department; empty otherwise. Last, as in
+        # RESULT_COLUMNS.
+        "department_parts": parts_text(content),
     }
     if not access.shows_public_content(publication):
         row = {key: (value if key in WITHDRAWN_KEEPS else None) for key, value in row.items()}

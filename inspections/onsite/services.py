@@ -671,7 +671,7 @@ def photo_remove(*, photo: Photo, by: User, reason: str = "") -> Photo:
     inspection = _locked(photo.inspection)
     _require_worker(inspection, by)
     _require_in_progress(inspection)
-    photo = Photo.objects.select_for_update().select_related("answer").get(pk=photo.pk)
+    photo = Photo.objects.select_for_update(of=("self",)).select_related("answer").get(pk=photo.pk)
     if photo.removed_at is not None:
         raise ValidationError(_("This photo was already removed."))
     assert photo.answer is not None  # checked above
