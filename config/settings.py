@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.cache import caches_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -118,6 +120,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("SQLITE_TEST_NAME")
+# A PostgreSQL streaming replica: the public site's and the API's reads go there
+# (config/routers.py); without it everything reads and writes the one database.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "config.routers.ReplicaReadsMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "registry.User"
@@ -284,15 +296,9 @@ STORAGES["documents"] = (
     }
 )
 # The cache counts the public downloads per client: it must be shared by all worker
-# processes (a directory by default; Redis or Memcached through these variables).
-CACHES = {
-    "default": {
-        "BACKEND": os.environ.get(
-            "DJANGO_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
-        ),
-        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", str(VAR_DIR / "cache")),
-    }
-}
+# processes of all servers (a directory by default, for one server; Redis through
+# REDIS_URL for several; see config/cache.py).
+CACHES = caches_from_env(os.environ, VAR_DIR)
 # Anonymous downloads of PDFs and open data: at most this many per client address in
 # each window (logged-in users are not counted).
 PUBLIC_DOWNLOAD_LIMIT = int(os.environ.get("PUBLIC_DOWNLOAD_LIMIT", "20"))

@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Common")
 
     def ready(self) -> None:
+        from config import checks  # noqa: F401  (registers the shared cache check)
+
         from . import (
             channels,  # noqa: F401  (registers the NOTIFY_CHANNELS check)
             lookups,  # noqa: F401  (registers the bounded integer ``in``)

@@ -41,12 +41,22 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def hazard_alarms_fire(
-    *, hazard: Hazard, now: datetime | None = None, by: Actor = None
+    *, hazard: Hazard, now: datetime | None = None, by: Actor = None, skip_locked: bool = False
 ) -> list[HazardAlarm]:
     """Act on every alarm of the hazard that is due and not yet fired; returns them.
-    Stores the next alarm after them."""
+    Stores the next alarm after them. With ``skip_locked`` a hazard another
+    transaction holds (a second dispatcher firing it) is left to that one: nothing
+    is done and nothing is returned."""
     now = now or timezone.now()
-    hazard = Hazard.objects.select_for_update().select_related("facility__region").get(pk=hazard.pk)
+    rows = Hazard.objects.select_for_update(skip_locked=skip_locked, of=("self",))
+    rows = rows.select_related("facility__region")
+    if skip_locked:
+        locked = rows.filter(pk=hazard.pk).first()
+        if locked is None:
+            return []
+        hazard = locked
+    else:
+        hazard = rows.get(pk=hazard.pk)
     fired = fired_of(hazard)
     acted = []
     # An alarm can call for more (the overdue mark starts the ladder): ask again until
@@ -82,7 +92,8 @@ def hazard_alarms_dispatch(*, now: datetime | None = None) -> int:
     acted = 0
     for hazard in due.only("pk"):
         try:
-            acted += len(hazard_alarms_fire(hazard=hazard, now=now))
+            # Two dispatchers share the work: each skips the hazards the other holds.
+            acted += len(hazard_alarms_fire(hazard=hazard, now=now, skip_locked=True))
         except Exception:  # one broken hazard must not hold back the others' alarms
             logger.exception("Alarms of hazard %s failed to fire", hazard.pk)
     return acted

@@ -875,11 +875,16 @@ def uploads_expire(*, before: datetime) -> int:
     """Remove the uploads left unfinished since ``before``, with their parts; the
     number removed. A phone that comes back later starts the photo again."""
     removed = 0
-    for upload in PhotoUpload.objects.filter(
-        state=PhotoUpload.State.RECEIVING, updated_at__lt=before
-    ):
-        uploads.discard(upload.temp_name)
-        upload.delete()
+    stale = PhotoUpload.objects.filter(state=PhotoUpload.State.RECEIVING, updated_at__lt=before)
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            # Locked and checked again: a chunk arriving now, or a second dispatcher
+            # removing it, wins.
+            upload = stale.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if upload is None:
+                continue
+            uploads.discard(upload.temp_name)
+            upload.delete()
         removed += 1
     return removed
 

@@ -646,8 +646,9 @@ def plan_windows_close(*, today: date | None = None, by: User | None = None) -> 
     run any number of times: only inspections still scheduled are touched. Returns
     the inspections cancelled."""
     today = today or timezone.localdate()
+    # A second dispatcher waits here, then finds these no longer scheduled.
     expired = (
-        Inspection.objects.select_for_update()
+        Inspection.objects.select_for_update(of=("self",))
         .select_related("facility")
         .filter(plan__isnull=False, status=Inspection.Status.SCHEDULED, window_end__lt=today)
         .order_by("pk")

@@ -6,7 +6,9 @@ unfinished longer than ``PHOTO_UPLOAD_STALE_HOURS``, the hazards' deadline alarm
 whose ``Hazard.next_alarm_at`` has come, the reminders of transfers whose feedback is
 late, the reminders of licences about to expire, then the people of tasks newly overdue. It
 replaces viewflow's command of the same name because ``workflows`` is listed before
-``viewflow`` in INSTALLED_APPS."""
+``viewflow`` in INSTALLED_APPS. Two dispatchers may run at once (on two machines): every
+sweep claims its rows by a row lock or a unique row before acting, so each alarm fires once
+(tests/workflows/test_two_dispatchers.py)."""
 
 from datetime import timedelta
 from typing import Any
