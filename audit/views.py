@@ -10,7 +10,6 @@ from itertools import islice
 from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
 from django.http import StreamingHttpResponse
@@ -20,12 +19,18 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core.keyset import BadCursor, Keyset
+
 from . import chain, search
 from .access import auditor_required, change_for_user, changes_for
 from .forms import HistoryFilterForm, audited_model, model_name
 from .models import ChangeLog
 
 PAGE_SIZE = 50
+# Newest first, as the detail page's neighbours; the index on `at` serves it, and
+# a deep page is found through the cursor, not counted to (core.keyset).
+ORDER = Keyset(key="at", kind="datetime", tie="id")
+CURSORS = ("page", "before", "after")
 CSV_BATCH = 1000
 EMPTY = "—"
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
@@ -75,7 +80,8 @@ def _filtered(request):
 
 def _query_without_page(request):
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in CURSORS:
+        query.pop(name, None)
     return query.urlencode()
 
 
@@ -202,14 +208,26 @@ class ValueFormatter:
 @require_safe
 def history(request):
     form, changes = _filtered(request)
-    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "changes": changes, "query": _query_without_page(request)}
+    try:
+        page = ORDER.page(
+            changes,
+            PAGE_SIZE,
+            before=request.GET.get("before"),
+            after=request.GET.get("after"),
+        )
+    except BadCursor:
+        # A hand-edited link: say so rather than show a page the reader did not ask for.
+        return render(
+            request, "audit/history.html", {**context, "page": None, "bad_cursor": True}, status=400
+        )
     for row in page:
         row.type_name = model_name(row.model)
         row.summary = summary(row)
     return render(
         request,
         "audit/history.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {**context, "page": page},
         status=200 if form.is_valid() else 400,
     )
 
@@ -327,7 +345,9 @@ def history_csv(request):
             {"form": form, "page": None, "query": _query_without_page(request)},
             status=400,
         )
-    response = StreamingHttpResponse(_csv_lines(changes), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _csv_lines(changes.order_by("-at", "-id")), content_type="text/csv; charset=utf-8"
+    )
     stamp = timezone.localtime(timezone.now(), timezone.get_default_timezone())
     response["Content-Disposition"] = f'attachment; filename="history-{stamp:%Y%m%d-%H%M}.csv"'
     return response
