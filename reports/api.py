@@ -6,15 +6,29 @@ results once published (a withdrawn one keeps only its notice), and hazards as t
 register export (reports/exports.py) has them. Each page costs a fixed number of
 queries, whatever its size."""
 
+import base64
+import json
+
+from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Count, Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
 
 from checklists.scoring import Result
 from inspections import access
@@ -26,22 +40,175 @@ from inspections.planning.models import Draw, Plan, PlanTemplate
 from inspections.planning.selectors import draw_record
 from inspections.publication.models import Publication
 from inspections.publication.selectors import result_hazard_counts
-from registry.models import Facility, Region
-from reports.models import ApiToken
+from registry.models import Facility, Region, division_code_validator
 
 from . import exports
 from .api_auth import token_q
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+CURSOR_MAX_LENGTH = 200
 
 
 class Pagination(PageNumberPagination):
-    """``?page=N``, ``?page_size=N`` (at most 200; more is cut to 200)."""
+    """Two ways through a list (README "Read-only API"):
+
+    - ``?page=N&page_size=M`` (M at most 200; more is cut to 200): numbered pages with
+      the total ``count``. A page's cost grows with its depth (an offset).
+    - ``?cursor=`` (empty: the start) then the ``next`` links: a walk in the endpoint's
+      keyset order (a unique column), each page found through an index from where the
+      last one ended, so a deep page costs what the first does and rows added during
+      the walk neither repeat nor shift it. No ``count`` (that would be a scan)."""
 
     page_size = PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.cursor_mode = self.cursor_query_param in request.query_params
+        _int_param(request, self.page_query_param, minimum=1)
+        _int_param(request, self.page_size_query_param, minimum=1)
+        if self.cursor_mode:
+            return self._keyset_page(queryset, request, view.keyset)
+        return super().paginate_queryset(queryset, request, view)
+
+    def _keyset_page(self, queryset, request, key):
+        field = key.lstrip("-")
+        after = _decode_cursor(
+            request.query_params[self.cursor_query_param], int if field == "pk" else str
+        )
+        queryset = queryset.order_by(key)
+        if after is not None:
+            lookup = f"{field}__lt" if key.startswith("-") else f"{field}__gt"
+            queryset = queryset.filter(**{lookup: after})
+        size = self.get_page_size(request)
+        rows = list(queryset[: size + 1])
+        self.next_cursor = None
+        if len(rows) > size:
+            rows = rows[:size]
+            self.next_cursor = _encode_cursor(getattr(rows[-1], field))
+        return rows
+
+    def get_paginated_response(self, data):
+        if not self.cursor_mode:
+            return super().get_paginated_response(data)
+        next_url = None
+        if self.next_cursor is not None:
+            next_url = replace_query_param(
+                self.request.build_absolute_uri(), self.cursor_query_param, self.next_cursor
+            )
+        return Response({"next": next_url, "previous": None, "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "description": _("Rows in all pages (numbered pages only)."),
+                },
+                "next": {**link, "description": _("The following page; null on the last.")},
+                "previous": {
+                    **link,
+                    "description": _("The page before (numbered pages only; else null)."),
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        def integer(name, description):
+            return {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": description,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+
+        return [
+            integer(self.page_query_param, _("Page number, from 1 (ignored with cursor).")),
+            integer(
+                self.page_size_query_param,
+                _("Rows a page (default 50; more than 200 is cut to 200)."),
+            ),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "allowEmptyValue": True,
+                "description": _(
+                    "Walk every row in keyset order: empty for the first page, then follow "
+                    "next. A cursor the API did not give out is 404."
+                ),
+                "schema": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_-]*$",
+                    "maxLength": CURSOR_MAX_LENGTH,
+                },
+            },
+        ]
+
+
+def _int_param(request, name, *, minimum):
+    """``?name=`` as a whole number from ``minimum``, None when absent; anything else is
+    refused (400) instead of being read as "no value" (a page past the last is 404)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw) if raw.isascii() and raw.isdigit() else None
+    except ValueError:  # thousands of digits
+        value = None
+    if value is None or value < minimum:
+        raise serializers.ValidationError(
+            {name: [_("Give a whole number from %(minimum)s.") % {"minimum": minimum}]}
+        )
+    return value
+
+
+def _encode_cursor(value):
+    return base64.urlsafe_b64encode(json.dumps([value]).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(raw, kind):
+    """The key (of type ``kind``) a cursor continues after; None for the empty cursor
+    (the start)."""
+    if raw == "":
+        return None
+    decoded = None
+    if len(raw) <= CURSOR_MAX_LENGTH:
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        except (ValueError, RecursionError):
+            pass
+    valid = (
+        isinstance(decoded, list)
+        and len(decoded) == 1
+        and type(decoded[0]) is kind
+        and (kind is str or 0 < decoded[0] < 2**63)
+    )
+    if not valid:
+        raise NotFound(_("This cursor was not given out by the API: start again with cursor=."))
+    return decoded[0]
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of a 401 or 404."""
+
+    detail = serializers.CharField()
+
+
+# A 400's body: for each refused parameter, why.
+INVALID_PARAMETERS = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": _("For each refused query parameter, why it was refused."),
+}
 
 
 # ---------------------------------------------------------------- scope
@@ -100,63 +267,117 @@ def hazard_counts(inspection_ids):
 # ---------------------------------------------------------------- filters
 
 
-def _token_regions(request):
-    """Choices of a region filter: the token's regions and everything below them."""
-    token = getattr(request, "auth", None)
-    if not isinstance(token, ApiToken):
-        return Region.objects.none()
-    return Region.objects.filter(token_q(token, "path"))
+REGION_CODE = r"^(\d{6}|\d{9}|\d{12})$"
+
+
+class StrictForm(forms.Form):
+    """A filter given with an empty value is refused: "?date_from=" is a mistake, not a
+    request for every row."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.fields:
+            if name in self.data and not self.data.get(name, "").strip():
+                self.add_error(name, _("Give a value or leave the parameter out."))
+        return cleaned
+
+
+class StrictFilterSet(filters.FilterSet):
+    class Meta:
+        form = StrictForm
+
+    def by_region(self, queryset, path_lookup, code):
+        # A code that is not a region of the token's (nor below one) is 404, like an
+        # object outside it: the token learns nothing about regions it cannot see.
+        region = Region.objects.filter(token_q(self.request.auth, "path"), code=code).first()
+        if region is None:
+            raise NotFound(
+                _("No region with division code %(code)s in this token's regions.") % {"code": code}
+            )
+        return queryset.filter(**{f"{path_lookup}__startswith": region.path})
+
+
+class IntegerFilter(filters.NumberFilter):
+    """A whole number in a range (django-filter's NumberFilter takes decimals)."""
+
+    field_class = forms.IntegerField
+
+
+def integer_filter(label, *, minimum, maximum=None, **kwargs):
+    schema = {"type": "integer", "minimum": minimum, "description": label}
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return extend_schema_field(schema)(
+        IntegerFilter(label=label, min_value=minimum, max_value=maximum, **kwargs)
+    )
+
+
+def year_filter(field_name):
+    return integer_filter(_("Plan year."), minimum=2000, maximum=2100, field_name=field_name)
 
 
 def region_filter(path_lookup):
-    """``?region=<division code>``: that region and everything below it; a code outside
-    the token's regions is refused (400)."""
-
-    def below(queryset, name, region):
-        return queryset.filter(**{f"{path_lookup}__startswith": region.path})
-
+    """``?region=<division code>``: that region and everything below it
+    (``StrictFilterSet.by_region``)."""
     label = _("Division code: this region and everything below it.")
-    return extend_schema_field({"type": "string", "description": label})(
-        filters.ModelChoiceFilter(
-            queryset=_token_regions, to_field_name="code", method=below, label=label
+    schema = {"type": "string", "pattern": REGION_CODE, "description": label}
+    return extend_schema_field(schema)(
+        filters.CharFilter(
+            field_name=path_lookup,
+            method="by_region",
+            label=label,
+            validators=[RegexValidator(REGION_CODE, division_code_validator.message)],
         )
     )
 
 
-class PlanFilter(filters.FilterSet):
-    year = filters.NumberFilter(field_name="year", label=_("Plan year."))
+class PlanFilter(StrictFilterSet):
+    year = year_filter("year")
     region = region_filter("region__path")
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Plan
         fields = ["year", "region"]
 
 
-class DrawFilter(filters.FilterSet):
+class DrawFilter(StrictFilterSet):
     # plan__id, not plan: the id's own lookup answers "no match" for a number beyond
-    # any id, where the foreign key's would hand it to the database (a 500 on SQLite).
-    plan = filters.NumberFilter(field_name="plan__id", label=_("Plan id."))
-    year = filters.NumberFilter(field_name="plan__year", label=_("Plan year."))
+    # any id, where the foreign key's would hand it to the database.
+    plan = integer_filter(_("Plan id."), minimum=1, field_name="plan__id")
+    year = year_filter("plan__year")
     region = region_filter("plan__region__path")
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Draw
         fields = ["plan", "year", "region"]
 
 
-class ResultFilter(filters.FilterSet):
+# YYYY-MM-DD whatever the request's language (its own formats would read 3/2/2026).
+ISO_DATE = ["%Y-%m-%d"]
+CREDIT_CODE_LABEL = _("The facility's unified social credit code.")
+
+
+class ResultFilter(StrictFilterSet):
     region = region_filter("inspection__facility__region__path")
-    credit_code = filters.CharFilter(
-        method="by_credit_code", label=_("The facility's unified social credit code.")
+    credit_code = extend_schema_field(
+        {"type": "string", "minLength": 1, "maxLength": 18, "description": CREDIT_CODE_LABEL}
+    )(
+        filters.CharFilter(
+            method="by_credit_code",
+            max_length=18,
+            label=CREDIT_CODE_LABEL,
+        )
     )
     date_from = filters.DateFilter(
         field_name="current__inspected_on",
         lookup_expr="gte",
+        input_formats=ISO_DATE,
         label=_("Inspected on or after (YYYY-MM-DD)."),
     )
     date_to = filters.DateFilter(
         field_name="current__inspected_on",
         lookup_expr="lte",
+        input_formats=ISO_DATE,
         label=_("Inspected on or before (YYYY-MM-DD)."),
     )
     category = filters.ChoiceFilter(
@@ -165,7 +386,7 @@ class ResultFilter(filters.FilterSet):
         label=_("Result category (a withdrawn result has none and never matches)."),
     )
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Publication
         fields = ["region", "credit_code", "date_from", "date_to", "category"]
 
@@ -177,7 +398,7 @@ class ResultFilter(filters.FilterSet):
         return queryset.filter(status=Publication.Status.PUBLISHED, current__category=value)
 
 
-class HazardFilter(filters.FilterSet):
+class HazardFilter(StrictFilterSet):
     region = region_filter("facility__region__path")
     status = filters.ChoiceFilter(choices=Hazard.Status.choices, label=_("Hazard status."))
     severity = filters.ChoiceFilter(choices=Hazard.Severity.choices, label=_("Hazard class."))
@@ -186,7 +407,7 @@ class HazardFilter(filters.FilterSet):
         label=_("Only hazards whose record changed at or after this time (ISO 8601)."),
     )
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Hazard
         fields = ["region", "status", "severity", "updated_since"]
 
@@ -199,7 +420,7 @@ class HazardFilter(filters.FilterSet):
         return queryset.filter(pk__in=changed)
 
 
-class CreditFilter(filters.FilterSet):
+class CreditFilter(StrictFilterSet):
     region = region_filter("region__path")
     # ``class`` is a Python keyword: declared through the class body's namespace.
     locals()["class"] = filters.ChoiceFilter(
@@ -208,7 +429,7 @@ class CreditFilter(filters.FilterSet):
         label=_("Credit class (A low risk … D high risk)."),
     )
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Facility
         fields = ["region"]
 
@@ -534,6 +755,7 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
     pagination_class = Pagination
     lookup_value_regex = r"\d+"
+    keyset = "-pk"  # a unique column the cursor walk orders by (Pagination)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no token
@@ -542,10 +764,44 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _docs(list_summary, retrieve_summary, description):
-    return extend_schema_view(
-        list=extend_schema(summary=list_summary, description=description),
-        retrieve=extend_schema(summary=retrieve_summary, description=description),
+    """Summaries, and every response an endpoint gives: a list refuses a malformed
+    parameter (400) and has no page past its last or for a cursor it did not give out
+    (404); one object outside the token is 404 like one that does not exist."""
+    refused = OpenApiResponse(INVALID_PARAMETERS, description=_("A query parameter was refused."))
+    no_token = OpenApiResponse(
+        ErrorSerializer, description=_("No token, or an unknown or revoked one.")
     )
+
+    def responses(not_found):
+        return {401: no_token, 404: OpenApiResponse(ErrorSerializer, description=not_found)}
+
+    def decorate(viewset):
+        return extend_schema_view(
+            list=extend_schema(
+                summary=list_summary,
+                description=description,
+                responses={
+                    200: viewset.serializer_class(many=True),
+                    400: refused,
+                    **responses(
+                        _(
+                            "No such page, a cursor the API did not give out, or a region "
+                            "outside the token."
+                        )
+                    ),
+                },
+            ),
+            retrieve=extend_schema(
+                summary=retrieve_summary,
+                description=description,
+                responses={
+                    200: viewset.serializer_class,
+                    **responses(_("No such object in the token's regions.")),
+                },
+            ),
+        )(viewset)
+
+    return decorate
 
 
 @_docs(
@@ -556,6 +812,7 @@ def _docs(list_summary, retrieve_summary, description):
 class PlanViewSet(ScopedViewSet):
     queryset = Plan.objects.none()
     serializer_class = PlanSerializer
+    keyset = "-pk"
     filterset_class = PlanFilter
 
     def scoped(self, token):
@@ -584,6 +841,7 @@ class PlanViewSet(ScopedViewSet):
 class DrawViewSet(ScopedViewSet):
     queryset = Draw.objects.none()
     serializer_class = DrawSerializer
+    keyset = "-pk"
     filterset_class = DrawFilter
 
     def scoped(self, token):
@@ -602,6 +860,7 @@ class DrawViewSet(ScopedViewSet):
 class ResultViewSet(ScopedViewSet):
     queryset = Publication.objects.none()
     serializer_class = ResultSerializer
+    keyset = "-pk"  # a walk goes newest publication first, by its index
     filterset_class = ResultFilter
 
     def scoped(self, token):
@@ -637,6 +896,7 @@ class ResultViewSet(ScopedViewSet):
 class HazardViewSet(ScopedViewSet):
     queryset = Hazard.objects.none()
     serializer_class = HazardSerializer
+    keyset = "register_no"  # unique and indexed: the walk keeps the pages' order
     filterset_class = HazardFilter
     lookup_field = "register_no"
     lookup_value_regex = r"[0-9A-Za-z-]+"
@@ -657,6 +917,7 @@ class HazardViewSet(ScopedViewSet):
 class CreditViewSet(ScopedViewSet):
     queryset = Facility.objects.none()
     serializer_class = CreditSerializer
+    keyset = "directory_no"
     filterset_class = CreditFilter
     lookup_field = "directory_no"
     lookup_value_regex = r"[0-9A-Za-z-]+"
@@ -677,3 +938,12 @@ class CreditViewSet(ScopedViewSet):
         if hasattr(self, "page_records"):
             context["credit_records"] = self.page_records
         return context
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Any other URL under /api/ (a malformed id included): the API's own 404, in JSON
+    and behind the token like every endpoint, not the site's HTML page."""
+
+    def get(self, request, *args, **kwargs):
+        raise NotFound()

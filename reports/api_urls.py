@@ -1,6 +1,6 @@
 """URLs of the read-only API under /api/ (README "Read-only API")."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -28,4 +28,5 @@ urlpatterns = [
         name="docs",
     ),
     *router.urls,
+    re_path(r"", api.NotFoundView.as_view(), name="not_found"),
 ]

@@ -305,8 +305,9 @@ def test_the_api_hides_what_is_outside_the_token(client, world, credit):
     assert get(client, far, county).status_code == 404
     assert get(client, far, other).status_code == 200
     assert get(client, f"/api/credit/{credit['closed'].directory_no}/", county).status_code == 404
+    # A region outside the token is 404 like an object outside it (a malformed code: 400).
     response = get(client, "/api/credit/", county, region=world["other_county"].code)
-    assert response.status_code == 400
+    assert response.status_code == 404
 
 
 def test_the_api_is_paginated_and_filtered_by_class(client, world, credit):
