@@ -6,6 +6,7 @@ Every view is GET-only: the history is evidence and nothing here may change it.
 import csv
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from itertools import islice
 from urllib.parse import urlencode
 
@@ -32,6 +33,8 @@ PAGE_SIZE = 50
 ORDER = Keyset(key="at", kind="datetime", tie="id")
 CURSORS = ("page", "before", "after")
 CSV_BATCH = 1000
+# Names of related objects the CSV keeps between batches, at most.
+CSV_KNOWN = 50_000
 EMPTY = "—"
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -88,7 +91,10 @@ def _query_without_page(request):
 # Display ---------------------------------------------------------------------
 
 
+@cache
 def _field(label, name):
+    # Cached: the models do not change while the process runs, and a CSV asks for
+    # the same few fields of hundreds of thousands of rows.
     model = audited_model(label)
     if model is None:
         return None
@@ -151,15 +157,22 @@ class ValueFormatter:
 
     def __init__(self):
         self._related = {}
+        self._labels = {}
 
     def prime(self, rows):
+        """Looks up the related objects of ``rows`` not already known."""
         wanted = defaultdict(set)
         for row in rows:
             for name, values in row.changes.items():
                 field = _field(row.model, name)
                 if field is not None and (field.many_to_one or field.one_to_one):
-                    wanted[field.related_model].update(v for v in values if v is not None)
+                    model = field.related_model
+                    wanted[model].update(
+                        v for v in values if v is not None and (model, v) not in self._related
+                    )
         for model, pks in wanted.items():
+            if not pks:
+                continue
             try:
                 # select_related() so that a __str__ reading a relation costs nothing more.
                 found = model._default_manager.select_related().in_bulk(list(pks))
@@ -186,13 +199,23 @@ class ValueFormatter:
             return _stored_time(raw)
         return raw
 
+    def label(self, model, name):
+        # Read once per formatter: translating a label costs more than the row.
+        key = (model, name)
+        if key not in self._labels:
+            self._labels[key] = str(field_label(model, name))
+        return self._labels[key]
+
+    def __len__(self):
+        return len(self._related)
+
     def fields(self, row):
         """``[{name, label, before, after, delta}]`` for one ChangeLog row; ``delta``
         is ``(added, removed)`` for a many-to-many field, else None."""
         return [
             {
                 "name": name,
-                "label": field_label(row.model, name),
+                "label": self.label(row.model, name),
                 "before": self.value(row.model, name, before),
                 "after": self.value(row.model, name, after),
                 "delta": _m2m_delta(before, after),
@@ -308,9 +331,16 @@ def _csv_lines(changes):
     # The byte-order mark makes Excel read the file as UTF-8 (Chinese intact).
     yield "\ufeff" + writer.writerow([_cell(h) for h in header])
     rows = changes.iterator(chunk_size=CSV_BATCH)
+    formatter = ValueFormatter()
+    # Translated once per export, not once per row.
+    type_name = cache(lambda label: str(model_name(label)))
+    actions = {value: str(label) for value, label in ChangeLog.Action.choices}
     while batch := list(islice(rows, CSV_BATCH)):
-        # A formatter per batch keeps memory flat however long the export.
-        formatter = ValueFormatter()
+        # One formatter for the export, so the few objects every batch names (regions,
+        # people, checklist items) are read once; started afresh past a bound, which
+        # keeps memory flat however long the export.
+        if len(formatter) > CSV_KNOWN:
+            formatter = ValueFormatter()
         formatter.prime(batch)
         for row in batch:
             diff = "; ".join(_csv_field(f) for f in formatter.fields(row))
@@ -322,10 +352,10 @@ def _csv_lines(changes):
                         f"{row.user.display_name} ({row.user.username})"
                         if row.user
                         else _("system"),
-                        model_name(row.model),
+                        type_name(row.model),
                         row.object_id,
                         row.object_repr,
-                        row.get_action_display(),
+                        actions.get(row.action, row.action),
                         row.reason,
                         diff,
                     )
