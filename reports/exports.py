@@ -6,7 +6,8 @@ import csv
 import io
 import json
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from core.timefmt import local_date
 from inspections.hazards.models import Extension, Hazard
@@ -38,11 +39,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def hazards_to_export(hazards):
     """The register rows, in register-number order, in a fixed number of queries."""
+    # Extensions granted, counted per row by a subquery: a join with GROUP BY would
+    # aggregate every hazard in scope before a page of them could be cut, so a page of a
+    # province cost many times a county's.
+    granted = (
+        Extension.objects.filter(hazard=OuterRef("pk"), status=Extension.Status.APPROVED)
+        .order_by()
+        .values("hazard")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         hazards.select_related("facility__region", "closed_by")
-        .annotate(
-            granted=Count("extensions", filter=Q(extensions__status=Extension.Status.APPROVED))
-        )
+        .annotate(granted=Coalesce(Subquery(granted), 0))
         .order_by("register_no")
     )
 
@@ -78,32 +87,66 @@ def neutralise(value):
     return value
 
 
+# Rows read per round trip: an export is written as it is read, never held whole.
+BATCH = 2000
+
+
 def render(hazards, fmt):
     """The export of ``hazards`` as bytes in ``fmt`` (csv, xlsx or json)."""
-    rows = [row(h) for h in hazards_to_export(hazards)]
-    if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=1).encode()
-    cells = [[neutralise(r[c]) for c in COLUMNS] for r in rows]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(COLUMNS)
-        for line in cells:
-            writer.writerow(["" if v is None else v for v in line])
-        # With a BOM, Excel on Chinese Windows opens it as UTF-8.
-        return ("\ufeff" + buffer.getvalue()).encode()
-    if fmt == "xlsx":
-        from openpyxl import Workbook
+    return b"".join(chunks(hazards, fmt))
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("hazards")
-        sheet.append(COLUMNS)
-        for line in cells:
-            sheet.append(line)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue()
-    raise ValueError(fmt)
+
+def chunks(hazards, fmt):
+    """The export of ``hazards`` in ``fmt`` as pieces of bytes, each row written as
+    it is read from the database (XLSX, a zip, comes whole at the end)."""
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    rows = (row(h) for h in hazards_to_export(hazards).iterator(chunk_size=BATCH))
+    if fmt == "json":
+        return _json_chunks(rows)
+    if fmt == "csv":
+        return _csv_chunks(rows)
+    return iter([_xlsx(rows)])
+
+
+def _json_chunks(rows):
+    # The bytes of json.dumps(list, ensure_ascii=False, indent=1), one row at a time:
+    # a row's own lines are indented one step more (its strings hold no raw newline).
+    first = True
+    for r in rows:
+        text = json.dumps(r, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        yield (("[\n " if first else ",\n ") + text).encode()
+        first = False
+    yield b"[]" if first else b"\n]"
+
+
+def _csv_chunks(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    # With a BOM, Excel on Chinese Windows opens it as UTF-8.
+    buffer.write("\ufeff")
+    writer.writerow(COLUMNS)
+    for n, r in enumerate(rows, 1):
+        writer.writerow(["" if r[c] is None else neutralise(r[c]) for c in COLUMNS])
+        if n % BATCH == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _xlsx(rows):
+    from openpyxl import Workbook
+
+    # Write-only: openpyxl spools the rows to a temporary file, not to memory.
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("hazards")
+    sheet.append(COLUMNS)
+    for r in rows:
+        sheet.append([neutralise(r[c]) for c in COLUMNS])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 CONTENT_TYPES = {

@@ -9,18 +9,21 @@ its withdrawal notice.
 
 import csv
 import io
+import itertools
 import json
 from collections import Counter
 
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.db.models.fields.json import KeyTransform
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.keyset import BadCursor, Keyset
 from core.timefmt import iso
 from inspections import access
 from inspections.credit import export as credit_export
@@ -44,6 +47,12 @@ from .ratelimit import limited
 
 JSON = {"ensure_ascii": False, "indent": 2}
 RESULTS_PER_PAGE = 25
+# The search says how many results it found up to this many, "more than" past it.
+RESULTS_COUNTED = 1000
+# Rows read per round trip by the open-data downloads, which stream.
+EXPORT_BATCH = 500
+# Newest inspection first, as the open data; the tie is the publication's id.
+RESULT_ORDER = Keyset(key="current__inspected_on", kind="date", tie="pk")
 # Open-data columns (README "Public site"): the same keys in CSV and JSON.
 RESULT_COLUMNS = [
     "publication_id",
@@ -270,25 +279,49 @@ def _newest_first(publications):
 
 
 def result_list(request):
-    """Search the results by region, facility, date and result, 25 a page."""
+    """Search the results by region, facility, date and result, 25 a page, newest
+    first. "Older" and "newer" links carry the last result seen (core.keyset): a deep
+    page costs what the first costs. The total is counted up to ``RESULTS_COUNTED``
+    only, so a search of a whole province does not count every result to say so."""
     form = ResultFilter(request.GET)
     if form.is_valid():
         results = form.apply(_public())
     else:
         results = _public().none()
-    page = Paginator(_newest_first(results), RESULTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "before", "after"):
+        query.pop(name, None)
+    context = {
+        "form": form,
+        "query": query.urlencode(),
+        "regions": _region_options(),
+        "region_code": request.GET.get("region", ""),
+        "categories": Publication.Category.choices,
+        "counted_up_to": RESULTS_COUNTED,
+    }
+    try:
+        page = RESULT_ORDER.page(
+            results.select_related("current"),
+            RESULTS_PER_PAGE,
+            before=request.GET.get("before"),
+            after=request.GET.get("after"),
+        )
+    except BadCursor:
+        return render(
+            request,
+            "reports/public_result_list.html",
+            {**context, "page": [], "bad_cursor": True},
+            status=400,
+        )
+    total = results.order_by()[: RESULTS_COUNTED + 1].count()
     return render(
         request,
         "reports/public_result_list.html",
         {
-            "form": form,
+            **context,
             "page": page,
-            "query": query.urlencode(),
-            "regions": _region_options(),
-            "region_code": request.GET.get("region", ""),
-            "categories": Publication.Category.choices,
+            "total": min(total, RESULTS_COUNTED),
+            "more": total > RESULTS_COUNTED,
         },
     )
 
@@ -407,26 +440,78 @@ def facility_detail(request, pk):
 # ---------------------------------------------------------------- open data
 
 
-def _export_queryset(publications):
-    """Rows for the open data in one query: the current version and live hazard counts."""
-    hazards = "inspection__hazards"
+# The hazard counts of the open data: (column, class, statuses counted).
+EXPORT_COUNTS = [
+    ("general_open", Hazard.Severity.GENERAL, Hazard.OPEN),
+    ("general_closed", Hazard.Severity.GENERAL, [Hazard.Status.CLOSED]),
+    ("major_open", Hazard.Severity.MAJOR, Hazard.OPEN),
+    ("major_closed", Hazard.Severity.MAJOR, [Hazard.Status.CLOSED]),
+]
 
-    def count(severity, statuses):
-        return Count(
-            hazards,
-            filter=Q(**{f"{hazards}__severity": severity, f"{hazards}__status__in": statuses}),
-        )
 
+# The keys of a version's content that an open-data row reads (``_export_row`` and
+# ``parts_text``): a key read there must be listed here.
+EXPORT_CONTENT = ("facility", "authority", "follow_up", "parts")
+
+
+def _export_order(publications):
+    """The ids of ``publications``, newest inspection first, the id breaking ties: a
+    narrow sort (two columns, not the whole row with its content)."""
     return (
-        publications.select_related("current")
-        .annotate(
-            general_open=count(Hazard.Severity.GENERAL, Hazard.OPEN),
-            general_closed=count(Hazard.Severity.GENERAL, [Hazard.Status.CLOSED]),
-            major_open=count(Hazard.Severity.MAJOR, Hazard.OPEN),
-            major_closed=count(Hazard.Severity.MAJOR, [Hazard.Status.CLOSED]),
-        )
-        .order_by("-current__inspected_on", "-pk")
+        publications.order_by("-current__inspected_on", "-pk")
+        .values_list("pk", flat=True)
+        .iterator(chunk_size=EXPORT_BATCH)
     )
+
+
+def _export_chunks(publications):
+    """The open data's publications, in order, ``EXPORT_BATCH`` at a time, each with its
+    live hazard counts: two queries a chunk (the rows by id, their hazards grouped by
+    inspection, class and status), so nothing is grouped by the whole row and no more
+    than a chunk is held in memory."""
+    ids = _export_order(publications)
+    while chunk := list(itertools.islice(ids, EXPORT_BATCH)):
+        rows = {}
+        for publication in (
+            Publication.objects.select_related("current")
+            .defer("current__content")
+            .annotate(
+                **{
+                    f"content_{key}": KeyTransform(key, "current__content")
+                    for key in EXPORT_CONTENT
+                }
+            )
+            .filter(pk__in=chunk)
+            .order_by()
+        ):
+            # Only the keys a row shows: a version's content also holds every checklist
+            # item, many times the size of the row, which held a chunk's memory up.
+            publication.current.content = {
+                key: value
+                for key in EXPORT_CONTENT
+                if (value := getattr(publication, f"content_{key}")) is not None
+            }
+            rows[publication.pk] = publication
+        counts = {}
+        hazards = (
+            Hazard.objects.filter(inspection_id__in=[p.inspection_id for p in rows.values()])
+            .order_by()
+            .values_list("inspection_id", "severity", "status")
+            .annotate(n=Count("pk"))
+        )
+        for inspection_id, severity, status, n in hazards:
+            counts[inspection_id, severity, status] = n
+        for pk in chunk:
+            publication = rows.get(pk)
+            if publication is None:  # deleted since the ids were read
+                continue
+            for name, severity, statuses in EXPORT_COUNTS:
+                setattr(
+                    publication,
+                    name,
+                    sum(counts.get((publication.inspection_id, severity, s), 0) for s in statuses),
+                )
+            yield publication
 
 
 def _export_row(publication, base_url):
@@ -469,10 +554,8 @@ def _export(request):
     if not form.is_valid():
         errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
         return None, JsonResponse({"errors": errors}, status=400, json_dumps_params=JSON)
-    rows = _export_queryset(form.apply(_public()))
     base_url = request.build_absolute_uri("/").rstrip("/")
-    # iterator(): the rows stream from one query without holding them all in memory.
-    return (_export_row(p, base_url) for p in rows.iterator(chunk_size=500)), None
+    return (_export_row(p, base_url) for p in _export_chunks(form.apply(_public()))), None
 
 
 @limited

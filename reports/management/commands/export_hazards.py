@@ -1,7 +1,10 @@
 """python manage.py export_hazards [--region CODE] [--status S] [--format csv|xlsx|json]
 [--output FILE]: the hazard register, to standard output or a file."""
 
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -35,12 +38,22 @@ class Command(BaseCommand):
                 raise CommandError(f"no region with division code {options['region']!r}")
         if fmt == "xlsx" and not options["output"] and sys.stdout.isatty():
             raise CommandError("XLSX is binary: give --output FILE or redirect standard output")
-        data = exports.render(
+        # Written as read: a province's register is never held in memory whole.
+        pieces = exports.chunks(
             exports.filtered(Hazard.objects.all(), region=region, status=status), fmt
         )
         if options["output"]:
-            with open(options["output"], "wb") as handle:
-                handle.write(data)
+            # Into a file beside it, renamed when complete: a failure leaves no half file.
+            target = Path(options["output"])
+            with tempfile.NamedTemporaryFile(
+                dir=target.parent, prefix=f".{target.name}.", delete=False
+            ) as handle:
+                try:
+                    handle.writelines(pieces)
+                except BaseException:
+                    os.unlink(handle.name)
+                    raise
+            os.replace(handle.name, target)
         else:
-            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.writelines(pieces)
             sys.stdout.flush()
