@@ -54,12 +54,56 @@ a ratio to a baseline measured in the same run:
   (per facility, their number and latest record); ``credit_recompute_ratio`` is run /
   aggregate. Aim: at most 3. ``CREDIT_BENCH_FACILITIES`` sets a smaller directory
   (benchmarks/credit_bench.py).
+
+Opt-in, since it builds data sets on PostgreSQL (a throwaway cluster unless DATABASE_URL
+names one): ``--scale`` runs ``benchmarks/scale.py --sizes S,M`` (``--scale-sizes S,M,L``
+adds L, ten provinces, which takes many minutes) and merges its figures:
+
+- ``scale_<page>_<who>_<size>_ms`` and ``_queries``: each page's whole request (best of
+  ``--runs`` after a warm-up) at size s (one county), m (a province, ≈2,000 facilities,
+  two years) or l (ten provinces), for a province-wide lead and a county lead (``who`` is
+  province or county; an auditor scoped the same for the history pages, an API token for
+  ``api_*``, ``public`` for the public site). Pages: hazards, dashboard, overview,
+  overview_xlsx, inspections, review (the results review queue), home (the inbox),
+  history and history_csv (the auditor's), results and results_filtered (the public
+  search), results_csv, results_json, api_plans, api_draws, api_results, api_hazards,
+  api_credit; ``<page>_deep``: the last page of a numbered list, or ten "next" links on
+  for a cursor. ``scale_<stream>_<who>_<size>_peak_kb``: Python's peak memory
+  (tracemalloc) while the stream or export is read to its end.
+- ``scale_export_hazards_province_*``: ``manage.py export_hazards`` of the whole province
+  (ms, queries, peak_kb). ``scale_workflow_timers_all_*``: one ``manage.py
+  workflow_timers`` run with every open hazard holding its next alarm
+  (``scale_timers_open_hazards``, ``_holding`` and ``_due`` say how many).
+- ``scale_<page>_<who>_m_over_s`` and ``_l_over_m``: growth of the time from one size to
+  the next (``..._peak_m_over_s`` for memory). Aims: every paginated page (first and deep
+  page, the API's lists) at most 1.5 from S to L; the dashboard and the overview at most
+  1 s at L for the province lead; exports in constant memory (peak growth at most 1.2
+  from M to L); the timer run's cost grows with the alarms due, not with open hazards.
+  ``scale_<size>_build_s``: seconds to build the data set (docs/scaling.md).
+
+Opt-in too, ``--load`` (a few minutes): ``benchmarks/load.py`` against gunicorn (4
+workers, DEBUG off) on PostgreSQL (a throwaway cluster, scripts/with-postgres.sh) and on
+SQLite, each with data set M, for ``--load-seconds`` (default 60): 16 inspectors saving
+answers one by one through the checklist page's JSON endpoint (a 12-megapixel photo
+every 10th step, sent in chunks) and 50 anonymous readers of the public results. The
+client shares the machine's cores with the server. Figures ``load_pg_*`` and
+``load_sqlite_*``:
+
+- ``<kind>_p50_ms``, ``_p95_ms``, ``_p99_ms`` and ``_count`` per request kind: answer,
+  checklist, photo (a whole photo upload), photo_request (each of its requests),
+  public_list, public_filtered, public_detail, public_export, and ``public_*`` for all
+  the public pages together. Aim on PostgreSQL: answer p95 at most 150 ms.
+- ``rps`` (requests per second, all kinds), ``errors`` (any non-2xx/3xx or exception;
+  aim 0), ``lost`` and ``duplicated`` (answers and photos sent but not stored, or
+  stored more than once, looked up in the database afterwards; aim 0 and 0),
+  ``answers_sent``, ``photos_sent``, ``loadavg_1m_before`` and ``_after``.
 """
 
 import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -263,6 +307,30 @@ def bench_pdf(runs):
     return pdf_bench.bench_pdf(runs, best_of)
 
 
+def bench_scale(runs, sizes):
+    """benchmarks/scale.py in its own process (and PostgreSQL); its last line is the JSON."""
+    script = ROOT / "benchmarks" / "scale.py"
+    command = [sys.executable, str(script), "--sizes", sizes, "--json", "--runs", str(runs)]
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_load(seconds):
+    """benchmarks/load.py on PostgreSQL (through scripts/with-postgres.sh, unless
+    DATABASE_URL names one) and on SQLite, each in its own process; merged JSON."""
+    script = [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--seconds", str(seconds)]
+    runs = [script + ["--sqlite"]]
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        runs.insert(0, script)
+    else:
+        runs.insert(0, [str(ROOT / "scripts" / "with-postgres.sh"), *script])
+    figures = {}
+    for command in runs:
+        done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        figures.update(json.loads(done.stdout.strip().splitlines()[-1]))
+    return figures
+
+
 BENCHMARKS = {
     "draw": bench_draw,
     "county": bench_county,
@@ -281,10 +349,20 @@ def main(argv=None):
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), action="append")
     parser.add_argument("--runs", type=int, default=3, help="best of N (default 3)")
+    parser.add_argument("--scale", action="store_true", help="also the scale figures (slow)")
+    parser.add_argument(
+        "--scale-sizes", default="S,M", help="sizes for --scale (default S,M; L takes minutes)"
+    )
+    parser.add_argument("--load", action="store_true", help="also the load figures (minutes)")
+    parser.add_argument("--load-seconds", type=float, default=60, help="for --load (default 60)")
     args = parser.parse_args(argv)
     figures = {}
     for name in args.only or BENCHMARKS:
         figures.update(BENCHMARKS[name](args.runs))
+    if args.scale:
+        figures.update(bench_scale(args.runs, args.scale_sizes))
+    if args.load:
+        figures.update(bench_load(args.load_seconds))
     if args.json:
         print(json.dumps(figures, sort_keys=True))
     else:

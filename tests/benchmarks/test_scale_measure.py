@@ -1,0 +1,52 @@
+"""The scale benchmark's measure runs every page it names on a tiny data set: a page
+renamed or broken fails here, not hours into a run at size L."""
+
+import pytest
+
+from benchmarks import scale_build, scale_measure
+from registry.models import Region
+
+
+@pytest.fixture
+def built(monkeypatch):
+    monkeypatch.setenv("SCALE_BUILD_QUIET", "1")
+    return scale_build.build("XS")
+
+
+@pytest.mark.django_db
+def test_it_measures_every_page_named(built):
+    figures = scale_measure.measure(
+        province=Region.objects.get(pk=built["province_region_id"]),
+        county=Region.objects.get(pk=built["county_region_id"]),
+        runs=1,
+        deep_hops=2,
+    )
+
+    assert figures["errors"] == []
+    missing = [
+        name
+        for name in scale_measure.page_names()
+        if not isinstance(figures.get(f"scale_{name}_ms"), float)
+        or not isinstance(figures.get(f"scale_{name}_queries"), int)
+    ]
+    assert missing == []
+    streams = [
+        f"{page}_public" for page, _url, how in scale_measure.PUBLIC_PAGES if how == "stream"
+    ]
+    assert all(figures[f"scale_{name}_peak_kb"] > 0 for name in streams)
+    assert figures["scale_timers_holding"] == figures["scale_timers_open_hazards"]
+
+
+def test_it_follows_numbered_and_cursor_next_links():
+    numbered = b'<nav class="pagination"><a href="?q=1&amp;page=2">next</a></nav>'
+    cursor = b'<a rel="next" href="?after=abc">next</a>'
+    last = b'<nav class="pagination"><a href="?page=2">previous</a></nav>'
+
+    assert scale_measure.html_next("/x/", numbered) == "/x/?q=1&page=2"
+    assert scale_measure.html_next("/x/?after=z", cursor) == "/x/?after=abc"
+    assert scale_measure.html_next("/x/?page=3", last) is None
+    pages = {"/x/": numbered, "/x/?q=1&page=2": b""}
+    deep = scale_measure.deep_url(
+        pages.__getitem__, "/x/", scale_measure.html_next, last_of=lambda body: "999", hops=5
+    )
+    assert deep == "/x/?q=1&page=999"
