@@ -9,6 +9,7 @@ part is a range on an index led by ``key`` that the database scans in order and 
 after a page, on PostgreSQL and SQLite alike.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -53,7 +54,7 @@ class KeysetPage:
     def has_previous(self) -> bool:
         return self.newer
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self.rows)
 
     def __len__(self) -> int:

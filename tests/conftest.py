@@ -38,6 +38,17 @@ def suite_clock(request):
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """A request with Accept-Language leaves its language active in the thread
+    (LocaleMiddleware activates, nothing deactivates): the next test starts in the
+    default language again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def evidence_root(tmp_path, monkeypatch):
     """Evidence photos of a test go to its own temporary directory."""
     from django.core.files.storage import storages
