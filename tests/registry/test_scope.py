@@ -1057,6 +1057,8 @@ CASES = {
     "api:hazard-detail": (lambda w: {"register_no": _case_hazard(w)[0].register_no}, API),
     "api:credit-list": (None, API),
     "api:credit-detail": (lambda w: {"directory_no": w["facility"].directory_no}, API),
+    # Any other URL under /api/ (reversed: /api/ itself) is the API's JSON 404, behind the token.
+    "api:not_found": (None, API),
     "audit:history": (None, expect(403, auditor=200, admin_user=200)),
     "audit:history_csv": (None, expect(403, auditor=200, admin_user=200)),
     "audit:chain_jsonl": (None, expect(403, auditor=200, admin_user=200)),
