@@ -17,7 +17,13 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTransform
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponseNotModified,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -41,6 +47,7 @@ from inspections.publication.selectors import (
 )
 from registry.models import Region
 
+from . import opendata
 from .documents import public_draw_rows
 from .exports import neutralise
 from .ratelimit import limited
@@ -549,52 +556,70 @@ def _export_row(publication, base_url):
 
 
 def _export(request):
-    """The filtered rows as a generator, or the error response for bad parameters."""
+    """``(form, base_url)`` of a download, or the error response for bad parameters."""
     form = ResultFilter(request.GET)
     if not form.is_valid():
         errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
         return None, JsonResponse({"errors": errors}, status=400, json_dumps_params=JSON)
-    base_url = request.build_absolute_uri("/").rstrip("/")
-    return (_export_row(p, base_url) for p in _export_chunks(form.apply(_public()))), None
+    return (form, request.build_absolute_uri("/").rstrip("/")), None
+
+
+def _csv_lines(form, base_url):
+    rows = (_export_row(p, base_url) for p in _export_chunks(form.apply(_public())))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    # With a BOM, Excel on Chinese Windows opens it as UTF-8.
+    buffer.write("\ufeff")
+    writer.writerow(RESULT_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row[c] is None else neutralise(row[c]) for c in RESULT_COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json_chunks(form, base_url):
+    rows = (_export_row(p, base_url) for p in _export_chunks(form.apply(_public())))
+    yield "["
+    for n, row in enumerate(rows):
+        yield ("," if n else "") + "\n" + json.dumps(row, ensure_ascii=False)
+    yield "\n]\n"
+
+
+def _download(request, fmt, pieces, content_type):
+    """The open data in ``fmt``: the whole register from its kept file (built once per
+    change, ``reports/opendata.py``), a filtered one built live as it is sent."""
+    found, error = _export(request)
+    if error:
+        return error
+    form, base_url = found
+    kept = etag = None
+    if not any(form.cleaned_data.values()):
+        kept, etag = opendata.kept(fmt, base_url, lambda: pieces(form, base_url))
+        if etag and request.headers.get("If-None-Match") == f'"{etag}"':
+            if kept is not None:
+                kept.close()
+            response = HttpResponseNotModified()
+            response["ETag"] = f'"{etag}"'
+            return response
+    if kept is not None:
+        response = FileResponse(kept, content_type=content_type)
+        response["ETag"] = f'"{etag}"'
+    else:
+        response = StreamingHttpResponse(pieces(form, base_url), content_type=content_type)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @limited
 def results_csv(request):
-    rows, error = _export(request)
-    if error:
-        return error
-
-    def lines():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        # With a BOM, Excel on Chinese Windows opens it as UTF-8.
-        buffer.write("\ufeff")
-        writer.writerow(RESULT_COLUMNS)
-        for row in rows:
-            writer.writerow(["" if row[c] is None else neutralise(row[c]) for c in RESULT_COLUMNS])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="results.csv"'
-    response["Access-Control-Allow-Origin"] = "*"
+    response = _download(request, "csv", _csv_lines, "text/csv; charset=utf-8")
+    if response.status_code == 200:
+        response["Content-Disposition"] = 'attachment; filename="results.csv"'
     return response
 
 
 @limited
 def results_json(request):
-    rows, error = _export(request)
-    if error:
-        return error
-
-    def chunks():
-        yield "["
-        for n, row in enumerate(rows):
-            yield ("," if n else "") + "\n" + json.dumps(row, ensure_ascii=False)
-        yield "\n]\n"
-
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _download(request, "json", _json_chunks, "application/json; charset=utf-8")
