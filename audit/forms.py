@@ -4,6 +4,7 @@ from datetime import date
 from django import forms
 from django.apps import apps
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import connection
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.manager import HistoryManager
@@ -32,6 +33,24 @@ def model_name(label):
     return capfirst(model._meta.verbose_name) if model else label
 
 
+# Each step asks the (model) index for the next label after the last one.
+RECORDED_MODELS_SQL = """WITH RECURSIVE labels(label) AS (
+    SELECT MIN(model) FROM audit_changelog
+    UNION ALL
+    SELECT (SELECT MIN(model) FROM audit_changelog WHERE model > labels.label)
+    FROM labels WHERE labels.label IS NOT NULL
+) SELECT label FROM labels WHERE label IS NOT NULL"""
+
+
+def _recorded_models():
+    """Every model label in the change index, one index probe per label (a loose index
+    scan): a plain DISTINCT read the whole index, ~1 s at ten provinces' 4 M changes,
+    on every page of the history."""
+    with connection.cursor() as cursor:
+        cursor.execute(RECORDED_MODELS_SQL)
+        return {label for (label,) in cursor.fetchall()}
+
+
 def object_type_choices():
     """Labels of every audited model and of every model that ever left a change."""
     # isinstance, not hasattr: the m2m history tables have a ``history`` foreign key.
@@ -40,8 +59,7 @@ def object_type_choices():
         for m in apps.get_models()
         if isinstance(getattr(m, "history", None), HistoryManager)
     }
-    # order_by() clears Meta.ordering, which would otherwise defeat DISTINCT.
-    labels.update(ChangeLog.objects.order_by().values_list("model", flat=True).distinct())
+    labels.update(_recorded_models())
     names = {label: str(model_name(label)) for label in labels}
     # Two apps may share a verbose name; the label tells them apart.
     repeated = {name for name, n in Counter(names.values()).items() if n > 1}
