@@ -7,6 +7,8 @@ from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
+from core.audited import history_bulk_created
+
 from . import chain
 from .models import ChainHead, ChangeLog, ChangeRegion
 from .places import PLACING_FIELDS, RULES, Places, place_of
@@ -68,10 +70,11 @@ class Reading:
         elif action == "-":
             values = _field_values(record).items()
             self.changes = {k: [v, None] for k, v in values if v not in (None, "")}
-        elif record.prev_record is None:
+        # prev_record is a query each time it is read: read once.
+        elif (previous := record.prev_record) is None:
             self.changes = {k: [None, v] for k, v in _field_values(record).items()}
         else:
-            delta = record.diff_against(record.prev_record)
+            delta = record.diff_against(previous)
             self.changes = {
                 change.field: self._read(instance, _field(instance, change.field), change)
                 for change in delta.changes
@@ -112,12 +115,11 @@ def _adopt(label, object_ids, regions):
     _place(list(orphans.values_list("pk", flat=True)), regions)
 
 
-@receiver(post_create_historical_record)
-def record_change(sender, instance, history_instance, history_user, **kwargs):
-    record = history_instance
+def _change(places, instance, record, history_user):
+    """The unsaved ``ChangeLog`` row of one historical record, its regions and reading."""
     reading = Reading(instance, record)
     opts = instance._meta
-    place = place_of(Places(apps), opts.label_lower, record)
+    place = place_of(places, opts.label_lower, record)
     regions = place.regions | reading.moved
     user = history_user if getattr(history_user, "pk", None) else None
     row = ChangeLog(
@@ -132,11 +134,42 @@ def record_change(sender, instance, history_instance, history_user, **kwargs):
         changes=reading.changes,
         inspection_id=place.inspection,
     )
+    return row, regions, reading
+
+
+@receiver(post_create_historical_record)
+def record_change(sender, instance, history_instance, history_user, **kwargs):
+    row, regions, reading = _change(Places(apps), instance, history_instance, history_user)
     # A transaction of its own when the writer has none: the head's lock, the row and
-    # its link stand or fall together.
-    with transaction.atomic():
+    # its link stand or fall together. Inside the writer's, no savepoint: a change
+    # whose link failed must not be kept, so the writer's transaction fails with it.
+    with transaction.atomic(savepoint=False):
         chain.append(row, regions, ChainHead)
         row.save()
         _place([row.pk], regions)
     for label, object_ids in reading.attached.items():
         _adopt(label, object_ids, regions)
+
+
+@receiver(history_bulk_created)
+def record_changes(sender, pairs, **kwargs):
+    """The rows of a bulk write (core.audited.bulk_create_with_history): the same
+    ``ChangeLog`` rows, regions and chain links as one ``record_change`` each, in a
+    few queries (the places looked up together, one move of the chain's head)."""
+    places = Places(apps)
+    records = [record for _instance, record in pairs]
+    notifications = sender._meta.label_lower == "core.notification"
+    places.prefetch(
+        hazards={getattr(record, "hazard_id", None) for record in records},
+        users={record.user_id for record in records} if notifications else (),
+    )
+    changes = [_change(places, obj, record, record.history_user) for obj, record in pairs]
+    with transaction.atomic(savepoint=False):
+        chain.append_many([(row, regions) for row, regions, _reading in changes], ChainHead)
+        ChangeLog.objects.bulk_create([row for row, _regions, _reading in changes])
+        ChangeRegion.objects.bulk_create(
+            [ChangeRegion(change_id=row.pk, region_id=r) for row, rs, _ in changes for r in rs]
+        )
+    for _row, regions, reading in changes:
+        for label, object_ids in reading.attached.items():
+            _adopt(label, object_ids, regions)

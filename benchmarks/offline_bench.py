@@ -59,7 +59,10 @@ class ServerClock:
         return best
 
 
-def _setup():
+def _setup(tag="ob", number=1):
+    """A county facility, two inspectors and a published 200-item checklist; ``tag`` and
+    ``number`` keep the names apart when another benchmark builds its own in the same
+    database (benchmarks/answer_bench.py)."""
     from checklists import services as checklist_services
     from registry.creditcode import check_character
     from registry.models import Department, Facility, InspectorProfile, Region, User
@@ -68,9 +71,9 @@ def _setup():
     department, _created = Department.objects.get_or_create(
         name="民政局", defaults={"code": "js", "kind": "civil_affairs"}
     )
-    lead = User.objects.create_user(username="ob-lead", role="lead")
+    lead = User.objects.create_user(username=f"{tag}-lead", role="lead")
     lead.regions.set([county])
-    body = "52430621MJ0000001"
+    body = f"52430621MJ{number:07d}"
     facility = Facility.objects.create(
         name="岳阳县福寿养老院",
         credit_code=body + check_character(body),
@@ -81,15 +84,18 @@ def _setup():
     )
     team = []
     for n in range(2):
-        user = User.objects.create_user(username=f"ob-i{n}", role="inspector", full_name="李喆")
+        user = User.objects.create_user(username=f"{tag}-i{n}", role="inspector", full_name="李喆")
         user.regions.set([county])
         team.append(
             InspectorProfile.objects.create(
-                user=user, department=department, region=county, credential_no=f"OB{n:04d}"
+                user=user,
+                department=department,
+                region=county,
+                credential_no=f"{tag.upper()}{n:04d}",
             )
         )
     template = checklist_services.template_create(
-        code="bench-offline", title="离线检查表", category="fire", department="fire_rescue"
+        code=f"bench-{tag}", title="离线检查表", category="fire", department="fire_rescue"
     )
     version = checklist_services.version_new_draft(template=template)
     sections = [

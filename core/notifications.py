@@ -1,6 +1,7 @@
 """Notifications: a message to one user, on their messages page and through the
 channels of settings.NOTIFY_CHANNELS (e-mail, the log, SMS...: core.channels)."""
 
+from collections.abc import Iterable
 from functools import partial
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
 
-from core.audited import Actor, save_with_history
+from core.audited import Actor, bulk_create_with_history, save_with_history
 from core.channels import NotificationMessage, deliver
 from core.models import NOTIFICATION_CHARS, Notification
 
@@ -33,6 +34,34 @@ def notify(*, user: AbstractUser, text: str, url: str = "", by: Actor = None) ->
     # After commit: a rolled-back change must not have told anyone.
     transaction.on_commit(partial(deliver, message))
     return notification
+
+
+def notify_many(items: Iterable[tuple[AbstractUser, str, str]], *, by: Actor = None) -> int:
+    """``notify`` for many (user, text, url) at once, as the dispatcher's bursts need:
+    the same notifications, history and change index in a few queries, delivered
+    through the channels after commit. Returns how many."""
+    notifications, messages = [], []
+    for user, text, url in items:
+        shown = text if len(text) <= NOTIFICATION_CHARS else text[: NOTIFICATION_CHARS - 1] + "…"
+        notifications.append(Notification(user_id=user.pk, text=shown, url=url))
+        messages.append(
+            NotificationMessage(
+                user_id=user.pk,
+                text=text,
+                link=absolute_link(url),
+                email=user.email,
+                phone=getattr(user, "phone", ""),
+            )
+        )
+    if notifications:
+        bulk_create_with_history(notifications, by=by)
+        transaction.on_commit(partial(_deliver_all, messages))
+    return len(notifications)
+
+
+def _deliver_all(messages: list[NotificationMessage]) -> None:
+    for message in messages:
+        deliver(message)
 
 
 def absolute_link(url: str) -> str:

@@ -5,7 +5,9 @@ result that passes through a year with no official schedule loaded
 (``CalendarYear``) is provisional: the schedule for that year may still move it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,10 +23,37 @@ class WorkingDayResult:
     provisional: bool
 
 
+# Inside ``calendar_read_once``: the calendar's exceptions by year, read a year at a time.
+_years: ContextVar[dict[int, dict[date, str]] | None] = ContextVar("workday_years", default=None)
+
+
+@contextmanager
+def calendar_read_once() -> Iterator[None]:
+    """Within it, each year of the calendar is read from the database once: for a
+    caller that counts working days for many objects (the alarm dispatcher's batch),
+    instead of one query per count."""
+    token = _years.set({})
+    try:
+        yield
+    finally:
+        _years.reset(token)
+
+
 def _exceptions(start: date, end: date) -> dict[date, str]:
-    return dict(
-        CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind")
-    )
+    years = _years.get()
+    if years is None:
+        return dict(
+            CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind")
+        )
+    span = range(start.year, end.year + 1)
+    missing = [year for year in span if year not in years]
+    if missing:
+        for year in missing:
+            years[year] = {}
+        rows = CalendarDay.objects.filter(date__year__in=missing).values_list("date", "kind")
+        for day, kind in rows:
+            years[day.year][day] = kind
+    return {day: kind for year in span for day, kind in years[year].items() if start <= day <= end}
 
 
 def _is_working(day: date, exceptions: dict[date, str]) -> bool:

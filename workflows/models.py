@@ -98,6 +98,13 @@ class TaskScope(models.Model):
         indexes = [
             models.Index(fields=["open", "due_on"], name="workflows_task_open_due"),
             models.Index(fields=["facility", "open"], name="workflows_task_facility"),
+            # The dispatcher's overdue sweep, every minute: open tasks not yet told
+            # about, not every overdue task told about long ago.
+            models.Index(
+                fields=["due_on"],
+                name="workflows_task_overdue_untold",
+                condition=models.Q(open=True, overdue_notified_on__isnull=True),
+            ),
         ]
 
     def __str__(self):

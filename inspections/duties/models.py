@@ -119,6 +119,15 @@ class Duty(models.Model):
                 fields=["rule", "facility", "period_start"], name="duty_once_per_period"
             )
         ]
+        indexes = [
+            # The dispatcher's late-duty sweep, every minute: only the duties still open
+            # and not yet told about, not every day's duty of every facility since.
+            models.Index(
+                fields=["due_on"],
+                name="duty_late_unnotified",
+                condition=models.Q(status="open", late_notified_at__isnull=True),
+            )
+        ]
         verbose_name = _("duty")
         verbose_name_plural = _("duties")
 

@@ -18,21 +18,45 @@ with the hazard; the hazard flow keeps only the process from registration to
 closing.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple, cast
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
 from core.workdays import add_working_days, working_days_before
 from inspections.enforcement.ladder_config import ladder_for
-from inspections.hazards.models import Hazard, HazardAlarm, Rectification, Supervision
+from inspections.enforcement.models import Escalation
+from inspections.hazards.models import (
+    Hazard,
+    HazardAlarm,
+    Rectification,
+    Supervision,
+    SupervisionNote,
+)
 
 REMIND_AT = time(9, 0)
 REMIND_WORKING_DAYS = 3
 PROGRESS_DAY = 25
+# The monthly progress reminders of every supervised hazard fall on one day: each gets
+# its own minute of the working day (09:00 to 17:00), so the dispatcher meets them a
+# few at a time instead of thousands at 09:00 (docs/scaling.md, "Timer bursts").
+PROGRESS_FROM = REMIND_AT
+PROGRESS_MINUTES = 8 * 60
 
 Fired = set[tuple[str, str]]
+
+
+class Known(NamedTuple):
+    """What the rule reads beyond the hazard and its supervision, loaded beforehand
+    for many hazards at once (``known_of``) instead of by the rule for each."""
+
+    last_note_at: datetime | None
+    reached: set[str]
+    pending: Rectification | None
 
 
 class Alarm(NamedTuple):
@@ -59,6 +83,15 @@ def verify_due_on(submitted_at: datetime) -> date:
     ).date
 
 
+def progress_at(hazard: Hazard, day: date) -> datetime:
+    """The moment of ``hazard``'s progress reminder on ``day``: a fixed minute of the
+    working day drawn from its number (Knuth's multiplicative hash, so hazards
+    registered one after another do not crowd a single hour)."""
+    minute = (hazard.pk * 2654435761 % 2**32) * PROGRESS_MINUTES // 2**32
+    start = datetime.combine(day, PROGRESS_FROM) + timedelta(minutes=minute)
+    return timezone.make_aware(start)
+
+
 def _escalated_steps(hazard: Hazard) -> set[str]:
     """The ladder steps the hazard has reached, done or skipped (one row each)."""
     try:
@@ -68,10 +101,12 @@ def _escalated_steps(hazard: Hazard) -> set[str]:
     return set(escalations.values_list("step", flat=True))
 
 
-def alarms_called_for(hazard: Hazard, supervision: Supervision | None, fired: Fired) -> list[Alarm]:
+def alarms_called_for(
+    hazard: Hazard, supervision: Supervision | None, fired: Fired, known: Known | None = None
+) -> list[Alarm]:
     """Every alarm the hazard's present state calls for, fired or not. Reads only the
-    hazard's and supervision's fields and relations, so a migration can apply it to
-    its historical models."""
+    hazard's and supervision's fields and relations (or ``known``, the same loaded for
+    a batch), so a migration can apply it to its historical models."""
     kind = HazardAlarm.Kind
     alarms = []
     if hazard.status in (Hazard.Status.REGISTERED, Hazard.Status.RECTIFYING):
@@ -87,17 +122,13 @@ def alarms_called_for(hazard: Hazard, supervision: Supervision | None, fired: Fi
         # The ladder climbs while it stays overdue: each step not yet reached (by the
         # dispatcher, a lead skipping ahead, or an action taken early) at 09:00 of its
         # working day after the due date.
-        reached = _escalated_steps(hazard)
+        reached = known.reached if known else _escalated_steps(hazard)
         for step, days in ladder_for(hazard.severity):
             if step not in reached:
                 day = add_working_days(hazard.due_on, days).date
                 alarms.append(Alarm(_at(day, REMIND_AT), kind.LADDER, step))
     if hazard.status == Hazard.Status.AWAITING:
-        pending = (
-            hazard.rectifications.filter(decision=Rectification.Decision.PENDING)
-            .order_by("submitted_at", "pk")
-            .first()
-        )
+        pending = known.pending if known else _pending(hazard)
         if pending is not None:
             check_due = verify_due_on(pending.submitted_at)
             late_at = _at(check_due + timedelta(days=1))
@@ -111,22 +142,37 @@ def alarms_called_for(hazard: Hazard, supervision: Supervision | None, fired: Fi
             alarms.append(Alarm(_at(plan_due + timedelta(days=1)), kind.PLAN_LATE, str(plan_due)))
         # One progress note a month: a reminder on the 25th of each month after the
         # one of the last note (or of the opening) that has had no note yet.
-        last_note = supervision.notes.order_by("-written_at").first()
+        if known:
+            last_note_at = known.last_note_at
+        else:
+            last_note = supervision.notes.order_by("-written_at").first()
+            last_note_at = last_note.written_at if last_note else None
         latest = max(
             [timezone.localdate(supervision.opened_at)]
-            + ([timezone.localdate(last_note.written_at)] if last_note else [])
+            + ([timezone.localdate(last_note_at)] if last_note_at else [])
             + [datetime.strptime(key, "%Y-%m").date() for k, key in fired if k == kind.PROGRESS]
         )
         month = _month_after(latest)
-        alarms.append(
-            Alarm(_at(month.replace(day=PROGRESS_DAY), REMIND_AT), kind.PROGRESS, f"{month:%Y-%m}")
-        )
+        at = progress_at(hazard, month.replace(day=PROGRESS_DAY))
+        alarms.append(Alarm(at, kind.PROGRESS, f"{month:%Y-%m}"))
     return alarms
 
 
-def next_alarm(hazard: Hazard, supervision: Supervision | None, fired: Fired) -> Alarm | None:
+def _pending(hazard: Hazard) -> Rectification | None:
+    """The fix waiting longest for its verification."""
+    return cast(
+        Rectification | None,
+        hazard.rectifications.filter(decision=Rectification.Decision.PENDING)
+        .order_by("submitted_at", "pk")
+        .first(),
+    )
+
+
+def next_alarm(
+    hazard: Hazard, supervision: Supervision | None, fired: Fired, known: Known | None = None
+) -> Alarm | None:
     """The earliest alarm not yet fired, or None when the hazard waits on people only."""
-    called_for = alarms_called_for(hazard, supervision, fired)
+    called_for = alarms_called_for(hazard, supervision, fired, known)
     pending = [a for a in called_for if (a.kind, a.key) not in fired]
     return min(pending, default=None)
 
@@ -153,13 +199,71 @@ def hazard_next_alarm(hazard: Hazard) -> Alarm | None:
     return next_alarm(hazard, supervision_of(hazard), fired_of(hazard))
 
 
+def known_of(
+    hazards: Iterable[Hazard],
+) -> tuple[dict[int, Supervision], dict[int, Fired], dict[int, Known]]:
+    """The supervisions, fired alarms and ``Known`` facts of many (live) hazards, in a
+    few queries whatever their number: what the dispatcher's batch hands the rule."""
+    hazards = list(hazards)
+    pks = [hazard.pk for hazard in hazards]
+    supervisions = {
+        s.hazard_id: s
+        for s in Supervision.objects.filter(
+            hazard__in=[h.pk for h in hazards if h.severity == Hazard.Severity.MAJOR]
+        )
+    }
+    fired: dict[int, Fired] = {pk: set() for pk in pks}
+    for hazard_id, kind, key in HazardAlarm.objects.filter(hazard__in=pks).values_list(
+        "hazard", "kind", "key"
+    ):
+        fired[hazard_id].add((kind, key))
+    last_notes: dict[int, datetime] = {}
+    notes = SupervisionNote.objects.filter(supervision__in=[s.pk for s in supervisions.values()])
+    for supervision_id, written_at in notes.values_list("supervision", "written_at"):
+        if supervision_id not in last_notes or written_at > last_notes[supervision_id]:
+            last_notes[supervision_id] = written_at
+    reached: dict[int, set[str]] = defaultdict(set)
+    overdue = [h.pk for h in hazards if h.status == Hazard.Status.OVERDUE]
+    if overdue:
+        for hazard_id, step in Escalation.objects.filter(hazard__in=overdue).values_list(
+            "hazard", "step"
+        ):
+            reached[hazard_id].add(step)
+    pending: dict[int, Rectification] = {}
+    awaiting = [h.pk for h in hazards if h.status == Hazard.Status.AWAITING]
+    if awaiting:
+        rectifications = Rectification.objects.filter(
+            hazard__in=awaiting, decision=Rectification.Decision.PENDING
+        ).order_by("submitted_at", "pk")
+        for rectification in rectifications:
+            pending.setdefault(rectification.hazard_id, rectification)
+    known = {}
+    for hazard in hazards:
+        supervision = supervisions.get(hazard.pk)
+        note_at = last_notes.get(supervision.pk) if supervision else None
+        known[hazard.pk] = Known(note_at, reached[hazard.pk], pending.get(hazard.pk))
+    return supervisions, fired, known
+
+
 def next_alarm_store(hazard: Hazard) -> None:
     """Store when ``hazard``'s next alarm falls, in the caller's transaction. No history
     row: the column is derived from changes that have theirs."""
-    alarm = hazard_next_alarm(hazard)
+    next_alarm_save(hazard, hazard_next_alarm(hazard))
+
+
+def next_alarm_save(hazard: Hazard, alarm: Alarm | None) -> None:
+    """Store ``alarm`` (the rule's answer, already asked) as ``hazard``'s next."""
     hazard.next_alarm_at = alarm.at if alarm else None
     hazard.skip_history_when_saving = True
     try:
         hazard.save(update_fields=["next_alarm_at"])
     finally:
         del hazard.skip_history_when_saving
+
+
+def next_alarms_save(hazards: list[Hazard]) -> None:
+    """Store the ``next_alarm_at`` already set on each of many hazards, in one UPDATE
+    (the dispatcher's batch). Through the plain queryset: the audited one refuses bulk
+    writes, and this column, derived, has no history."""
+    if hazards:
+        models.QuerySet[Hazard](Hazard).bulk_update(hazards, ["next_alarm_at"])

@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from checklists.models import Item
@@ -240,17 +240,26 @@ def own_part_missing(
 
 
 def plainly_incomplete(inspection: Inspection) -> bool:
-    """Whether an item that applies to every facility is still unanswered: one
-    query, where ``missing`` builds the whole page's entries. True means the record
-    is not complete; False means only ``missing`` can tell."""
-    answered = inspection.answers.exclude(item=None).values("item")
+    """Whether an item that applies to every facility is still unanswered, or failed
+    (pass or fail) without the evidence photo it requires: at most two queries, where
+    ``missing`` builds the whole page's entries. True means the record is not complete;
+    False means only ``missing`` can tell. (The second test spares the saves made after
+    every item is answered but before the failed ones' photos are taken.)"""
+    for_everyone = Item.objects.filter(
+        version__in=inspection.checklists.values("version"), applies_if={}, section__applies_if={}
+    )
+    answers = inspection.answers.exclude(item=None)
+    if for_everyone.exclude(pk__in=answers.values("item")).exists():
+        return True
+    evidence = Photo.objects.kept().filter(answer=OuterRef("pk"), purpose=Photo.Purpose.EVIDENCE)
     return (
-        Item.objects.filter(
-            version__in=inspection.checklists.values("version"),
-            applies_if={},
-            section__applies_if={},
+        answers.filter(
+            item__in=for_everyone,
+            item__answer_type=Item.AnswerType.PASS_FAIL,
+            item__photo_on_fail=True,
+            value="fail",
         )
-        .exclude(pk__in=answered)
+        .exclude(Exists(evidence))
         .exists()
     )
 

@@ -17,7 +17,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from checklists.models import ChecklistTemplate, ChecklistVersion, Item
-from checklists.scoring import Outcome, outcome
+from checklists.scoring import Outcome, applicable_items, outcome
 from core import limits
 from core.audited import save_with_history
 from core.notifications import notify
@@ -368,15 +367,24 @@ def _target(
     inspection: Inspection, key: str | None
 ) -> tuple[Item | None, Hazard | None, InspectionChecklist | None]:
     """The item (with its checklist) or hazard an answer key names, within this
-    inspection only."""
+    inspection only, and an item only if it applies to the facility."""
     kind, pk = (key or "")[:1], (key or "")[1:]
     if not pk.isdigit():
         raise ValidationError(_("Unknown checklist item."))
     if kind == "i":
-        for checklist, items in selectors.inspection_items(inspection):
-            for item in items:
-                if item.pk == int(pk):
-                    return item, None, checklist
+        # The one item asked for, not the whole checklist (selectors.inspection_items):
+        # a save is one item. (The templates and departments are read only for a
+        # refusal's message.)
+        checklists = list(inspection.checklists.select_related("version"))
+        item = (
+            Item.objects.filter(pk=int(pk), version_id__in=[c.version_id for c in checklists])
+            .select_related("section")
+            .first()
+        )
+        if item is not None:
+            checklist = next(c for c in checklists if c.version_id == item.version_id)
+            if applicable_items(checklist.version, inspection.facility, [item]):
+                return item, None, checklist
     elif kind == "h":
         hazard = selectors.recheck_hazards(inspection).filter(pk=int(pk)).first()
         if hazard:
@@ -426,9 +434,14 @@ def _clear_confirmations(
     department's members only (and of any member without a department): each
     confirms their own part. The facility's one signature covers the whole."""
     voided = False
-    confirmed = inspection.team.exclude(confirmed_at=None)
-    if department_id is not None:
-        confirmed = confirmed.filter(Q(department_id=department_id) | Q(department=None))
+    # The team once (a handful of rows), for both the voiding and the asking below.
+    team = list(inspection.team.select_related("inspector"))
+    confirmed = [
+        m
+        for m in team
+        if m.confirmed_at is not None
+        and (department_id is None or m.department_id in (department_id, None))
+    ]
     for member in confirmed:
         member.confirmed_at = None
         # Their confirmation is needed anew: they are asked again.
@@ -442,23 +455,27 @@ def _clear_confirmations(
         inspection.signed_at = None
         save_with_history(inspection, by=by, reason="answers changed")
         voided = True
-    asked = _ask_confirmations(inspection, by)
+    asked = _ask_confirmations(inspection, by, team)
     if voided or asked:
         # Only then: the flow's tasks follow confirmations and the signature, and most
         # saves change neither.
         _emit(inspection, "record_changed", by)
 
 
-def _ask_confirmations(inspection: Inspection, by: User) -> bool:
+def _ask_confirmations(inspection: Inspection, by: User, team: list[TeamMember]) -> bool:
     """When the record (in a joint inspection: the member's own department's part) is
     complete, each active member who has not confirmed it is told, once: not again on
     later saves, only after a change voided a confirmation they gave. ``by`` made the
-    change and is on the page already. Whether anyone was asked."""
-    waiting = list(
-        inspection.team.filter(active=True, confirmed_at=None, confirmation_asked_at=None)
-        .exclude(inspector__user=by)
-        .select_related("inspector__user")
-    )
+    change and is on the page already. ``team``: all the members, as they are now.
+    Whether anyone was asked."""
+    waiting = [
+        m
+        for m in team
+        if m.active
+        and m.confirmed_at is None
+        and m.confirmation_asked_at is None
+        and m.inspector.user_id != by.pk
+    ]
     # Most saves come before the record is complete: the one-query test spares them
     # building the whole checklist (a joint inspection's parts complete one by one).
     joint = any(m.department_id for m in waiting)
@@ -543,6 +560,9 @@ def answer_save(
         raise AnswerConflict(answer)
     if answer is None:
         answer = Answer(inspection=inspection, revision=0, **lookup)
+    else:
+        # The same objects, already read: the JSON answer reads the item again otherwise.
+        answer.item, answer.rechecked_hazard = item, hazard
     answer.value = value
     answer.note = note
     answer.location = location if failed or hazard else ""

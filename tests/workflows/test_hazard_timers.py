@@ -5,7 +5,9 @@ never acted on twice when it runs again or fails while firing."""
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from io import StringIO
+from typing import Any
 
 import pytest
 import time_machine
@@ -20,13 +22,15 @@ from core.workdays import add_working_days, working_days_before
 from inspections.hazards import alarms as alarms
 from inspections.hazards import services as hazard_services
 from inspections.hazards.models import Hazard
-from inspections.hazards.schedule import verify_due_on
+from inspections.hazards.schedule import progress_at, verify_due_on
 from inspections.onsite.models import Inspection
 from registry.models import User
 from workflows.flows import HazardFlow
 from workflows.receivers import process_of
 
 from ..inspections.test_hazards import file_plan, photo
+
+Action = Callable[[Hazard, str, alarms.Batch], None]
 
 
 def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
@@ -116,20 +120,21 @@ def test_a_dispatcher_down_over_the_due_date_marks_overdue_once_when_it_restarts
 def test_a_dispatcher_failing_while_firing_loses_nothing(
     rectifying: Hazard, manager: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = hazard_services.next_alarm_store
+    original = alarms.notify_many
 
-    def database_gone(hazard: Hazard) -> None:
+    def database_gone(*args: Any, **kwargs: Any) -> int:
+        original(*args, **kwargs)
         raise OperationalError("server closed the connection unexpectedly")
 
     moment = remind_before(rectifying) + timedelta(minutes=1)
     with time_machine.travel(moment, tick=False):
         # It fails after the reminder was written: the reminder is rolled back with it.
-        monkeypatch.setattr(hazard_services, "next_alarm_store", database_gone)
+        monkeypatch.setattr(alarms, "notify_many", database_gone)
         dispatch()
         assert texts(manager, "三个工作日") == []
         assert not rectifying.alarms.exists()
         assert next_alarm_at(rectifying) == remind_before(rectifying)
-        monkeypatch.setattr(hazard_services, "next_alarm_store", original)
+        monkeypatch.setattr(alarms, "notify_many", original)
         dispatch()
         dispatch()
     assert len(texts(manager, "三个工作日")) == 1
@@ -138,16 +143,14 @@ def test_a_dispatcher_failing_while_firing_loses_nothing(
 def test_one_failing_hazard_does_not_hold_back_the_others(
     rectifying: Hazard, major: Hazard, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing_for(original: Callable[[Hazard], None]) -> Callable[[Hazard], None]:
-        def store(hazard: Hazard) -> None:
-            if hazard.pk == rectifying.pk:
-                raise OperationalError("deadlock detected")
-            original(hazard)
+    def failing(hazard: Hazard, key: str, batch: alarms.Batch, original: Action) -> None:
+        if hazard.pk == rectifying.pk:
+            raise OperationalError("deadlock detected")
+        original(hazard, key, batch)
 
-        return store
-
-    for module in (hazard_services, alarms):
-        monkeypatch.setattr(module, "next_alarm_store", failing_for(module.next_alarm_store))
+    # Both are claimed in one batch: it fails, and is tried again hazard by hazard.
+    for kind, original in list(alarms.ACTIONS.items()):
+        monkeypatch.setitem(alarms.ACTIONS, kind, partial(failing, original=original))
     both_due = max(next_alarm_at(rectifying), next_alarm_at(major)) + timedelta(minutes=1)
     with time_machine.travel(both_due, tick=False):
         dispatch()
@@ -240,14 +243,20 @@ def test_a_late_supervision_plan_and_a_missing_progress_note_are_reminded(
     opened = timezone.localdate(supervision.opened_at)
     next_month = (opened.replace(day=1) + timedelta(days=32)).replace(day=25)
     hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
-    with time_machine.travel(at(next_month, 9, 30), tick=False):
+    # Not at 09:00 like every other: at the hazard's own moment of the working day.
+    reminded = progress_at(major, next_month)
+    assert at(next_month, 9) <= reminded < at(next_month, 17)
+    with time_machine.travel(reminded - timedelta(minutes=1), tick=False):
+        dispatch()
+    assert texts(manager, "本月进展") == []
+    with time_machine.travel(reminded, tick=False):
         dispatch()
         dispatch()
     assert len(texts(manager, "本月进展")) == 1
     after_note = (next_month.replace(day=1) + timedelta(days=32)).replace(day=25)
     with time_machine.travel(at(after_note - timedelta(days=20), 10), tick=False):
         hazard_services.supervision_note_add(supervision=supervision, text="已完成招标", by=manager)
-    with time_machine.travel(at(after_note, 9, 30), tick=False):
+    with time_machine.travel(at(after_note, 17), tick=False):
         dispatch()
     assert len(texts(manager, "本月进展")) == 1  # the note for that month was written
 
@@ -261,7 +270,7 @@ def test_every_change_of_a_major_hazard_stores_its_next_alarm(
     hazard_services.notice_acknowledge(notice=finished.notice, by=manager)
     file_plan(major, manager)
     opened = timezone.localdate(supervision.opened_at)
-    progress = at((opened.replace(day=1) + timedelta(days=32)).replace(day=25), 9)
+    progress = progress_at(major, (opened.replace(day=1) + timedelta(days=32)).replace(day=25))
     assert next_alarm_at(major) == min(progress, remind_before(major))
     hazard_services.rectification_submit(
         hazard=major,

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
+from benchmarks.timers_bench import supervised_majors
 from core.models import Notification
 from inspections.duties.models import Duty, DutyRule, LicenceAlarm
 from inspections.duties.schedule import period_of, rule_facilities
@@ -200,3 +201,39 @@ def test_two_dispatchers_at_once_fire_each_alarm_exactly_once(
     assert tasks == HAZARDS
     told = Notification.objects.filter(user=manager).count() - told_before
     assert told == sent.count() + 2 + tasks
+
+
+BURST = 1000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_share_a_burst_of_a_thousand_alarms_each_fired_once(suite_clock) -> None:
+    # The children keep the real clock: so does the data made here.
+    suite_clock.move_to(datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC))
+    # Supervisions opened two months ago: last month's progress reminder is due now.
+    first = timezone.localdate().replace(day=1)
+    two_months_ago = (first - timedelta(days=32)).replace(day=1)
+    opened = timezone.make_aware(datetime.combine(two_months_ago, datetime.min.time()))
+    hazards = supervised_majors(BURST, 100, opened_at=opened)
+    now = timezone.now()
+    assert Hazard.objects.filter(next_alarm_at__lte=now).count() == BURST
+
+    outputs = run_two_dispatchers()
+
+    fired = HazardAlarm.objects.filter(hazard__in=hazards)
+    # Every hazard had its reminder (and this month's, from the 25th on), once.
+    assert set(fired.values_list("hazard", flat=True)) == {h.pk for h in hazards}
+    assert total(outputs, "hazard alarm(s) acted on") == fired.count() >= BURST
+    # Each dispatcher took part: they shared the batches rather than one doing all.
+    shares = [
+        int(re.search(r"^(\d+) hazard alarm", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+        for out in outputs
+    ]
+    assert all(shares), shares
+    told = Notification.objects.filter(url__startswith="/inspections/hazards/")
+    assert told.count() == fired.count()
+    twice = told.values("user", "text", "url").annotate(n=Count("pk")).filter(n__gt=1)
+    assert list(twice) == []
+    assert not Hazard.objects.filter(
+        pk__in=[h.pk for h in hazards], next_alarm_at__lte=now
+    ).exists()
