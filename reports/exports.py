@@ -5,6 +5,7 @@ for a formula are neutralised in CSV and XLSX."""
 import csv
 import io
 import json
+import tempfile
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -96,17 +97,30 @@ def render(hazards, fmt):
     return b"".join(chunks(hazards, fmt))
 
 
-def chunks(hazards, fmt):
-    """The export of ``hazards`` in ``fmt`` as pieces of bytes, each row written as
-    it is read from the database (XLSX, a zip, comes whole at the end)."""
+def chunks(hazards, fmt, *, progress=None):
+    """The export of ``hazards`` in ``fmt`` as pieces of bytes, each row written as it
+    is read from the database, in memory that does not grow with the number of rows.
+    ``progress(n)``, when given, hears the number of rows read every ``BATCH`` rows and
+    once at the end."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
     rows = (row(h) for h in hazards_to_export(hazards).iterator(chunk_size=BATCH))
+    if progress is not None:
+        rows = _counted(rows, progress)
     if fmt == "json":
         return _json_chunks(rows)
     if fmt == "csv":
         return _csv_chunks(rows)
-    return iter([_xlsx(rows)])
+    return _xlsx_chunks(rows)
+
+
+def _counted(rows, progress):
+    n = 0
+    for n, r in enumerate(rows, 1):
+        yield r
+        if n % BATCH == 0:
+            progress(n)
+    progress(n)
 
 
 def _json_chunks(rows):
@@ -135,18 +149,26 @@ def _csv_chunks(rows):
     yield buffer.getvalue().encode()
 
 
-def _xlsx(rows):
+# Pieces of a finished XLSX file read back per round.
+XLSX_PIECE = 1024 * 1024
+
+
+def _xlsx_chunks(rows):
     from openpyxl import Workbook
 
-    # Write-only: openpyxl spools the rows to a temporary file, not to memory.
+    # Write-only: openpyxl spools the sheet's rows to a temporary file. The zip it then
+    # builds goes to another temporary file, not to memory (a province's register is
+    # about as large again as a zip), and is read back a piece at a time.
     book = Workbook(write_only=True)
     sheet = book.create_sheet("hazards")
     sheet.append(COLUMNS)
     for r in rows:
         sheet.append([neutralise(r[c]) for c in COLUMNS])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    with tempfile.TemporaryFile() as spool:
+        book.save(spool)
+        spool.seek(0)
+        while piece := spool.read(XLSX_PIECE):
+            yield piece
 
 
 CONTENT_TYPES = {

@@ -1,9 +1,11 @@
-"""Reports for staff (log-in required): the hazard register export and dashboard."""
+"""Reports for staff (log-in required): the hazard register export, its jobs, and the
+dashboard."""
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -13,9 +15,13 @@ from inspections import access
 from inspections.hazards import filters as hazard_filters
 from inspections.hazards.models import Hazard
 
-from . import dashboard, exports
+from . import dashboard, exports, jobs, policy
+from .models import ExportJob
 
 DASHBOARD_ROWS = 50
+JOB_ROWS = 20
+RECENT_JOBS = 5
+JOB_REFRESH_SECONDS = 3
 
 
 class ExportForm(forms.Form):
@@ -38,25 +44,94 @@ class ExportForm(forms.Form):
 
 @access.lead_required
 def hazard_export(request):
-    """The register of the lead's regions as a file; the form when nothing is chosen."""
+    """The register of the lead's regions as a file; the form when nothing is chosen.
+    A set of at most ``EXPORT_INLINE_ROWS`` rows downloads at once; a larger one is
+    posted to become a background job (a GET only offers that: it never creates one)."""
+    data = request.POST if request.method == "POST" else request.GET
     form = ExportForm(
-        request.GET if "format" in request.GET else None,
+        data if "format" in data else None,
         regions=access.regions_for(request.user).order_by("path"),
     )
-    if form.is_bound and form.is_valid():
-        hazards = exports.filtered(
-            access.hazards_for(request.user),
-            region=form.cleaned_data["region"],
-            status=form.cleaned_data["status"],
-        )
-        fmt = form.cleaned_data["format"]
-        response = HttpResponse(
-            exports.render(hazards, fmt), content_type=exports.CONTENT_TYPES[fmt]
+    if not (form.is_bound and form.is_valid()):
+        return _export_page(request, form)
+    fmt = form.cleaned_data["format"]
+    parameters = jobs.hazard_parameters(
+        user=request.user,
+        region=form.cleaned_data["region"],
+        status=form.cleaned_data["status"],
+        fmt=fmt,
+    )
+    hazards = jobs.hazards_chosen(request.user, parameters)
+    rows = hazards.count()
+    if rows <= settings.EXPORT_INLINE_ROWS:
+        response = StreamingHttpResponse(
+            exports.chunks(hazards, fmt), content_type=exports.CONTENT_TYPES[fmt]
         )
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="hazards-{stamp}.{fmt}"'
         return response
-    return render(request, "reports/hazard_export.html", {"form": form})
+    if request.method != "POST":
+        return _export_page(request, form, rows=rows)
+    job = jobs.job_request(
+        by=request.user, kind=ExportJob.Kind.HAZARDS, parameters=parameters, rows_total=rows
+    )
+    return redirect(job)
+
+
+def _export_page(request, form, rows=None):
+    recent = policy.export_jobs_for(request.user)[:RECENT_JOBS]
+    return render(
+        request,
+        "reports/hazard_export.html",
+        {"form": form, "rows": rows, "inline_rows": settings.EXPORT_INLINE_ROWS, "jobs": recent},
+    )
+
+
+@access.lead_required
+def export_jobs(request):
+    """The lead's own export jobs, newest first."""
+    page = Paginator(policy.export_jobs_for(request.user), JOB_ROWS).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "reports/export_jobs.html", {"page": page})
+
+
+@access.lead_required
+def export_job(request, pk):
+    """One job: its status and progress, and its file when it is ready. The page reloads
+    itself while the job waits or runs (a Refresh header: no script needed)."""
+    job = policy.export_job_for_user(request.user, pk)
+    response = _job_page(request, job)
+    if not job.is_finished:
+        response["Refresh"] = str(JOB_REFRESH_SECONDS)
+    return response
+
+
+def _job_page(request, job, status=200, missing=False):
+    context = {"job": job, "keep_hours": settings.EXPORT_KEEP_HOURS, "missing": missing}
+    return render(request, "reports/export_job.html", context, status=status)
+
+
+@access.lead_required
+def export_job_download(request, pk):
+    job = policy.export_job_for_user(request.user, pk)
+    if not policy.may_download(request.user, job):
+        raise Http404
+    if job.status == ExportJob.Status.EXPIRED:
+        return _job_page(request, job, status=410)
+    if job.status != ExportJob.Status.DONE:
+        return redirect(job)
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        # Removed by hand or lost with its disk: as good as expired.
+        return _job_page(request, job, status=410, missing=True)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=jobs.export_filename(job),
+        content_type=exports.CONTENT_TYPES[job.parameters["format"]],
+    )
 
 
 @access.lead_required
