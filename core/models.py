@@ -8,6 +8,7 @@ settings.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -102,6 +103,13 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # Every page counts the reader's unread messages (the badge); a lead keeps tens of
+            # thousands of read ones, which this index leaves out.
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
 

@@ -39,14 +39,21 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name)}
+    urls = [
+        (label, reverse(name))
         for label, name, allowed in NAVIGATION
         if allowed is None or allowed(user)
     ]
-    # The reverse relation from inspections' notifications: registry imports nothing from there.
+    # Counted on every page: the partial index of unread messages (core.Notification)
+    # keeps it a lookup of the few unread ones, however many read ones the user keeps.
     unread = user.notifications.filter(read_at=None).count()
-    for item in items:
-        if item["url"] == reverse("portal:notifications") and unread:
-            item["label"] = f"{item['label']} ({unread})"
+    messages = reverse("portal:notifications")
+    items = [
+        {
+            "label": f"{label} ({unread})" if url == messages and unread else label,
+            "url": url,
+            "active": request.path == url,
+        }
+        for label, url in urls
+    ]
     return {"nav_items": items, "unread_notifications": unread}

@@ -109,9 +109,36 @@ def _region_paths(user):
     return [region.path for region in own_regions(user)]
 
 
+# Up to this many regions in a scope (a county and its townships, a city), rows are
+# filtered by the region ids themselves; a province's thousand and more would cost more
+# to pass (Django builds each parameter, ~6 ms a thousand) than the subquery they replace.
+LISTED_REGIONS = 200
+
+
 def region_q(user, field="region"):
-    """A Q matching rows whose ``field`` (a Region FK) lies in the user's regions."""
-    return _paths_q(user, f"{field}__path")
+    """A Q matching rows whose ``field`` (a Region FK) lies in the user's regions.
+
+    The regions are resolved first (one query per request, kept on the user): the big
+    table is then filtered on its indexed foreign key with the ids themselves, or for a
+    wide scope with a subquery on the region path, never by joining the region tree and
+    testing each row's path, which lets the planner scan every facility."""
+    ids = _scope_region_ids(user)
+    if ids is None:
+        return Q(**{f"{field}__in": Region.objects.filter(_paths_q(user)).values("pk")})
+    return Q(**{f"{field}__in": ids})
+
+
+def _scope_region_ids(user):
+    """The ids of the user's regions and all below them, or None when they are more than
+    ``LISTED_REGIONS``; read once per request, like ``own_regions``."""
+    if not hasattr(user, "_scope_region_ids"):
+        ids = list(
+            Region.objects.filter(_paths_q(user))
+            .order_by()
+            .values_list("pk", flat=True)[: LISTED_REGIONS + 1]
+        )
+        user._scope_region_ids = ids if len(ids) <= LISTED_REGIONS else None
+    return user._scope_region_ids
 
 
 def regions_for(user):
