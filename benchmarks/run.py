@@ -33,6 +33,15 @@ a ratio to a baseline measured in the same run:
 - ``online_answers_ms`` and ``offline_replay_ms``: server time of 200 answers posted
   one by one, saved online and replayed from the phone's queue with client ids (exactly
   once); ``offline_replay_ratio`` is replay / online. Aim: at most 1.2.
+- ``answer_save_ms``: one answer saved as the phone sends it (client id, CSRF token,
+  session cookie, JSON), the whole request's server time, middleware included: the median
+  of 200 first saves on a 200-item checklist (one in ten failed); ``answer_save_p90_ms``,
+  ``answer_save_cpu_ms`` (this process's CPU time of the same, steadier on a shared
+  machine), ``answer_resave_ms`` (saving again, revision 2), ``answer_save_queries`` (the
+  queries of one save) and ``answer_loadavg_1m``. On the throwaway SQLite database; the
+  same on a throwaway PostgreSQL cluster as ``answer_pg_*``. Aim on PostgreSQL:
+  ``answer_pg_save_ms`` at most 30 (benchmarks/answer_bench.py, which also fills the
+  change index first with ``--changes N``; docs/scaling.md, "Answer saves").
 - ``photo_one_request_ms`` and ``photo_chunked_ms``: server time of the 12-megapixel
   photo posted in one request and sent in the chunks the phone sends on a good link
   (256 KiB, then each twice the last up to 4 MiB; resumable upload, SHA-256 checked);
@@ -54,6 +63,25 @@ a ratio to a baseline measured in the same run:
   (per facility, their number and latest record); ``credit_recompute_ratio`` is run /
   aggregate. Aim: at most 3. ``CREDIT_BENCH_FACILITIES`` sets a smaller directory
   (benchmarks/credit_bench.py).
+- ``timers_fire_per_s``: hazard alarms fired per second by one dispatch of 1,000 due
+  monthly progress reminders of supervised major hazards (alarm rows, notifications,
+  history, change index and chain links included). Aim: at least 100.
+  ``timers_queries_per_alarm``: its queries per alarm (batches of 200 share theirs);
+  ``timers_empty_sweep_queries``: a whole ``manage.py workflow_timers`` run with nothing
+  due, and ``timers_empty_sweep_growth``: how much that grows from 5 to 50 open hazards
+  (aim 0) (benchmarks/timers_bench.py).
+- ``page_overhead_ms``: what every logged-in page costs before its own work (session,
+  user, the lead's region scope, the unread-messages badge, the menu, ``base.html``) at
+  national size: 20,000 facilities in ≈5,000 regions, 76,000 messages for a province's
+  lead (five unread). The worse of ``page_overhead_province_ms`` and
+  ``page_overhead_county_ms`` (a county lead with townships): the median whole request of
+  a tiny page through the WSGI handler, the connection opened or kept as
+  ``DATABASE_CONN_MAX_AGE`` says. Aim: at most 10 (``page_overhead_aim_ms``).
+  ``_min_ms`` is the fastest request, ``_cpu_ms`` the median CPU time of the benchmark's
+  process (all of it on SQLite); ``page_overhead_<who>_connect_ms``, ``_user_ms``,
+  ``_scope_ms`` and ``_badge_ms`` time each part alone (benchmarks/overhead_bench.py,
+  which also runs on PostgreSQL: ``scripts/with-postgres.sh .venv/bin/python
+  benchmarks/overhead_bench.py --json``).
 
 Opt-in, since it builds data sets on PostgreSQL (a throwaway cluster unless DATABASE_URL
 names one): ``--scale`` runs ``benchmarks/scale.py --sizes S,M`` (``--scale-sizes S,M,L``
@@ -279,6 +307,27 @@ def bench_offline(runs):
     return offline_bench.bench_offline(runs)
 
 
+def bench_answer(runs):
+    """benchmarks/answer_bench.py: in this process on the throwaway SQLite database, and in
+    its own process on a throwaway PostgreSQL cluster (scripts/with-postgres.sh), whose
+    figures are renamed ``answer_pg_*``."""
+    from benchmarks import answer_bench
+
+    django_ready()
+    figures = answer_bench.bench_answer()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    command = [
+        str(ROOT / "scripts" / "with-postgres.sh"),
+        sys.executable,
+        str(ROOT / "benchmarks" / "answer_bench.py"),
+        "--json",
+    ]
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, env=env)  # noqa: S603
+    on_postgres = json.loads(done.stdout.strip().splitlines()[-1])
+    figures.update({f"answer_pg_{k[len('answer_') :]}": v for k, v in on_postgres.items()})
+    return figures
+
+
 def bench_inbox(runs):
     from benchmarks import inbox_bench
 
@@ -298,6 +347,20 @@ def bench_credit(runs):
 
     django_ready()
     return credit_bench.bench_credit(runs, best_of)
+
+
+def bench_overhead(runs):
+    from benchmarks import overhead_bench
+
+    django_ready()
+    return overhead_bench.bench_overhead(runs)
+
+
+def bench_timers(runs):
+    from benchmarks import timers_bench
+
+    django_ready()
+    return timers_bench.bench_timers()
 
 
 def bench_pdf(runs):
@@ -338,9 +401,12 @@ BENCHMARKS = {
     "checklist": bench_checklist,
     "pdf": bench_pdf,
     "offline": bench_offline,
+    "answer": bench_answer,
     "inbox": bench_inbox,
     "audit": bench_audit,
     "credit": bench_credit,
+    "timers": bench_timers,
+    "overhead": bench_overhead,
 }
 
 

@@ -102,10 +102,19 @@ TEMPLATES = [
     },
 ]
 
+# Each worker keeps its connection for this many seconds instead of opening one per
+# request (4 ms idle, 20-50 ms on a busy machine: benchmarks/overhead_bench.py). Checked
+# before reuse, so a restarted database costs a new connection, not an error page. 0
+# behind a pooler in transaction mode such as PgBouncer, which keeps the connections
+# (docs/deployment.md).
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+if DATABASE_CONN_MAX_AGE < 0:
+    raise ImproperlyConfigured("DATABASE_CONN_MAX_AGE must be 0 or more (seconds).")
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=DATABASE_CONN_MAX_AGE > 0,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -125,7 +134,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
         os.environ["DATABASE_REPLICA_URL"],
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=DATABASE_CONN_MAX_AGE,
+        conn_health_checks=DATABASE_CONN_MAX_AGE > 0,
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
@@ -307,6 +317,13 @@ if PUBLIC_DOWNLOAD_LIMIT < 1 or PUBLIC_DOWNLOAD_WINDOW_SECONDS < 1:
     raise ImproperlyConfigured(
         "PUBLIC_DOWNLOAD_LIMIT and PUBLIC_DOWNLOAD_WINDOW_SECONDS must be 1 or more."
     )
+# Staff exports (reports.jobs): a chosen set of at most this many rows downloads at once;
+# a larger one becomes a background job of `manage.py export_worker`, whose file is kept
+# this many hours after it is done.
+EXPORT_INLINE_ROWS = int(os.environ.get("EXPORT_INLINE_ROWS", "500"))
+EXPORT_KEEP_HOURS = int(os.environ.get("EXPORT_KEEP_HOURS", "72"))
+if EXPORT_INLINE_ROWS < 0 or EXPORT_KEEP_HOURS < 1:
+    raise ImproperlyConfigured("EXPORT_INLINE_ROWS must be 0 or more, EXPORT_KEEP_HOURS 1 or more.")
 # Font for the stamp drawn on evidence previews (must cover Chinese).
 STAMP_FONT = os.environ.get("STAMP_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 # A photo whose camera claims a time more than this many days before the upload (or

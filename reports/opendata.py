@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
@@ -32,6 +33,10 @@ FOLDER = "opendata"
 # How long a build may hold the right to build (seconds): a worker killed mid-build
 # must not stop the others for longer.
 BUILD_LOCK_SECONDS = 600
+# How long a download waits for the file another request is building before it builds
+# the rows itself, and how often it looks.
+WAIT_SECONDS = 20
+WAIT_STEP_SECONDS = 0.25
 
 
 def storage() -> Storage:
@@ -57,8 +62,9 @@ def _name(fmt: str, digest: str) -> str:
 
 def kept(fmt: str, base_url: str, build: Callable[[], Iterable[str]]):
     """``(file, etag)``: the kept register in ``fmt`` (an open binary file), built from
-    ``build()`` when this state has none yet; ``(None, etag)`` when another request is
-    building it right now (the caller streams it live meanwhile) or the storage fails."""
+    ``build()`` when this state has none yet, or waited for while another request builds
+    it; ``(None, etag)`` when that takes too long (the caller streams it live) or the
+    storage fails."""
     digest = stamp(fmt, base_url)
     name = _name(fmt, digest)
     files = storage()
@@ -69,10 +75,13 @@ def kept(fmt: str, base_url: str, build: Callable[[], Iterable[str]]):
     except OSError:
         logger.warning("Cannot read the kept open data %s", name, exc_info=True)
         return None, digest
-    # One builder at a time per state: the others would build the same bytes.
+    # One builder at a time per state: the others would build the same bytes, and on a
+    # publication day a dozen live builds at once took the CPU the inspectors' saves
+    # needed. They wait for the file instead (a worker held, no CPU), and stream live
+    # only if it is not there in time.
     lock = f"opendata-build:{name}"
     if not cache.add(lock, 1, timeout=BUILD_LOCK_SECONDS):
-        return None, digest
+        return _awaited(files, name), digest
     try:
         with tempfile.TemporaryFile() as part:
             for piece in build():
@@ -88,6 +97,21 @@ def kept(fmt: str, base_url: str, build: Callable[[], Iterable[str]]):
     finally:
         cache.delete(lock)
     return files.open(name, "rb"), digest
+
+
+def _awaited(files: Storage, name: str):
+    """The file another request is building, once it is there; None after
+    ``WAIT_SECONDS`` (or when its builder gave up)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_STEP_SECONDS)
+        try:
+            return files.open(name, "rb")
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
+    return None
 
 
 def _keep(files: Storage, name: str, part) -> None:

@@ -14,8 +14,9 @@ import json
 from collections import Counter
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.fields.json import KeyTransform
 from django.http import (
     FileResponse,
@@ -56,6 +57,9 @@ JSON = {"ensure_ascii": False, "indent": 2}
 RESULTS_PER_PAGE = 25
 # The search says how many results it found up to this many, "more than" past it.
 RESULTS_COUNTED = 1000
+# How long an unchanged list of the search's regions stays in the cache (a change makes
+# a new key at once; this only lets the old ones go).
+REGION_OPTIONS_SECONDS = 24 * 3600
 # Rows read per round trip by the open-data downloads, which stream.
 EXPORT_BATCH = 500
 # Newest inspection first, as the open data; the tie is the publication's id.
@@ -268,17 +272,34 @@ class ResultFilter(forms.Form):
 
 def _region_options():
     """Regions with public results, and the regions above them: choosing one shows
-    everything below it."""
-    paths = (
-        _public().order_by().values_list("inspection__facility__region__path", flat=True).distinct()
+    everything below it. Finding them reads every public result (a quarter of a second
+    at ten provinces' 80,000, on every search page), so the list is kept in the shared
+    cache under the latest publication's and region's history rows: a publication, a
+    withdrawal or a renamed region gives the next reader a new list."""
+    stamp = (
+        Publication.history.aggregate(n=Max("history_id"))["n"],
+        Region.history.aggregate(n=Max("history_id"))["n"],
     )
-    codes = {code for path in paths for code in path.strip("/").split("/")}
-    regions = list(Region.objects.filter(code__in=codes).order_by("path"))
-    top = min((region.path.count("/") for region in regions), default=0)
-    for region in regions:
+    key = "public-region-options:{}:{}".format(*stamp)
+    options = cache.get(key)
+    if options is None:
+        paths = (
+            _public()
+            .order_by()
+            .values_list("inspection__facility__region__path", flat=True)
+            .distinct()
+        )
+        codes = {code for path in paths for code in path.strip("/").split("/")}
+        regions = Region.objects.filter(code__in=codes).order_by("path")
+        rows = list(regions.values_list("code", "name", "path"))
+        top = min((path.count("/") for _code, _name, path in rows), default=0)
         # Ideographic spaces show the tree in a plain <select>.
-        region.indent = "\u3000" * (region.path.count("/") - top)
-    return regions
+        options = [
+            {"code": code, "name": name, "indent": "\u3000" * (path.count("/") - top)}
+            for code, name, path in rows
+        ]
+        cache.set(key, options, REGION_OPTIONS_SECONDS)
+    return options
 
 
 def _newest_first(publications):

@@ -45,6 +45,18 @@ def inspector_profile(w):
     return {"pk": InspectorProfile.objects.get(user__username="inspector").pk}
 
 
+def export_job(w):
+    """A finished export job of the lead's (reports.jobs): theirs alone."""
+    from reports import jobs
+    from reports.models import ExportJob
+
+    lead = w["facility"].region.users.get(username="lead")
+    parameters = jobs.hazard_parameters(user=lead, region=None, status="", fmt="csv")
+    jobs.job_request(by=lead, kind=ExportJob.Kind.HAZARDS, parameters=parameters)
+    jobs.job_run(jobs.job_claim())
+    return {"pk": ExportJob.objects.get(requested_by=lead, status="done").pk}
+
+
 def _checklist(w):
     from checklists import services as checklist_services
 
@@ -897,6 +909,13 @@ CASES = {
     "portal:service_worker": (None, {**expect(200), ANON: 200}),
     "portal:manifest": (None, {**expect(200), ANON: 200}),
     "reports_staff:hazard_export": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
+    "reports_staff:export_jobs": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
+    # An export job is its requester's: every other lead and the administrator get 404.
+    "reports_staff:export_job": (export_job, expect(403, lead=200, other_lead=404, admin_user=404)),
+    "reports_staff:export_job_download": (
+        export_job,
+        expect(403, lead=200, other_lead=404, admin_user=404),
+    ),
     "reports_staff:hazard_dashboard": (
         None,
         expect(403, lead=200, other_lead=200, admin_user=200),

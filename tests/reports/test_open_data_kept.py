@@ -108,7 +108,34 @@ def test_the_etag_answers_not_modified_until_something_changes(client, results, 
     body(changed)
 
 
-def test_while_another_request_builds_it_the_rows_are_sent_live(client, results, documents_root):
+def test_while_another_request_builds_it_the_download_waits_for_its_file(
+    client, results, documents_root, monkeypatch
+):
+    built = body(client.get("/public/results.json"))
+    (name,) = kept_files(documents_root)
+    kept = (documents_root / "opendata" / name).read_bytes()
+    (documents_root / "opendata" / name).unlink()
+    cache.add(f"opendata-build:opendata/{name}", 1)
+    waits = []
+
+    def builder_done(seconds):
+        # The other request's build lands while this one waits.
+        waits.append(seconds)
+        if len(waits) == 2:
+            (documents_root / "opendata" / name).write_bytes(kept)
+
+    monkeypatch.setattr(opendata.time, "sleep", builder_done)
+    response = client.get("/public/results.json")
+    assert response["ETag"]
+    assert body(response) == built
+    assert len(waits) == 2
+
+
+def test_when_the_builder_takes_too_long_the_rows_are_sent_live(
+    client, results, documents_root, monkeypatch
+):
+    monkeypatch.setattr(opendata, "WAIT_SECONDS", 0.01)
+    monkeypatch.setattr(opendata, "WAIT_STEP_SECONDS", 0.001)
     digest = opendata.stamp("json", "http://testserver")
     cache.add(f"opendata-build:opendata/results-{digest}.json", 1)
     live = body(client.get("/public/results.json"))

@@ -376,8 +376,28 @@ def test_the_search_filters_by_region_facility_date_and_result(client, world, se
     assert found(client, category="penalty") == [november.pk]
     # The region choices: regions with results and those above them.
     response = client.get(reverse("reports:result_list"))
-    codes = [region.code for region in response.context["regions"]]
+    codes = [region["code"] for region in response.context["regions"]]
     assert codes == ["430000", "430600", "430602", "430602001"]
+
+
+def test_the_region_choices_are_kept_until_something_changes(client, world, several, admin_user):
+    """The search's region list is read from the results once, then from the shared
+    cache; a renamed region (a new history row) shows at the next page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.audited import save_with_history
+
+    client.get(reverse("reports:result_list"))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("reports:result_list"))
+    assert not [q for q in captured if "DISTINCT" in q["sql"].upper()]
+    county = world["county"]
+    county.name = "岳阳楼新区"
+    save_with_history(county, by=admin_user)
+    response = client.get(reverse("reports:result_list"))
+    names = {region["code"]: region["name"] for region in response.context["regions"]}
+    assert names["430602"] == "岳阳楼新区"
 
 
 @pytest.mark.parametrize(
