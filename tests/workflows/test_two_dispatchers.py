@@ -224,12 +224,15 @@ def test_two_dispatchers_share_a_burst_of_a_thousand_alarms_each_fired_once(suit
     # Every hazard had its reminder (and this month's, from the 25th on), once.
     assert set(fired.values_list("hazard", flat=True)) == {h.pk for h in hazards}
     assert total(outputs, "hazard alarm(s) acted on") == fired.count() >= BURST
-    # Each dispatcher took part: they shared the batches rather than one doing all.
+    # On PostgreSQL each dispatcher took part: row locks let them share the batches
+    # rather than one doing all. SQLite locks the whole database for a writer and its
+    # busy handler is not fair, so there one may take every batch: correct, not shared.
     shares = [
         int(re.search(r"^(\d+) hazard alarm", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
         for out in outputs
     ]
-    assert all(shares), shares
+    if connection.vendor == "postgresql":
+        assert all(shares), shares
     told = Notification.objects.filter(url__startswith="/inspections/hazards/")
     assert told.count() == fired.count()
     twice = told.values("user", "text", "url").annotate(n=Count("pk")).filter(n__gt=1)
