@@ -113,6 +113,9 @@ def _region_paths(user):
 # filtered by the region ids themselves; a province's thousand and more would cost more
 # to pass (Django builds each parameter, ~6 ms a thousand) than the subquery they replace.
 LISTED_REGIONS = 200
+# Regions at this depth of the tree or above (1 a province, 2 a city) always take the
+# subquery.
+WIDE_LEVEL = 2
 
 
 def region_q(user, field="region"):
@@ -120,11 +123,13 @@ def region_q(user, field="region"):
 
     The regions are resolved first (one query per request, kept on the user): the big
     table is then filtered on its indexed foreign key with the ids themselves, or for a
-    wide scope with a subquery on the region path, never by joining the region tree and
-    testing each row's path, which lets the planner scan every facility."""
+    wide scope with a subquery on the region path (``in_array``: on PostgreSQL an array
+    read once, then the key's index), never by joining the region tree and testing each
+    row's path, which lets the planner scan every facility."""
     ids = _scope_region_ids(user)
     if ids is None:
-        return Q(**{f"{field}__in": Region.objects.filter(_paths_q(user)).values("pk")})
+        subquery = Region.objects.filter(_paths_q(user)).order_by().values("pk")
+        return Q(**{f"{field}__in_array": subquery})
     return Q(**{f"{field}__in": ids})
 
 
@@ -132,6 +137,11 @@ def _scope_region_ids(user):
     """The ids of the user's regions and all below them, or None when they are more than
     ``LISTED_REGIONS``; read once per request, like ``own_regions``."""
     if not hasattr(user, "_scope_region_ids"):
+        if any(region.path.count("/") <= WIDE_LEVEL for region in own_regions(user)):
+            # A province or a city: its regions are more than a list should carry, or
+            # close to it; the subquery serves, without reading the ids to find out.
+            user._scope_region_ids = None
+            return None
         ids = list(
             Region.objects.filter(_paths_q(user))
             .order_by()
