@@ -84,7 +84,8 @@ def append(row: Any, regions: Iterable[int], head_model: Any) -> None:
     row.seq, previous = moved
     row.region_ids = sorted(set(regions))
     row.hash = link(previous, row_fields(row, row.seq, row.region_ids))
-    head_model.objects.filter(pk=1).update(hash=row.hash)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET hash = %s WHERE id = 1", [row.hash])  # noqa: S608
 
 
 def append_many(items: list[tuple[Any, Iterable[int]]], head_model: Any) -> None:

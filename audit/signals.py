@@ -137,9 +137,31 @@ def _change(places, instance, record, history_user):
     return row, regions, reading
 
 
+def _held_inspection(places, instance):
+    """An answer, a photo, a hazard written with its inspection (and that one's
+    facility) in hand, as the services hold them under the inspection's lock: the
+    inspection's place is known without a query."""
+    try:
+        field = instance._meta.get_field("inspection")
+    except FieldDoesNotExist:
+        return
+    if field.related_model is None or not field.is_cached(instance):
+        return
+    if field.related_model._meta.label_lower != "inspections.inspection":
+        return
+    inspection = field.get_cached_value(instance)
+    if inspection is None:
+        return
+    facility = inspection._meta.get_field("facility")
+    if facility.is_cached(inspection):
+        places.know_inspection(inspection.pk, facility.get_cached_value(inspection).region_id)
+
+
 @receiver(post_create_historical_record)
 def record_change(sender, instance, history_instance, history_user, **kwargs):
-    row, regions, reading = _change(Places(apps), instance, history_instance, history_user)
+    places = Places(apps)
+    _held_inspection(places, instance)
+    row, regions, reading = _change(places, instance, history_instance, history_user)
     # A transaction of its own when the writer has none: the head's lock, the row and
     # its link stand or fall together. Inside the writer's, no savepoint: a change
     # whose link failed must not be kept, so the writer's transaction fails with it.

@@ -158,9 +158,11 @@ def may_see_case_source(user):
     return user.is_authenticated and not is_manager(user)
 
 
-def can_work_on(inspection, user):
+def can_work_on(inspection, user, team=None):
     """Whether ``user`` may answer, photograph, sign and finish ``inspection``: an
-    active team member, or for a self-inspection a manager of the facility."""
+    active team member, or for a self-inspection a manager of the facility. ``team``:
+    the inspection's members as the caller has just read them (with their inspector),
+    to answer without a query of its own."""
     if not user.is_authenticated:
         return False
     if inspection.kind == Inspection.Kind.SELF:
@@ -169,6 +171,8 @@ def can_work_on(inspection, user):
         )
     if user.role != Role.INSPECTOR:
         return False
+    if team is not None:
+        return any(member.active and member.inspector.user_id == user.pk for member in team)
     return inspection.team.filter(active=True, inspector__user=user).exists()
 
 

@@ -76,8 +76,8 @@ def _locked(inspection: Inspection) -> Inspection:
     return Inspection.objects.select_for_update().select_related("facility").get(pk=inspection.pk)
 
 
-def _require_worker(inspection: Inspection, by: User) -> None:
-    if not can_work_on(inspection, by):
+def _require_worker(inspection: Inspection, by: User, team: list[TeamMember] | None = None) -> None:
+    if not can_work_on(inspection, by, team):
         raise ValidationError(_("Only the inspection team can do this."))
 
 
@@ -425,8 +425,15 @@ def _valid_value(item: Item | None, value: str | None) -> str:
     return limits.text(value, limit=limits.LINE, label=_("Answer"))
 
 
+def _team(inspection: Inspection) -> list[TeamMember]:
+    return list(inspection.team.select_related("inspector"))
+
+
 def _clear_confirmations(
-    inspection: Inspection, by: User, department_id: int | None = None
+    inspection: Inspection,
+    by: User,
+    department_id: int | None = None,
+    team: list[TeamMember] | None = None,
 ) -> None:
     """A change to the record voids what was confirmed and signed for; once the
     record is complete, the team is asked to confirm it. A change to one department's
@@ -434,8 +441,9 @@ def _clear_confirmations(
     department's members only (and of any member without a department): each
     confirms their own part. The facility's one signature covers the whole."""
     voided = False
-    # The team once (a handful of rows), for both the voiding and the asking below.
-    team = list(inspection.team.select_related("inspector"))
+    # The team once (a handful of rows), for both the voiding and the asking below;
+    # ``team`` when the caller read it in this transaction.
+    team = _team(inspection) if team is None else team
     confirmed = [
         m
         for m in team
@@ -518,7 +526,9 @@ def answer_save(
     """Save one answer on its own. ``base_revision`` is the revision the page
     showed (0 for none): if someone saved since, :class:`AnswerConflict`."""
     inspection = _locked(inspection)
-    _require_worker(inspection, by)
+    # The team once, under the lock: who may answer, and whose confirmations it voids.
+    team = _team(inspection)
+    _require_worker(inspection, by, team)
     _require_in_progress(inspection)
     item, hazard, checklist = _target(inspection, key)
     _require_answerer(checklist, by)
@@ -561,8 +571,9 @@ def answer_save(
     if answer is None:
         answer = Answer(inspection=inspection, revision=0, **lookup)
     else:
-        # The same objects, already read: the JSON answer reads the item again otherwise.
-        answer.item, answer.rechecked_hazard = item, hazard
+        # The same objects, already read: the JSON answer reads the item again otherwise,
+        # and the change index the inspection's place.
+        answer.inspection, answer.item, answer.rechecked_hazard = inspection, item, hazard
     answer.value = value
     answer.note = note
     answer.location = location if failed or hazard else ""
@@ -572,7 +583,7 @@ def answer_save(
     answer.answered_by = by
     answer.answered_at = timezone.now()
     save_with_history(answer, by=by)
-    _clear_confirmations(inspection, by, checklist.department_id if checklist else None)
+    _clear_confirmations(inspection, by, checklist.department_id if checklist else None, team)
     return answer
 
 

@@ -13,13 +13,14 @@ from .conftest import item_key
 from .test_onsite import answer, answer_all_passing, jpeg
 
 # Session, user, the stored response looked up (exactly once), the transaction and the
-# service's savepoint with its release, the view's and the service's access checks (the
-# inspection, the team), the inspection locked, its checklists, the item, the answer
-# locked and written, its history row, its place (the inspection's region), the chain's
-# head moved and read, its new hash, the change index row and its region, the team, the
+# service's savepoint with its release, the view's access checks (the inspection, the
+# team), the inspection locked with its facility, the team (read once under the lock: the
+# service's own check and the confirmations), its checklists, the item, the answer
+# locked and written, its history row, the chain's head moved and read, its new hash, the
+# change index row and its region (its place comes from the inspection in hand), the
 # completeness test, the stored response written. (The outer transaction's begin and
 # commit are a savepoint and its release here, inside the test's transaction.)
-ONE_SAVE = 24
+ONE_SAVE = 22
 # A save of an answer saved before also reads the previous history row (the change
 # index stores the difference).
 ONE_RESAVE = ONE_SAVE + 1
@@ -82,3 +83,36 @@ def test_plainly_incomplete_sees_a_failed_item_without_its_photo(started, inspec
     # A photo removed as taken by mistake no longer counts.
     onsite_services.photo_remove(photo=photo, by=inspector, reason="拍错了")
     assert selectors.plainly_incomplete(started)
+
+
+def test_a_saved_answer_is_indexed_in_its_facilitys_region_and_inspection(started, inspector):
+    """The change index takes the inspection's place from the inspection the service
+    holds (no query of its own): the same region and inspection a lookup would give."""
+    from audit.models import ChangeLog, ChangeRegion
+
+    saved = answer(started, "S-01", "fail", inspector)
+    change = ChangeLog.objects.filter(model="inspections.answer", object_id=str(saved.pk)).get()
+    assert change.region_ids == [started.facility.region_id]
+    assert change.inspection_id == started.pk
+    assert list(ChangeRegion.objects.filter(change=change).values_list("region_id", flat=True)) == [
+        started.facility.region_id
+    ]
+
+
+def test_a_member_taken_off_the_team_cannot_save_through_the_service(started, inspector):
+    """The service's own check reads the team under the lock, as it is now."""
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    member = started.team.get(inspector__user=inspector)
+    member.active = False
+    member.save()
+    with pytest.raises(ValidationError, match="只有检查组成员"):
+        onsite_services.answer_save(
+            inspection=started,
+            key=item_key(started, "S-01"),
+            value="pass",
+            base_revision=0,
+            by=inspector,
+        )
+    assert not Answer.objects.filter(inspection=started).exists()
