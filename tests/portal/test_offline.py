@@ -59,6 +59,23 @@ def test_every_page_links_the_manifest_and_only_a_logged_in_user_gets_the_outbox
     assert 'data-msg-pending="待上传"' in badge
 
 
+def test_the_outbox_words_follow_each_users_language_and_name_their_own_user(
+    inspector, inspector2, as_user
+):
+    """The words are rendered once per language and reused: a page in English after one
+    in Chinese gets the English words, and each page its own user."""
+    chinese = as_user(inspector).get("/").content.decode()
+    english_client = as_user(inspector2)
+    english_client.cookies["django_language"] = "en"
+    english = english_client.get("/").content.decode()
+    first, second = (
+        re.search(r'<a id="outbox-badge"[^>]*>', p).group(0) for p in (chinese, english)
+    )
+    assert 'data-msg-pending="待上传"' in first and f'data-user="{inspector.pk}"' in first
+    assert 'data-msg-pending="Waiting to upload"' in second
+    assert f'data-user="{inspector2.pk}"' in second
+
+
 def test_the_outbox_page_needs_a_log_in(client, db):
     response = client.get("/outbox/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
