@@ -7,4 +7,11 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the change-log recorder)
+        from core import exportkinds
+
+        from . import (
+            exports,
+            signals,  # noqa: F401  (connects the change-log recorder)
+        )
+
+        exportkinds.register(exports.HISTORY)

@@ -10,6 +10,7 @@ from functools import cache
 from itertools import islice
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
@@ -33,6 +34,7 @@ PAGE_SIZE = 50
 ORDER = Keyset(key="at", kind="datetime", tie="id")
 CURSORS = ("page", "before", "after")
 CSV_BATCH = 1000
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 # Names of related objects the CSV keeps between batches, at most.
 CSV_KNOWN = 50_000
 EMPTY = "—"
@@ -52,13 +54,18 @@ def _local_midnight(day):
 
 
 def _filtered(request):
-    """``(form, changes)``: the user's changes narrowed by the GET filters.
+    return filtered(request.user, request.GET)
+
+
+def filtered(user, data):
+    """``(form, changes)``: the user's changes narrowed by the filters in ``data`` (the
+    GET of the history page, or the filters an export job keeps).
 
     Invalid filters give no rows rather than an unfiltered list the reader might
     take for the one they asked for.
     """
-    form = HistoryFilterForm(request.GET)
-    changes = changes_for(request.user).select_related("user")
+    form = HistoryFilterForm(data)
+    changes = changes_for(user).select_related("user")
     if not form.is_valid():
         return form, changes.none()
     data = form.cleaned_data
@@ -316,7 +323,7 @@ def _csv_field(f):
     return f"{f['label']}: {before} → {after}"
 
 
-def _csv_lines(changes):
+def csv_lines(changes, progress=None):
     writer = csv.writer(_Echo())
     header = [
         _("time"),
@@ -335,6 +342,7 @@ def _csv_lines(changes):
     # Translated once per export, not once per row.
     type_name = cache(lambda label: str(model_name(label)))
     actions = {value: str(label) for value, label in ChangeLog.Action.choices}
+    written = 0
     while batch := list(islice(rows, CSV_BATCH)):
         # One formatter for the export, so the few objects every batch names (regions,
         # people, checklist items) are read once; started afresh past a bound, which
@@ -361,6 +369,9 @@ def _csv_lines(changes):
                     )
                 ]
             )
+        written += len(batch)
+        if progress is not None:
+            progress(written)
 
 
 @auditor_required
@@ -375,8 +386,25 @@ def history_csv(request):
             {"form": form, "page": None, "query": _query_without_page(request)},
             status=400,
         )
+    if changes[: settings.EXPORT_INLINE_ROWS + 1].count() > settings.EXPORT_INLINE_ROWS:
+        # Too long to write inside a request: offered as a background job (a GET never
+        # queues one), which reports' export worker writes (audit.exports).
+        return render(
+            request,
+            "audit/history_export.html",
+            {
+                "form": form,
+                "inline_rows": settings.EXPORT_INLINE_ROWS,
+                "filters": [
+                    (name, value)
+                    for name, values in request.GET.lists()
+                    if name in form.fields
+                    for value in values
+                ],
+            },
+        )
     response = StreamingHttpResponse(
-        _csv_lines(changes.order_by("-at", "-id")), content_type="text/csv; charset=utf-8"
+        csv_lines(changes.order_by("-at", "-id")), content_type=CSV_CONTENT_TYPE
     )
     stamp = timezone.localtime(timezone.now(), timezone.get_default_timezone())
     response["Content-Disposition"] = f'attachment; filename="history-{stamp:%Y%m%d-%H%M}.csv"'

@@ -9,4 +9,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from core import exportkinds
+
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            jobs,
+        )
+
+        exportkinds.register(jobs.HAZARDS)

@@ -16,8 +16,9 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
+from core import exportkinds
 from core.audited import save_with_history
 from core.notifications import notify
 from core.timefmt import for_people
@@ -61,6 +62,27 @@ def hazards_chosen(user: User, parameters: dict[str, Any]) -> QuerySet[Hazard]:
     return hazards.filter(facility__region_id__in=parameters["regions"])
 
 
+def hazards_may_download(user: User, parameters: dict[str, Any]) -> bool:
+    """A hazard file is handed out only while its requester still sees every region it
+    covers (a lead moved to another county loses the files of the old one)."""
+    return set(parameters.get("regions", [])) <= set(access.region_ids_for(user))
+
+
+HAZARDS = exportkinds.ExportKind(
+    name=ExportJob.Kind.HAZARDS,
+    may_use=access.can_lead,
+    count=lambda user, parameters: hazards_chosen(user, parameters).count(),
+    chunks=lambda user, parameters, progress: exports.chunks(
+        hazards_chosen(user, parameters), parameters["format"], progress=progress
+    ),
+    may_download=hazards_may_download,
+    formats=exports.CONTENT_TYPES,
+    refused=gettext_lazy("You may no longer export the hazard register."),
+    start_url="reports_staff:hazard_export",
+    start_label=gettext_lazy("Export the hazard register"),
+)
+
+
 def export_filename(job: ExportJob) -> str:
     stamp = timezone.localdate(job.finished_at or timezone.now()).isoformat()
     return f"{job.kind}-{stamp}.{job.parameters['format']}"
@@ -73,8 +95,11 @@ def export_filename(job: ExportJob) -> str:
 def job_request(
     *, by: User, kind: str, parameters: dict[str, Any], rows_total: int = 0
 ) -> ExportJob:
-    """Queue an export for ``by``; the worker writes it."""
-    if kind != ExportJob.Kind.HAZARDS or parameters.get("format") not in exports.FORMATS:
+    """Queue an export for ``by``; the worker writes it. A kind no room registered
+    (core.exportkinds), or a format the kind does not write, is a programming error."""
+    if kind not in ExportJob.Kind.values or parameters.get("format") not in (
+        exportkinds.get(kind).formats
+    ):
         raise ValueError(f"no export {kind!r} in {parameters.get('format')!r}")
     job = ExportJob(
         requested_by=by,
@@ -106,9 +131,9 @@ def job_run(job: ExportJob) -> None:
     """Write the file of a claimed (running) job, then mark it done and tell its
     requester; on any error mark it failed, keep no file and log the traceback."""
     with translation.override(job.language):
-        user = job.requested_by
-        if not (user.is_active and access.can_lead(user)):
-            _job_failed(job, gettext("You may no longer export the hazard register."))
+        user, kind = job.requested_by, exportkinds.get(job.kind)
+        if not (user.is_active and kind.may_use(user)):
+            _job_failed(job, str(kind.refused))
             return
         try:
             name = _write(job)
@@ -139,12 +164,10 @@ def _folder(job: ExportJob) -> str:
 
 def _write(job: ExportJob) -> str:
     """The job's file saved to the export storage; its name there."""
-    hazards = hazards_chosen(job.requested_by, job.parameters)
-    job.rows_total = hazards.count()
+    kind = exportkinds.get(job.kind)
+    job.rows_total = kind.count(job.requested_by, job.parameters)
     _stamp_progress(job, 0)
-    pieces = exports.chunks(
-        hazards, job.parameters["format"], progress=lambda n: _stamp_progress(job, n)
-    )
+    pieces = kind.chunks(job.requested_by, job.parameters, lambda n: _stamp_progress(job, n))
     with tempfile.TemporaryFile() as spool:
         spool.writelines(pieces)
         spool.seek(0)

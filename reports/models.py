@@ -81,6 +81,8 @@ class ExportJob(models.Model):
 
     class Kind(models.TextChoices):
         HAZARDS = "hazards", _("Hazard register")
+        # Registered by the audit room (core.exportkinds): reports never imports it.
+        AUDIT_HISTORY = "audit_history", _("Change history")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting in the queue")

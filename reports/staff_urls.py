@@ -7,6 +7,7 @@ app_name = "reports_staff"
 urlpatterns = [
     path("hazards/export/", views_staff.hazard_export, name="hazard_export"),
     path("exports/", views_staff.export_jobs, name="export_jobs"),
+    path("exports/new/<slug:kind>/", views_staff.export_request, name="export_request"),
     path("exports/<int:pk>/", views_staff.export_job, name="export_job"),
     path("exports/<int:pk>/download/", views_staff.export_job_download, name="export_job_download"),
     path("dashboard/", views_staff.hazard_dashboard, name="hazard_dashboard"),

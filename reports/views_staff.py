@@ -3,14 +3,16 @@ dashboard."""
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from core import periods
+from core import exportkinds, periods
 from inspections import access
 from inspections.hazards import filters as hazard_filters
 from inspections.hazards.models import Hazard
@@ -79,7 +81,7 @@ def hazard_export(request):
 
 
 def _export_page(request, form, rows=None):
-    recent = policy.export_jobs_for(request.user)[:RECENT_JOBS]
+    recent = policy.export_jobs_for(request.user).filter(kind=ExportJob.Kind.HAZARDS)[:RECENT_JOBS]
     return render(
         request,
         "reports/hazard_export.html",
@@ -87,16 +89,38 @@ def _export_page(request, form, rows=None):
     )
 
 
-@access.lead_required
+@policy.exports_required
+@require_POST
+def export_request(request, kind):
+    """Queue an export asked for on another room's page (the auditor's history CSV,
+    core.exportkinds): the kind reads its parameters from the form; the worker counts
+    and writes the rows. A kind the user may not use does not exist for them."""
+    try:
+        export = exportkinds.get(kind)
+    except ValueError:
+        raise Http404 from None
+    if export.parameters is None or kind not in exportkinds.usable_by(request.user):
+        raise Http404
+    try:
+        parameters = export.parameters(request.user, request.POST)
+    except ValidationError as error:
+        context = {"errors": error.messages, "start": export}
+        return render(request, "reports/export_refused.html", context, status=400)
+    job = jobs.job_request(by=request.user, kind=kind, parameters=parameters)
+    return redirect(job)
+
+
+@policy.exports_required
 def export_jobs(request):
-    """The lead's own export jobs, newest first."""
+    """The user's own export jobs, newest first."""
     page = Paginator(policy.export_jobs_for(request.user), JOB_ROWS).get_page(
         request.GET.get("page")
     )
-    return render(request, "reports/export_jobs.html", {"page": page})
+    starts = [exportkinds.get(kind) for kind in exportkinds.usable_by(request.user)]
+    return render(request, "reports/export_jobs.html", {"page": page, "starts": starts})
 
 
-@access.lead_required
+@policy.exports_required
 def export_job(request, pk):
     """One job: its status and progress, and its file when it is ready. The page reloads
     itself while the job waits or runs (a Refresh header: no script needed)."""
@@ -108,11 +132,16 @@ def export_job(request, pk):
 
 
 def _job_page(request, job, status=200, missing=False):
-    context = {"job": job, "keep_hours": settings.EXPORT_KEEP_HOURS, "missing": missing}
+    context = {
+        "job": job,
+        "keep_hours": settings.EXPORT_KEEP_HOURS,
+        "missing": missing,
+        "start": exportkinds.get(job.kind),
+    }
     return render(request, "reports/export_job.html", context, status=status)
 
 
-@access.lead_required
+@policy.exports_required
 def export_job_download(request, pk):
     job = policy.export_job_for_user(request.user, pk)
     if not policy.may_download(request.user, job):
@@ -130,7 +159,7 @@ def export_job_download(request, pk):
         handle,
         as_attachment=True,
         filename=jobs.export_filename(job),
-        content_type=exports.CONTENT_TYPES[job.parameters["format"]],
+        content_type=exportkinds.get(job.kind).formats[job.parameters["format"]],
     )
 
 
