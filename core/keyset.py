@@ -30,6 +30,13 @@ def _datetime(text: str) -> datetime:
 PARSERS = {"datetime": _datetime, "date": date.fromisoformat}
 
 
+def _walk(row: Any, path: str) -> Any:
+    """The value at a field path (``current__inspected_on``) of a row."""
+    for part in path.split("__"):
+        row = getattr(row, part)
+    return row
+
+
 def _text(value: Any) -> str:
     if isinstance(value, datetime):
         # UTC to the microsecond: equal times stay equal, the tie decides.
@@ -88,10 +95,7 @@ class Keyset:
             raise BadCursor(cursor) from None
 
     def cursor(self, row: Any) -> str:
-        value = row
-        for part in (self.attr or self.key).split("__"):
-            value = getattr(value, part)
-        return f"{_text(value)}_{getattr(row, self.tie)}"
+        return f"{_text(_walk(row, self.attr or self.key))}_{_walk(row, self.tie)}"
 
     def _older(self, key: Any, tie: int) -> Q:
         return Q(**{f"{self.key}__lte": key}) & (
