@@ -97,7 +97,11 @@ adds L, ten provinces, which takes many minutes) and merges its figures:
   search), results_csv, results_json, api_plans, api_draws, api_results, api_hazards,
   api_credit; ``<page>_deep``: the last page of a numbered list, or ten "next" links on
   for a cursor. ``scale_<stream>_<who>_<size>_peak_kb``: Python's peak memory
-  (tracemalloc) while the stream or export is read to its end.
+  (tracemalloc) while the stream or export is read to its end. results_csv and
+  results_json are served from the kept file (reports.opendata); the first download
+  after a change, which builds it, is ``scale_results_csv_build_public_<size>_ms`` (and
+  ``results_json_build``). history_csv beyond ``EXPORT_INLINE_ROWS`` changes is the page
+  offering the background job.
 - ``scale_export_hazards_province_*``: ``manage.py export_hazards`` of the whole province
   (ms, queries, peak_kb). ``scale_workflow_timers_all_*``: one ``manage.py
   workflow_timers`` run with every open hazard holding its next alarm
