@@ -156,3 +156,11 @@ def test_a_failed_write_keeps_no_file_and_tells_the_requester(
     assert f"export job {job.pk}" in job.error
     assert not job.file
     assert Notification.objects.filter(user=auditor, url=job.get_absolute_url()).exists()
+
+
+def test_an_unknown_kind_or_one_asked_for_on_its_own_page_is_not_found(auditor, lead, as_user):
+    for user, kind in ((auditor, "nothing"), (lead, "hazards"), (auditor, "hazards")):
+        url = reverse("reports_staff:export_request", args=[kind])
+        assert as_user(user).post(url, {}).status_code in (403, 404)
+    assert as_user(auditor).get(REQUEST).status_code == 405
+    assert not ExportJob.objects.exists()
