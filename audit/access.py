@@ -64,6 +64,14 @@ def _placed_in(region_ids):
     return ~Exists(placed) | Exists(mine)
 
 
+def may_download_history(user, parameters):
+    """A history file (audit.exports) is handed out only to an auditor who still reads
+    every region they read when asking for it."""
+    return access.can_read_history(user) and set(parameters.get("regions", [])) <= set(
+        access.region_ids_for(user)
+    )
+
+
 def change_for_user(user, pk):
     try:
         return changes_for(user).select_related("user").get(pk=pk)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core import exportkinds
 from inspections import access
 
+from .access import may_download_history
 from .forms import HistoryFilterForm
 from .views import CSV_CONTENT_TYPE, csv_lines, filtered
 
@@ -52,18 +53,12 @@ def chunks(user, parameters, progress):
         yield line.encode("utf-8")
 
 
-def may_download(user, parameters):
-    return access.can_read_history(user) and set(parameters.get("regions", [])) <= set(
-        access.region_ids_for(user)
-    )
-
-
 HISTORY = exportkinds.ExportKind(
     name=KIND,
     may_use=access.can_read_history,
     count=lambda user, parameters: changes(user, parameters).count(),
     chunks=chunks,
-    may_download=may_download,
+    may_download=may_download_history,
     formats={"csv": CSV_CONTENT_TYPE},
     refused=_("You may no longer read the change history."),
     start_url="audit:history",

@@ -26,7 +26,7 @@ from inspections import access
 from inspections.hazards.models import Hazard
 from registry.models import Region, User
 
-from . import exports
+from . import exports, policy
 from .models import ExportJob
 
 logger = logging.getLogger(__name__)
@@ -62,12 +62,6 @@ def hazards_chosen(user: User, parameters: dict[str, Any]) -> QuerySet[Hazard]:
     return hazards.filter(facility__region_id__in=parameters["regions"])
 
 
-def hazards_may_download(user: User, parameters: dict[str, Any]) -> bool:
-    """A hazard file is handed out only while its requester still sees every region it
-    covers (a lead moved to another county loses the files of the old one)."""
-    return set(parameters.get("regions", [])) <= set(access.region_ids_for(user))
-
-
 HAZARDS = exportkinds.ExportKind(
     name=ExportJob.Kind.HAZARDS,
     may_use=access.can_lead,
@@ -75,7 +69,7 @@ HAZARDS = exportkinds.ExportKind(
     chunks=lambda user, parameters, progress: exports.chunks(
         hazards_chosen(user, parameters), parameters["format"], progress=progress
     ),
-    may_download=hazards_may_download,
+    may_download=policy.hazards_may_download,
     formats=exports.CONTENT_TYPES,
     refused=gettext_lazy("You may no longer export the hazard register."),
     start_url="reports_staff:hazard_export",

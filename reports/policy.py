@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from core import exportkinds
+from inspections import access
 
 from .models import ExportJob
 
@@ -55,3 +56,9 @@ def export_job_for_user(user, pk):
 
 def may_download(user, job):
     return exportkinds.get(job.kind).may_download(user, job.parameters)
+
+
+def hazards_may_download(user, parameters):
+    """A hazard file is handed out only while its requester still sees every region it
+    covers (the hazards kind's rule, reports.jobs)."""
+    return set(parameters.get("regions", [])) <= set(access.region_ids_for(user))
