@@ -909,12 +909,27 @@ CASES = {
     "portal:service_worker": (None, {**expect(200), ANON: 200}),
     "portal:manifest": (None, {**expect(200), ANON: 200}),
     "reports_staff:hazard_export": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
-    "reports_staff:export_jobs": (None, expect(403, lead=200, other_lead=200, admin_user=200)),
-    # An export job is its requester's: every other lead and the administrator get 404.
-    "reports_staff:export_job": (export_job, expect(403, lead=200, other_lead=404, admin_user=404)),
+    # Leads and auditors have exports of their own (the hazard register, the change
+    # history: core.exportkinds); each lists only their own jobs.
+    "reports_staff:export_jobs": (
+        None,
+        expect(403, lead=200, other_lead=200, admin_user=200, auditor=200),
+    ),
+    # POST-only (the history page's form): a GET is refused with 405 for those who may
+    # use exports.
+    "reports_staff:export_request": (
+        lambda w: {"kind": "audit_history"},
+        expect(403, lead=405, other_lead=405, admin_user=405, auditor=405),
+    ),
+    # An export job is its requester's: every other lead, the auditor and the
+    # administrator get 404.
+    "reports_staff:export_job": (
+        export_job,
+        expect(403, lead=200, other_lead=404, admin_user=404, auditor=404),
+    ),
     "reports_staff:export_job_download": (
         export_job,
-        expect(403, lead=200, other_lead=404, admin_user=404),
+        expect(403, lead=200, other_lead=404, admin_user=404, auditor=404),
     ),
     "reports_staff:hazard_dashboard": (
         None,
