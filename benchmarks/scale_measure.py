@@ -10,7 +10,8 @@ exports are also run once under ``tracemalloc`` for their Python-side peak memor
 Deep pages are found the way a reader finds them: from the page's own "next" link.
 When that link carries a page number, the deep page is the last one (a page number past
 the end is clamped to it; the API takes ``page=last``); when it carries a cursor, the
-benchmark follows it ``deep_hops`` times.
+benchmark follows it ``deep_hops`` times (the API's lists: to their last page, see
+``_api``).
 """
 
 import math
@@ -64,6 +65,7 @@ def page_names():
                 names.append(f"{page}_deep_{who}")
         for name in API_LISTS:
             names += [f"api_{name}_{who}", f"api_{name}_deep_{who}"]
+            names.append(f"api_{name}_numbered_deep_{who}")
     for page, _url, how in PUBLIC_PAGES:
         names.append(f"{page}_public")
         if how == "paged":
@@ -378,16 +380,29 @@ def open_null():
     return io.StringIO()
 
 
+# A walk through an API list by its cursor goes to the end, however long: the deep page
+# is the list's last (at L, 414 pages of the province's hazards).
+CURSOR_WALK_LIMIT = 10_000
+
+
 def _api(timer, get, body, who, hops):
+    """Each list's first page; its deep page the way a client walking the whole list
+    reaches it (the cursor's ``next`` links to the last page: keyset pages, whose cost
+    should not grow with the depth); and the last numbered page (``?page=N``, an
+    offset and a count over the scope, kept for clients paging a few screens)."""
     for name in API_LISTS:
         url = f"/api/{name}/"
         timer.time(f"api_{name}_{who}", lambda url=url: get(url))
-        try:
-            deep = deep_url(body, url, api_next, last_of=api_last, hops=hops)
-        except Exception as error:  # noqa: BLE001
-            timer.errors.append(f"api_{name}_deep_{who}: {error}")
-            continue
-        timer.time(f"api_{name}_deep_{who}", lambda deep=deep: get(deep))
+        for label, start, limit in (
+            ("deep", f"{url}?cursor=", CURSOR_WALK_LIMIT),
+            ("numbered_deep", url, hops),
+        ):
+            try:
+                deep = deep_url(body, start, api_next, last_of=api_last, hops=limit)
+            except Exception as error:  # noqa: BLE001
+                timer.errors.append(f"api_{name}_{label}_{who}: {error}")
+                continue
+            timer.time(f"api_{name}_{label}_{who}", lambda deep=deep: get(deep))
 
 
 def _pages(timer, get, body, pages_, who, hops, values):

@@ -37,7 +37,7 @@ def home_numbers(user, countdown: Countdown | None = None) -> dict:
         numbers["nearing"] = list(
             access.publications_for(user)
             .filter(
-                status__in=(Publication.Status.PENDING, Publication.Status.RETURNED),
+                status__in=Publication.WAITING,
                 due_on__lte=limit,
             )
             .select_related("inspection__facility")

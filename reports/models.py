@@ -61,6 +61,13 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def covers_every_region(self) -> bool:
+        """Whether the token's regions include every top-level region (all the data)."""
+        paths = set(self.region_paths())
+        if not any(path.count("/") == 1 for path in paths):
+            return False  # no top-level region among them: asked without a query
+        return not Region.objects.filter(parent=None).exclude(path__in=paths).exists()
+
     def region_paths(self) -> list[str]:
         """Paths of the token's regions (cached on the instance for one request)."""
         if not hasattr(self, "_region_paths"):

@@ -28,6 +28,9 @@ class Publication(models.Model):
         PUBLISHED = "published", _("Published")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    # Results a bureau lead still has to review (the queue).
+    WAITING = (Status.PENDING, Status.RETURNED)
+
     class Category(models.TextChoices):
         NONE_FOUND = "none_found", _("No problem found")  # 未发现问题
         CORRECTED = "corrected", _("Problem found and corrected")  # 发现问题已整改
@@ -70,6 +73,16 @@ class Publication(models.Model):
 
     class Meta:
         ordering = ["due_on", "pk"]
+        indexes = [
+            # The review queue, results waiting by their limit: found through this index
+            # whatever the number of results published over the years. The statuses are
+            # WAITING's (a nested class's names are not visible here; a test compares).
+            models.Index(
+                fields=["due_on", "id"],
+                name="publication_waiting",
+                condition=models.Q(status__in=["pending", "returned"]),
+            )
+        ]
         verbose_name = _("publication")
         verbose_name_plural = _("publications")
 

@@ -27,7 +27,7 @@ from inspections.publication.services import (
 # Results this close to the 20-working-day limit are flagged as nearing it.
 NEARING_WORKING_DAYS = 5
 STATES = {
-    "waiting": [Publication.Status.PENDING, Publication.Status.RETURNED],
+    "waiting": list(Publication.WAITING),
     "published": [Publication.Status.PUBLISHED],
     "withdrawn": [Publication.Status.WITHDRAWN],
 }
@@ -110,10 +110,14 @@ def publication_list(request):
         publication.late = left < 0
         publication.days_past = -left
         publication.nearing = 0 <= left <= NEARING_WORKING_DAYS
-    counts = {
-        key: access.publications_for(request.user).filter(status__in=statuses).count()
-        for key, statuses in STATES.items()
-    }
+    # The queue's own tab is counted on every visit (the results waiting are few); the
+    # archive tabs only when shown (their paginator): counting a province's thousands
+    # of published results on each visit to the queue would cost more than the queue.
+    counts = {state: page.paginator.count}
+    if state != "waiting":
+        counts["waiting"] = (
+            access.publications_for(request.user).filter(status__in=STATES["waiting"]).count()
+        )
     return render(
         request,
         "inspections/publication/publication_list.html",

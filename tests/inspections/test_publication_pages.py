@@ -148,3 +148,15 @@ def test_the_inspection_page_shows_the_days_left(publication, lead, as_user):
     page = as_user(lead).get(publication.inspection.get_absolute_url())
     assert page.context["publication"] == publication
     assert page.context["publication_days_left"] >= 19
+
+
+def test_the_queue_tab_is_always_counted_and_an_archive_tab_when_shown(publication, lead, as_user):
+    client = as_user(lead)
+    queue = client.get("/inspections/results/")
+    assert queue.context["counts"] == {"waiting": 1}
+    services.publication_publish(publication=publication, by=lead)
+    archive = client.get("/inspections/results/?state=published")
+    assert archive.context["counts"] == {"published": 1, "waiting": 0}
+    tab = archive.content.decode().split('class="tab" aria-current="page">', 1)[1]
+    current = tab.split("</a>", 1)[0]
+    assert current.endswith("(1)")

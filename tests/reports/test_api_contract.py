@@ -14,6 +14,8 @@ from config.wsgi import application
 from inspections.hazards.models import Hazard
 from inspections.publication import services as publication_services
 from inspections.publication.models import Publication
+from registry.models import Region
+from reports.models import ApiToken
 from tests.inspections.conftest import finish_case as finish
 from tests.inspections.conftest import (  # noqa: F401  (fixtures)
     finished,
@@ -188,6 +190,34 @@ def test_a_cursor_walk_returns_every_row_once_while_rows_are_added(client, world
     # Each hazard added during the walk sorts after the rows already read: it is there too.
     assert set(seen) == before | set(added)
     assert seen == sorted(seen)
+
+
+def test_a_walk_reads_the_same_rows_whether_the_scope_or_the_index_comes_first(client, world, lead):
+    """A token over part of the country reads its rows first and sorts them; one over
+    every region walks the key's index: both give every row once, in key order."""
+    for facility in ("facility", "other_facility", "far_facility"):
+        for _n in range(2):
+            make_hazard(world[facility], lead)
+    everything = token_for(world["province"], name="all")
+    assert ApiToken.objects.get(name="all").covers_every_region()
+    county = token_for(world["county"], name="part")
+    assert not ApiToken.objects.get(name="part").covers_every_region()
+
+    assert walk(client, everything, "hazards", "register_no") == sorted(
+        Hazard.objects.values_list("register_no", flat=True)
+    )
+    assert walk(client, county, "hazards", "register_no") == sorted(
+        Hazard.objects.filter(facility__region=world["county"]).values_list(
+            "register_no", flat=True
+        )
+    )
+    # A second top-level region: the province's token no longer covers everything, and
+    # reads its own rows first; the walk is the same.
+    Region.objects.create(code="440000", name="广东省")
+    assert not ApiToken.objects.get(name="all").covers_every_region()
+    assert walk(client, everything, "hazards", "register_no") == sorted(
+        Hazard.objects.values_list("register_no", flat=True)
+    )
 
 
 def test_a_cursor_walk_of_results_goes_newest_first_without_repeats(

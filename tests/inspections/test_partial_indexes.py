@@ -1,0 +1,21 @@
+"""The partial indexes name their statuses literally (a model's nested classes are not
+visible from its Meta): each must hold exactly the statuses its queries ask for, or the
+planner can no longer use it and the pages it serves grow with the years of history."""
+
+from inspections.hazards.models import Hazard
+from inspections.publication.models import Publication
+
+
+def _statuses(model, name):
+    [index] = [index for index in model._meta.indexes if index.name == name]
+    [(lookup, values)] = index.condition.children
+    assert lookup == "status__in"
+    return sorted(values)
+
+
+def test_the_review_queue_index_holds_the_waiting_statuses():
+    assert _statuses(Publication, "publication_waiting") == sorted(Publication.WAITING)
+
+
+def test_the_open_hazards_index_holds_the_open_statuses():
+    assert _statuses(Hazard, "hazard_open_by_facility") == sorted(Hazard.OPEN)
