@@ -397,12 +397,19 @@ def _api(timer, get, body, who, hops):
             ("deep", f"{url}?cursor=", CURSOR_WALK_LIMIT),
             ("numbered_deep", url, hops),
         ):
-            try:
-                deep = deep_url(body, start, api_next, last_of=api_last, hops=limit)
-            except Exception as error:  # noqa: BLE001
-                timer.errors.append(f"api_{name}_{label}_{who}: {error}")
-                continue
-            timer.time(f"api_{name}_{label}_{who}", lambda deep=deep: get(deep))
+            _time_deep(timer, get, body, f"api_{name}_{label}_{who}", start, api_next, limit)
+
+
+def _time_deep(timer, get, body, name, start, next_of, hops):
+    """Find the deep page from ``start`` (``deep_url``) and time it as ``name``; a
+    failure to find it is one error, not the end of the run."""
+    last_of = api_last if next_of is api_next else html_last
+    try:
+        deep = deep_url(body, start, next_of, last_of=last_of, hops=hops)
+    except Exception as error:  # noqa: BLE001
+        timer.errors.append(f"{name}: {error}")
+        return
+    timer.time(name, lambda: get(deep))
 
 
 def _pages(timer, get, body, pages_, who, hops, values):
@@ -417,12 +424,7 @@ def _pages(timer, get, body, pages_, who, hops, values):
             )
         timer.time(name, lambda url=url: get(url), memory=how in ("stream", "kept"))
         if how == "paged":
-            try:
-                deep = deep_url(body, url, html_next, last_of=html_last, hops=hops)
-            except Exception as error:  # noqa: BLE001
-                timer.errors.append(f"{page}_deep_{who}: {error}")
-                continue
-            timer.time(f"{page}_deep_{who}", lambda deep=deep: get(deep))
+            _time_deep(timer, get, body, f"{page}_deep_{who}", url, html_next, hops)
 
 
 def explain(rows):
