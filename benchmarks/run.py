@@ -79,7 +79,9 @@ a ratio to a baseline measured in the same run:
   ``DATABASE_CONN_MAX_AGE`` says. Aim: at most 10 (``page_overhead_aim_ms``).
   ``_min_ms`` is the fastest request, ``_cpu_ms`` the median CPU time of the benchmark's
   process (all of it on SQLite); ``page_overhead_<who>_connect_ms``, ``_user_ms``,
-  ``_scope_ms`` and ``_badge_ms`` time each part alone (benchmarks/overhead_bench.py,
+  ``_scope_ms`` (the regions and ids read), ``_count_ms`` (the scope's facilities
+  counted, as every list's paginator does) and ``_badge_ms`` (the menu and the unread
+  count) time each part alone (benchmarks/overhead_bench.py,
   which also runs on PostgreSQL: ``scripts/with-postgres.sh .venv/bin/python
   benchmarks/overhead_bench.py --json``).
 

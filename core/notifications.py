@@ -74,6 +74,13 @@ def absolute_link(url: str) -> str:
 @transaction.atomic
 def notifications_read(*, user: AbstractUser) -> None:
     now = timezone.now()
-    for notification in Notification.objects.filter(user_id=user.pk, read_at=None):
+    for notification in unread_of(user.pk):
         notification.read_at = now
         save_with_history(notification, by=user)
+
+
+def unread_of(user_pk):
+    """The user's unread messages, as the header's badge on every page counts them: the
+    partial index ``notification_unread`` holds these rows alone, however many read ones
+    the user keeps."""
+    return Notification.objects.filter(user_id=user_pk, read_at__isnull=True)

@@ -1,10 +1,12 @@
 from functools import lru_cache
 
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.notifications import unread_of
 from registry import access
 
 # (label, url name, who sees it: a predicate of the access module, or None for everyone).
@@ -50,33 +52,42 @@ def _url(name):
     return _reverse(name, get_urlconf(), get_script_prefix())
 
 
+@lru_cache(maxsize=256)
+def _menu(allowed, language, urlconf, prefix):
+    """The items a user sees, as (label, url, escaped label, escaped url), for one
+    answer of the access predicates (``allowed``, one per entry of NAVIGATION) and one
+    language: the same for every user with the same answers, so built once per process
+    rather than translated, reversed and escaped on every page."""
+    entries = []
+    for (label, name, _rule), shown in zip(NAVIGATION, allowed, strict=True):
+        if shown:
+            text, url = str(label), _reverse(name, urlconf, prefix)
+            entries.append((text, url, escape(text), escape(url)))
+    return tuple(entries)
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    urls = [
-        (label, _url(name))
-        for label, name, allowed in NAVIGATION
-        if allowed is None or allowed(user)
-    ]
-    # Counted on every page: the partial index of unread messages (core.Notification)
-    # keeps it a lookup of the few unread ones, however many read ones the user keeps.
-    unread = user.notifications.filter(read_at=None).count()
+    # The access module decides who sees what on every request; only the rendering of
+    # an answer already given is kept.
+    allowed = tuple(rule is None or rule(user) for _label, _name, rule in NAVIGATION)
+    entries = _menu(allowed, get_language(), get_urlconf(), get_script_prefix())
+    # Counted on every page, through the partial index of unread messages.
+    unread = unread_of(user.pk).count()
     messages = _url("portal:notifications")
-    items = [
-        {
-            "label": f"{label} ({unread})" if url == messages and unread else label,
-            "url": url,
-            "active": request.path == url,
-        }
-        for label, url in urls
-    ]
-    # The menu stands twice on each page (the wide bar and the phone's menu): its items
-    # are joined once here rather than looped over twice by the template engine.
-    current = mark_safe(' aria-current="page"')
-    nav_html = format_html_join(
-        "",
-        '<li><a href="{}"{}>{}</a></li>',
-        ((item["url"], current if item["active"] else "", item["label"]) for item in items),
-    )
+    path = request.path
+    items, parts = [], []
+    for text, url, safe_text, safe_url in entries:
+        label, safe_label = text, safe_text
+        if url == messages and unread:
+            label, safe_label = f"{text} ({unread})", f"{safe_text} ({unread})"
+        active = path == url
+        items.append({"label": label, "url": url, "active": active})
+        # The menu stands twice on each page (the wide bar and the phone's menu): its
+        # items are joined once here rather than looped over twice by the template.
+        current = ' aria-current="page"' if active else ""
+        parts.append(f'<li><a href="{safe_url}"{current}>{safe_label}</a></li>')
+    nav_html = mark_safe("".join(parts))  # noqa: S308 - every part escaped above
     return {"nav_items": items, "nav_html": nav_html, "unread_notifications": unread}

@@ -67,3 +67,33 @@ def test_the_navigation_bar_holds_every_menu_item(lead, as_user):
     # The phone's menu is still there, with the same items.
     menu = html.split('<details class="menu">')[1].split("</details>")[0]
     assert all(f'href="{url}"' in menu for url in urls)
+
+
+def navbar(html):
+    return html.split('<nav class="navbar"')[1].split("</nav>")[0]
+
+
+def test_the_menu_follows_the_language_and_the_role(lead, manager, as_user, settings):
+    # The menu's rendering is kept per process (portal/navigation.py): switching the
+    # language or the user must still give that language's and that role's items.
+    client = as_user(lead)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = navbar(client.get("/registry/facilities/").content.decode())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = navbar(client.get("/registry/facilities/").content.decode())
+    assert "Hazard register" in english and "Supervision overview" in english
+    assert "Hazard register" not in chinese and "隐患" in chinese
+    other = as_user(manager)
+    other.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    managers = navbar(other.get("/inspections/hazards/").content.decode())
+    assert "My duties" in managers and "Supervision overview" not in managers
+
+
+def test_the_messages_item_carries_the_unread_count(two_unread, manager, as_user, settings):
+    client = as_user(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    bar = navbar(client.get("/inspections/hazards/").content.decode())
+    assert f'href="{reverse("portal:notifications")}">Messages (2)</a>' in bar
+    notifications_read(user=manager)
+    bar = navbar(client.get("/inspections/hazards/").content.decode())
+    assert f'href="{reverse("portal:notifications")}">Messages</a>' in bar
