@@ -7,6 +7,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.audited import Actor, bulk_create_with_history, save_with_history
@@ -79,7 +80,7 @@ def notifications_read(*, user: AbstractUser) -> None:
         save_with_history(notification, by=user)
 
 
-def unread_of(user_pk):
+def unread_of(user_pk: int) -> QuerySet[Notification]:
     """The user's unread messages, as the header's badge on every page counts them: the
     partial index ``notification_unread`` holds these rows alone, however many read ones
     the user keeps."""
