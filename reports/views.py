@@ -28,6 +28,8 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.keyset import BadCursor, Keyset
@@ -273,17 +275,19 @@ class ResultFilter(forms.Form):
         return publications
 
 
-def _region_options():
-    """Regions with public results, and the regions above them: choosing one shows
-    everything below it. Finding them reads every public result (a quarter of a second
-    at ten provinces' 80,000, on every search page), so the list is kept in the shared
-    cache under the latest publication's and region's history rows: a publication, a
-    withdrawal or a renamed region gives the next reader a new list."""
+def _region_options(selected=""):
+    """The search's region choices as ``<option>`` elements: regions with public results,
+    and the regions above them (choosing one shows everything below it), ``selected``
+    (a region code) marked. Finding them reads every public result (a quarter of a second
+    at ten provinces' 80,000), and rendering a country's thousand and more options costs
+    as much again, so the rendered options are kept in the shared cache under the latest
+    publication's and region's history rows: a publication, a withdrawal or a renamed
+    region gives the next reader a new list. Only the selection is put in per page."""
     stamp = (
         Publication.history.aggregate(n=Max("history_id"))["n"],
         Region.history.aggregate(n=Max("history_id"))["n"],
     )
-    key = "public-region-options:{}:{}".format(*stamp)
+    key = "public-region-options-html:{}:{}".format(*stamp)
     options = cache.get(key)
     if options is None:
         paths = (
@@ -297,12 +301,21 @@ def _region_options():
         rows = list(regions.values_list("code", "name", "path"))
         top = min((path.count("/") for _code, _name, path in rows), default=0)
         # Ideographic spaces show the tree in a plain <select>.
-        options = [
-            {"code": code, "name": name, "indent": "\u3000" * (path.count("/") - top)}
-            for code, name, path in rows
-        ]
+        options = str(
+            format_html_join(
+                "",
+                '<option value="{}">{}{}</option>',
+                ((code, "\u3000" * (path.count("/") - top), name) for code, name, path in rows),
+            )
+        )
         cache.set(key, options, REGION_OPTIONS_SECONDS)
-    return options
+    if selected:
+        # Only an option the list holds matches: what the address says is not inserted.
+        chosen = str(escape(selected))
+        options = options.replace(
+            f'<option value="{chosen}">', f'<option value="{chosen}" selected>', 1
+        )
+    return mark_safe(options)  # noqa: S308 (rendered by format_html above)
 
 
 def _newest_first(publications):
@@ -325,8 +338,7 @@ def result_list(request):
     context = {
         "form": form,
         "query": query.urlencode(),
-        "regions": _region_options(),
-        "region_code": request.GET.get("region", ""),
+        "region_options": _region_options(request.GET.get("region", "")),
         "categories": Publication.Category.choices,
         "counted_up_to": RESULTS_COUNTED,
     }

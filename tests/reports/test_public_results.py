@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -375,9 +376,27 @@ def test_the_search_filters_by_region_facility_date_and_result(client, world, se
     assert found(client, date_from="2026-10-13", date_to="2026-10-31") == [township.pk]
     assert found(client, category="penalty") == [november.pk]
     # The region choices: regions with results and those above them.
-    response = client.get(reverse("reports:result_list"))
-    codes = [region["code"] for region in response.context["regions"]]
+    codes = [code for code, _selected, _name in region_choices(client)]
     assert codes == ["430000", "430600", "430602", "430602001"]
+    # The region searched is the one chosen; an address naming none chooses nothing.
+    chosen = region_choices(client, region="430602")
+    assert [code for code, selected, _name in chosen if selected] == ["430602"]
+    odd = region_choices(client, region='430602"><script>')
+    assert not [code for code, selected, _name in odd if selected]
+    page = text(client.get(reverse("reports:result_list"), {"region": "<script>"}))
+    assert "<script>" not in page
+
+
+def region_choices(client, **params):
+    """The search form's regions as shown: (code, selected, name without the indent)."""
+    page = text(client.get(reverse("reports:result_list"), params))
+    select = page.split('<select id="region"')[1].split("</select>")[0]
+    return [
+        (code, bool(selected), name.lstrip("\u3000"))
+        for code, selected, name in re.findall(
+            r'<option value="(\d+)"( selected)?>([^<]*)</option>', select
+        )
+    ]
 
 
 def test_the_region_choices_are_kept_until_something_changes(client, world, several, admin_user):
@@ -390,13 +409,12 @@ def test_the_region_choices_are_kept_until_something_changes(client, world, seve
 
     client.get(reverse("reports:result_list"))
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("reports:result_list"))
+        client.get(reverse("reports:result_list"))
     assert not [q for q in captured if "DISTINCT" in q["sql"].upper()]
     county = world["county"]
     county.name = "岳阳楼新区"
     save_with_history(county, by=admin_user)
-    response = client.get(reverse("reports:result_list"))
-    names = {region["code"]: region["name"] for region in response.context["regions"]}
+    names = {code: name for code, _selected, name in region_choices(client)}
     assert names["430602"] == "岳阳楼新区"
 
 
