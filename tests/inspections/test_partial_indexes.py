@@ -2,7 +2,9 @@
 visible from its Meta): each must hold exactly the statuses its queries ask for, or the
 planner can no longer use it and the pages it serves grow with the years of history."""
 
+from inspections.access import undisclosed_inspections
 from inspections.hazards.models import Hazard
+from inspections.onsite.models import Inspection
 from inspections.publication.models import Publication
 
 
@@ -19,3 +21,9 @@ def test_the_review_queue_index_holds_the_waiting_statuses():
 
 def test_the_open_hazards_index_holds_the_open_statuses():
     assert _statuses(Hazard, "hazard_open_by_facility") == sorted(Hazard.OPEN)
+
+
+def test_the_undisclosed_index_holds_the_access_rule():
+    [index] = [i for i in Inspection._meta.indexes if i.name == "inspection_undisclosed"]
+    rule = {(c.lhs.target.name, c.rhs) for c in undisclosed_inspections().query.where.children}
+    assert rule == {(field, value) for field, value in index.condition.children}
