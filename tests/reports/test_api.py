@@ -21,7 +21,7 @@ from inspections.planning.models import Draw, Plan
 from inspections.publication import services as publication_services
 from inspections.publication.models import Publication
 from inspections.publication.selectors import result_hazard_counts
-from registry.models import Department
+from registry.models import Department, Region
 from reports import api, exports
 from reports.models import ApiToken
 from reports.tokens import api_token_create
@@ -298,6 +298,20 @@ def test_each_token_sees_only_its_regions_on_every_endpoint_and_page(
             assert set(seen[name]) == mine[name], f"{endpoint} for {name}"
         # The city's token covers both counties.
         assert set(seen["city"]) == mine["county"] | mine["other"], endpoint
+
+
+def test_results_of_a_token_over_the_whole_country_and_over_part_of_it(client, world, results):
+    """A token over every region reads every public result; once there is a second
+    top-level region, the same token reads its own inspections' results first: the same
+    rows, and the pending and returned ones in neither."""
+    public = {results[name].pk for name in ("corrected", "withdrawn", "far")}
+    province = token_for(world["province"], name="whole")
+    assert ApiToken.objects.get(name="whole").covers_every_region()
+    assert set(walk(client, province, "results")) == public
+    Region.objects.create(code="440000", name="广东省")
+    assert not ApiToken.objects.get(name="whole").covers_every_region()
+    assert set(walk(client, province, "results")) == public
+    assert get(client, "/api/results/", province).json()["count"] == len(public)
 
 
 def test_an_object_outside_the_token_is_404(client, results, plans, keys):
