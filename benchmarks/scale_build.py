@@ -756,6 +756,10 @@ def _build(size, shape, connection):
         visits.append((today + timedelta(days=rng.randint(3, 20)), rng.random(), facility))
     for facility in facilities[1 :: max(1, len(facilities) // 10)]:
         visits.append((today, rng.random(), facility))
+    # And a few finished in the last days, whose hazards are still being fixed: without
+    # them the smallest size could hold no open hazard at all on some days.
+    for facility in facilities[2 :: max(1, len(facilities) // 20)]:
+        visits.append((today - timedelta(days=rng.randint(2, 9)), rng.random(), facility))
     visits.sort(key=lambda v: (v[0], v[1]))
 
     for visit_no, (day, _r, (facility_id, facility_name, fvalues, county)) in enumerate(visits):

@@ -4,6 +4,7 @@ user of the built data would notice if the bulk writer broke an invariant."""
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -14,6 +15,7 @@ from inspections.hazards.models import Hazard
 from inspections.onsite.models import Answer
 from inspections.publication.models import Publication
 from registry.models import Facility, User
+from tests.conftest import SUITE_START
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,14 @@ def built(django_db_setup, django_db_blocker):
     # Built in a transaction rolled back after the module, not flushed: a flush would
     # also empty what migrations put in (the major-hazard criteria, the chain's head),
     # which the tests run after these in the same process rely on.
-    with django_db_blocker.unblock(), transaction.atomic():
+    # Built at the suite's instant, as the tests then read it: the data set is dated
+    # from "today" (deadlines on working days, hazards still open), so built on the
+    # real day it changed from one day to the next.
+    with (
+        time_machine.travel(SUITE_START, tick=True),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         yield scale_build.build("XS")
         transaction.set_rollback(True)
 
