@@ -83,7 +83,10 @@ a ratio to a baseline measured in the same run:
   counted, as every list's paginator does) and ``_badge_ms`` (the menu and the unread
   count) time each part alone (benchmarks/overhead_bench.py,
   which also runs on PostgreSQL: ``scripts/with-postgres.sh .venv/bin/python
-  benchmarks/overhead_bench.py --json``).
+  benchmarks/overhead_bench.py --json``). ``page_overhead_calibration_ms`` is a fixed
+  piece of Django's Python work touching no data (a template rendered, querysets
+  compiled), timed in the same run: how fast the machine ran (it varies by nearly two
+  from hour to hour here); ``page_overhead_over_calibration`` is the page over it.
 
 Opt-in, since it builds data sets on PostgreSQL (a throwaway cluster unless DATABASE_URL
 names one): ``--scale`` runs ``benchmarks/scale.py --sizes S,M`` (``--scale-sizes S,M,L``
