@@ -223,8 +223,9 @@ def _calibration_ms(runs):
     """Median milliseconds of a fixed piece of Django's Python work that touches no
     data: a template of 200 rows rendered and five querysets compiled to SQL (never
     run). It tells how fast the machine ran during the timing: on a shared machine the
-    same page took 9 ms in one hour and 16 ms in the next, with its CPU time doubled,
-    and ``page_overhead_over_calibration`` does not move with that."""
+    same page took 9 ms in one hour and 16 ms in the next, with its CPU time doubled;
+    ``page_overhead_over_calibration`` moves less with that (the database's part does
+    not slow down with the Python), though not nothing."""
     from django.db.models import Count, Q
     from django.template import Context, Template
 

@@ -302,8 +302,8 @@ def test_each_token_sees_only_its_regions_on_every_endpoint_and_page(
 
 def test_results_of_a_token_over_the_whole_country_and_over_part_of_it(client, world, results):
     """A token over every region reads every public result; once there is a second
-    top-level region, the same token reads its own inspections' results first: the same
-    rows, and the pending and returned ones in neither."""
+    top-level region, the same token's scope is its province's regions: the same rows,
+    and the pending and returned ones in neither."""
     public = {results[name].pk for name in ("corrected", "withdrawn", "far")}
     province = token_for(world["province"], name="whole")
     assert ApiToken.objects.get(name="whole").covers_every_region()
