@@ -9,6 +9,7 @@ from inspections.hazards import services as hazard_services
 from inspections.onsite import services as onsite_services
 from inspections.planning import services as planning_services
 from registry.models import Department, Facility, InspectorProfile, User
+from tests import snapshots
 from tests.conftest import make_credit_code
 
 CLASSES = "ABCDBCDCDD"  # 10 facilities per block: A 1, B 2, C 3, D 4
@@ -30,6 +31,7 @@ def published_template(db):
 
 
 @pytest.fixture
+@snapshots.kept
 def county_facilities(world):
     """40 more facilities in the county (plus the world's two), classes A–D."""
     made = []
@@ -48,6 +50,7 @@ def county_facilities(world):
 
 
 @pytest.fixture
+@snapshots.kept
 def pool(world, inspector, inspector2):
     """Eight inspectors in the county (the two personas and six more)."""
     profiles = [inspector.inspector_profile, inspector2.inspector_profile]
@@ -92,11 +95,13 @@ def make_plan(world, lead, template, **overrides):
 
 
 @pytest.fixture
+@snapshots.kept
 def plan(world, lead, published_template, county_facilities, pool):
     return planning_services.plan_approve(plan=make_plan(world, lead, published_template), by=lead)
 
 
 @pytest.fixture
+@snapshots.kept
 def drawn(plan, lead):
     draw = planning_services.draw_freeze(plan=plan, by=lead)
     return planning_services.draw_run(
@@ -108,6 +113,7 @@ def drawn(plan, lead):
 
 
 @pytest.fixture
+@snapshots.kept
 def unannounced(world, lead, published_template, county_facilities, pool):
     """A drawn unannounced plan: hidden from the public while a visit can still start."""
     plan = planning_services.plan_approve(
@@ -184,6 +190,7 @@ def item_key(inspection, code):
 
 
 @pytest.fixture
+@snapshots.kept
 def finished(started, inspector, inspector2, manager):
     """A finished inspection with one general (S-01) and one major (S-02) hazard."""
     from .test_onsite import answer, answer_all_passing, jpeg, sign_and_confirm

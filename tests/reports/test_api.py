@@ -25,6 +25,7 @@ from registry.models import Department, Region
 from reports import api, exports
 from reports.models import ApiToken
 from reports.tokens import api_token_create
+from tests import snapshots
 from tests.inspections.conftest import (  # noqa: F401  (fixtures)
     case,
     finished,
@@ -64,6 +65,7 @@ def walk(client, key, endpoint, id_key="id", **params):
 
 
 @pytest.fixture
+@snapshots.kept
 def results(world, finished, onsite_template, inspector, inspector2, lead, other_lead):  # noqa: F811
     """Results in every state: in the county a pending one (the world's facility), a
     returned one, a corrected one (two versions), a withdrawn one; one published in
@@ -136,6 +138,7 @@ def run(plan, by):
 
 
 @pytest.fixture
+@snapshots.kept
 def plans(world, onsite_template, inspector, inspector2, lead, other_lead):  # noqa: F811
     """In the county: a draft plan, a plan whose draw is frozen, a plan with notice whose
     draw ran, an unannounced plan whose draw ran (not revealed while its inspections

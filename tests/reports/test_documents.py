@@ -24,6 +24,7 @@ from inspections.publication import documents as document_numbers
 from inspections.publication import services as publication_services
 from inspections.publication.models import IssuedDocument
 from reports import documents
+from tests import snapshots
 from tests.conftest import SUITE_START
 from tests.inspections.conftest import item_key, make_plan
 from tests.inspections.test_onsite import answer, answer_all_passing, jpeg, sign_and_confirm
@@ -65,6 +66,7 @@ def waiting(world, lead, inspector, inspector2, onsite_template):
 
 
 @pytest.fixture
+@snapshots.kept
 def record(started, world, inspector, inspector2, manager):
     """A finished case inspection: S-01 (general) and S-02 (major) failed at exact
     locations, S-01 photographed with a 2000 x 1500 phone photo."""

@@ -18,6 +18,7 @@ from inspections.hazards.models import Hazard
 from inspections.publication import services as publication_services
 from registry.models import Region
 from reports import views
+from tests import snapshots
 from tests.conftest import add_facility
 from tests.enforcement.helpers import case_behind
 from tests.inspections.conftest import finish_case as finish
@@ -52,6 +53,7 @@ def team(inspector, inspector2):
 
 
 @pytest.fixture
+@snapshots.kept
 def results(world, onsite_template, team, lead):
     """Five results, in a fixed order: two inspected the same day (the tie is the id),
     one in a township with its hazards closed and corrected since (two versions), one

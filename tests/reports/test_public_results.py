@@ -26,6 +26,7 @@ from inspections.publication import services as publication_services
 from registry.models import Region
 from reports import urls as public_urls
 from reports.views import RESULT_COLUMNS
+from tests import snapshots
 from tests.conftest import add_facility
 from tests.enforcement.helpers import case_behind
 from tests.inspections.conftest import finish_case as finish
@@ -67,6 +68,7 @@ def public_home(world):
 
 
 @pytest.fixture
+@snapshots.kept
 def published(public_home, onsite_template, team, lead):
     """A published result of ``public_home`` showing one chosen photo of two."""
     inspection = finish(public_home, onsite_template, team, fail=("S-01", "S-02"))
@@ -80,6 +82,7 @@ def published(public_home, onsite_template, team, lead):
 
 
 @pytest.fixture
+@snapshots.kept
 def unpublished(world, finished, onsite_template, team, lead):
     """A pending result (the world's facility) and a returned one (the other facility)."""
     returned = finish(world["other_facility"], onsite_template, team).publication
@@ -331,6 +334,7 @@ def test_a_withdrawn_result_keeps_only_its_notice(client, finished, lead):
 
 
 @pytest.fixture
+@snapshots.kept
 def several(world, township, onsite_template, team, lead):
     """Three published results: a county facility on 12 Oct (ordered), a township one
     on 20 Oct (corrected), and another county facility on 3 Nov (penalty)."""
