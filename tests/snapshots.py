@@ -68,6 +68,8 @@ class Snapshot:
 def kept(fixture):
     """Decorates a fixture function (under ``@pytest.fixture``) so that it is built
     through ``cached``: its signature gains ``request`` if it did not ask for it."""
+    if inspect.isgeneratorfunction(fixture):
+        raise TypeError(f"{fixture.__qualname__}: a fixture that yields cannot be kept")
     signature = inspect.signature(fixture)
     asked = "request" in signature.parameters
     name = f"{fixture.__module__}.{fixture.__qualname__}"
