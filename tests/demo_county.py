@@ -158,14 +158,22 @@ def _seed_and_dump(shared, key):
 
 
 def _restore(dump, files):
+    with connection.cursor() as cursor:
+        filled = _refuse_data_of_the_test(cursor)
+    put_back(filled, dump.tables, dump.sequences, files)
+
+
+def put_back(filled, tables, sequences, files):
+    """Empty the ``filled`` tables (parent-first order), write ``tables`` and
+    ``sequences`` back, and the storages' files from the directory ``files``."""
     # One transaction: foreign keys are checked at its end (Django declares them
     # deferrable), when every table is back.
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in reversed(_refuse_data_of_the_test(cursor)):
+        for table in reversed(filled):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
-        for table, columns, rows in dump.tables:
+        for table, columns, rows in tables:
             _write_table(cursor, table, columns, rows)
-        _write_sequences(cursor, dump.sequences)
+        _write_sequences(cursor, sequences)
     ContentType.objects.clear_cache()  # its ids may have been another database's
     for name in STORAGES:
         root = Path(storages[name].location)

@@ -30,11 +30,10 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
-from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.cache import cache
 from django.core.files.storage import storages
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Model
 from django.utils import timezone, translation
 
@@ -44,8 +43,7 @@ from tests.demo_county import (
     _read_sequences,
     _read_table,
     _tables,
-    _write_sequences,
-    _write_table,
+    put_back,
 )
 
 ENABLED = os.environ.get("TEST_SNAPSHOTS", "1") != "0"
@@ -273,21 +271,7 @@ def _restore(snapshot, below, clock, filled):
         _same_shape(below[k], saved_below[k]) for k in below
     ):
         return None
-    quote = connection.ops.quote_name
-    # One transaction: foreign keys are checked at its end (Django declares them
-    # deferrable), when every table is back.
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table in reversed(_in_parent_order(list(filled))):
-            cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608
-        for table, columns, rows in snapshot.tables:
-            _write_table(cursor, table, columns, rows)
-        _write_sequences(cursor, snapshot.sequences)
-    ContentType.objects.clear_cache()  # its ids may have been another test's
-    for name in STORAGES:
-        root = Path(storages[name].location)
-        shutil.rmtree(root, ignore_errors=True)
-        if (snapshot.files / name).exists():
-            shutil.copytree(snapshot.files / name, root)
+    put_back(_in_parent_order(list(filled)), snapshot.tables, snapshot.sequences, snapshot.files)
     for key, current in below.items():
         _adopt(current, saved_below[key])
     if hasattr(mail, "outbox"):
