@@ -29,11 +29,11 @@ run: system-packages venv messages fonts
 test: test-sqlite test-postgres
 
 test-sqlite: system-packages venv messages fonts
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # Browser tests run in the SQLite pass only: they test pages, not the database.
 test-postgres: system-packages venv messages fonts
-	scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not e2e"
+	scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "not e2e"
 
 lint: venv
 	$(VENV)/bin/ruff check .
