@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -216,6 +217,22 @@ def test_the_job_list_shows_only_ones_own_jobs(hazards, lead, other_lead, as_use
     assert [j.pk for j in listed.context["page"]] == [mine.pk]
 
 
+def waiting_for_a_lock(thread):
+    """The queries of this database that wait for a lock, once one does or ``thread``
+    has ended (then none)."""
+    for _ in range(600):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT query FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            waiting = [query for (query,) in cursor.fetchall()]
+        if waiting or not thread.is_alive():
+            return waiting
+        time.sleep(0.05)
+    return []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_claiming_at_once_never_take_the_same_job(world, lead):
     if connection.vendor != "postgresql":
@@ -238,15 +255,27 @@ def test_two_workers_claiming_at_once_never_take_the_same_job(world, lead):
         finally:
             connection.close()
 
-    thread = threading.Thread(target=worker_a)
-    thread.start()
+    def worker_b():
+        try:
+            claimed["b"] = jobs.job_claim()
+            claimed["c"] = jobs.job_claim()
+        finally:
+            connection.close()
+
+    a, b = threading.Thread(target=worker_a), threading.Thread(target=worker_b)
+    a.start()
     try:
         assert holding.wait(30)
-        claimed["b"] = jobs.job_claim()
-        claimed["c"] = jobs.job_claim()
+        b.start()
+        # B skips A's row, then queues behind A's transaction for the audit chain's head
+        # (every recorded change extends one chain): A commits once B waits there.
+        waited = waiting_for_a_lock(b)
     finally:
         release.set()
-        thread.join(30)
+        a.join(30)
+        b.join(30)
+    # A claim that waited for A's row (no SKIP LOCKED) would be seen here.
+    assert not any("FOR UPDATE" in query for query in waited), waited
     assert {claimed["a"].pk, claimed["b"].pk} == {first.pk, second.pk}
     assert claimed["c"] is None
     assert set(ExportJob.objects.values_list("status", flat=True)) == {"running"}
