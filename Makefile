@@ -13,8 +13,10 @@ INSTALLED := $(VENV)/.requirements-installed
 # The Chinese face the PDF documents embed, extracted from fonts-noto-cjk (README "Document font").
 DOC_FONT := $(or $(DOCUMENT_FONT),var/fonts/NotoSansSC-Documents.otf)
 
-# Test processes (pytest-xdist): one per core; each has its own test database.
+# Test processes (pytest-xdist): one per core; each has its own test database. A process
+# that runs out of tests takes half of another's queue (work stealing).
 TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: help run test test-sqlite test-postgres lint typecheck clean distclean system-packages venv messages fonts
 
@@ -29,11 +31,11 @@ run: system-packages venv messages fonts
 test: test-sqlite test-postgres
 
 test-sqlite: system-packages venv messages fonts
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
+	$(VENV)/bin/pytest $(XDIST)
 
 # Browser tests run in the SQLite pass only: they test pages, not the database.
 test-postgres: system-packages venv messages fonts
-	scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "not e2e"
+	scripts/with-postgres.sh $(VENV)/bin/pytest $(XDIST) -m "not e2e"
 
 lint: venv
 	$(VENV)/bin/ruff check .
