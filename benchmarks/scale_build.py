@@ -1084,6 +1084,7 @@ def _build(size, shape, connection):
         publication = {
             "id": publication_id,
             "inspection_id": inspection_id,
+            "region_id": region.pk,
             "status": "published" if published else "pending",
             "due_on": limit.date,
             "due_provisional": limit.provisional,

@@ -7,3 +7,6 @@ class InspectionsConfig(AppConfig):
 
     name = "inspections"
     verbose_name = _("Inspections")
+
+    def ready(self) -> None:
+        from inspections.publication import receivers  # noqa: F401  (connects them)

@@ -251,7 +251,7 @@ def api_draws(token):
 def api_results(token):
     """Published or withdrawn results of facilities in the token's regions; pending,
     returned and never-published results have no current version and never appear."""
-    return access.public_results().filter(token_q(token, "inspection__facility__region__path"))
+    return access.public_results().filter(token_q(token, "region__path"))
 
 
 def api_hazards(token):
@@ -382,7 +382,7 @@ CREDIT_CODE_LABEL = _("The facility's unified social credit code.")
 
 
 class ResultFilter(StrictFilterSet):
-    region = region_filter("inspection__facility__region__path")
+    region = region_filter("region__path")
     credit_code = extend_schema_field(
         {"type": "string", "minLength": 1, "maxLength": 18, "description": CREDIT_CODE_LABEL}
     )(

@@ -254,9 +254,7 @@ class ResultFilter(forms.Form):
     def apply(self, publications):
         data = self.cleaned_data
         if data["region"]:
-            publications = publications.filter(
-                inspection__facility__region__path__startswith=data["region"].path
-            )
+            publications = publications.filter(region__path__startswith=data["region"].path)
         text = data["facility"].strip()
         if text:
             publications = publications.filter(
@@ -290,12 +288,7 @@ def _region_options(selected=""):
     key = "public-region-options-html:{}:{}".format(*stamp)
     options = cache.get(key)
     if options is None:
-        paths = (
-            _public()
-            .order_by()
-            .values_list("inspection__facility__region__path", flat=True)
-            .distinct()
-        )
+        paths = _public().order_by().values_list("region__path", flat=True).distinct()
         codes = {code for path in paths for code in path.strip("/").split("/")}
         regions = Region.objects.filter(code__in=codes).order_by("path")
         rows = list(regions.values_list("code", "name", "path"))

@@ -12,7 +12,7 @@ from core.audited import AuditedManager
 from core.fields import user_field
 from inspections.onsite.models import Inspection
 from inspections.planning.models import Plan
-from registry.models import User
+from registry.models import Region, User
 
 
 class Publication(models.Model):
@@ -60,6 +60,16 @@ class Publication(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The facility's region, kept on the result (and moved with the facility,
+    # ``inspections.publication.receivers``) so that a region's public results are one
+    # range of one index, not found through every inspection and facility: the API's
+    # and the public search's region scopes read it.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     returned_reason = models.CharField(_("why it was returned"), max_length=500, blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     returned_by = user_field(_("returned by"), null=True, blank=True)
@@ -81,7 +91,15 @@ class Publication(models.Model):
                 fields=["due_on", "id"],
                 name="publication_waiting",
                 condition=models.Q(status__in=["pending", "returned"]),
-            )
+            ),
+            # A region's public results, newest publication first: counted and walked
+            # by region alone, from the index only. The condition is
+            # ``access.public_results()``'s, literally (a test compares).
+            models.Index(
+                fields=["region", "id"],
+                name="publication_public_by_region",
+                condition=models.Q(current__isnull=False, status__in=["published", "withdrawn"]),
+            ),
         ]
         verbose_name = _("publication")
         verbose_name_plural = _("publications")
@@ -97,6 +115,11 @@ class Publication(models.Model):
         if self.current_id is None:
             return None
         return reverse("reports:result_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        if self.region_id is None:
+            self.region_id = self.inspection.facility.region_id
+        super().save(*args, **kwargs)
 
     @property
     def is_public(self):

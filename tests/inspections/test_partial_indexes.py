@@ -2,7 +2,7 @@
 visible from its Meta): each must hold exactly the statuses its queries ask for, or the
 planner can no longer use it and the pages it serves grow with the years of history."""
 
-from inspections.access import undisclosed_inspections
+from inspections.access import public_results, undisclosed_inspections
 from inspections.hazards.models import Hazard
 from inspections.onsite.models import Inspection
 from inspections.publication.models import Publication
@@ -27,3 +27,16 @@ def test_the_undisclosed_index_holds_the_access_rule():
     [index] = [i for i in Inspection._meta.indexes if i.name == "inspection_undisclosed"]
     rule = {(c.lhs.target.name, c.rhs) for c in undisclosed_inspections().query.where.children}
     assert rule == {(field, value) for field, value in index.condition.children}
+
+
+def test_the_public_results_index_holds_the_access_rule():
+    [index] = [i for i in Publication._meta.indexes if i.name == "publication_public_by_region"]
+
+    def plain(value):
+        return tuple(sorted(str(v) for v in value)) if isinstance(value, list) else value
+
+    rule = {
+        (f"{c.lhs.target.name}__{c.lookup_name}", plain(c.rhs))
+        for c in public_results().query.where.children
+    }
+    assert rule == {(lookup, plain(value)) for lookup, value in index.condition.children}

@@ -34,6 +34,16 @@ def test_finishing_an_official_inspection_queues_its_result_for_the_county_lead(
     assert not other_lead.notifications.filter(url=publication.get_absolute_url()).exists()
 
 
+def test_a_result_is_filed_under_its_facilitys_region_and_follows_it(publication, world):
+    assert publication.region == world["facility"].region
+    # Moved outside the registry's service too (the admin saves the facility itself).
+    facility = world["facility"]
+    facility.region = world["other_county"]
+    facility.save()
+    publication.refresh_from_db()
+    assert publication.region == world["other_county"]
+
+
 def test_the_twenty_working_days_skip_the_national_day_holiday(finished, inspector):
     registry_services.calendar_load_from_package(years=[2026])
     finished.publication.delete()

@@ -21,6 +21,7 @@ from inspections.planning.models import Draw, Plan
 from inspections.publication import services as publication_services
 from inspections.publication.models import Publication
 from inspections.publication.selectors import result_hazard_counts
+from registry import services as registry_services
 from registry.models import Department, Region
 from reports import api, exports
 from reports.models import ApiToken
@@ -315,6 +316,32 @@ def test_results_of_a_token_over_the_whole_country_and_over_part_of_it(client, w
     assert not ApiToken.objects.get(name="whole").covers_every_region()
     assert set(walk(client, province, "results")) == public
     assert get(client, "/api/results/", province).json()["count"] == len(public)
+
+
+def test_a_facility_moved_to_another_county_takes_its_public_results_along(
+    client, world, results, keys, lead
+):
+    """Each result keeps its facility's region (the index the API's pages read); a
+    facility moved by the registry takes its results to the new county's token, each
+    move recorded on the result, by whom and why."""
+    moved = {results["corrected"].pk, results["withdrawn"].pk}
+    assert moved <= set(walk(client, keys["county"], "results"))
+    registry_services.facility_save(
+        facility=world["other_facility"], values={"region": world["other_county"]}, by=lead
+    )
+    assert not moved & set(walk(client, keys["county"], "results"))
+    assert set(walk(client, keys["other"], "results")) == moved | {results["far"].pk}
+    assert get(client, "/api/results/", keys["other"]).json()["count"] == 3
+    assert get(client, "/api/results/", keys["county"]).json()["count"] == 0
+    for pk in moved:
+        record = Publication.history.filter(id=pk).latest("history_id")
+        assert record.region_id == world["other_county"].pk
+        assert record.history_user == lead
+        assert record.history_change_reason == "moved with its facility"
+    # Saving the facility again without moving it records nothing more on its results.
+    before = Publication.history.count()
+    registry_services.facility_save(facility=world["other_facility"], values={"beds": 77}, by=lead)
+    assert Publication.history.count() == before
 
 
 def test_an_object_outside_the_token_is_404(client, results, plans, keys):
