@@ -64,6 +64,21 @@ def _placed_in(region_ids):
     return ~Exists(placed) | Exists(mine)
 
 
+def more_than(user, changes, limit):
+    """Whether ``changes`` (``changes_for(user)``, perhaps narrowed) are more than
+    ``limit``. Those recorded in the user's own regions are counted first, from the
+    index on the region: a county's changes are a sliver of a country's, and counting
+    the first ``limit`` of the whole scope walks every region's changes by time to find
+    the county's. Only when those are not enough is the whole scope counted (the
+    changes of no region as well)."""
+    region_ids = access.region_ids_for(user)
+    if region_ids and not access.is_every_region(region_ids):
+        own = ChangeRegion.objects.filter(region_id__in=region_ids).values("change")
+        if changes.filter(pk__in=own).order_by()[: limit + 1].count() > limit:
+            return True
+    return changes[: limit + 1].count() > limit
+
+
 def may_download_history(user, parameters):
     """A history file (audit.exports) is handed out only to an auditor who still reads
     every region they read when asking for it."""

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from core.keyset import BadCursor, Keyset
 
 from . import chain, search
-from .access import auditor_required, change_for_user, changes_for
+from .access import auditor_required, change_for_user, changes_for, more_than
 from .forms import HistoryFilterForm, audited_model, model_name
 from .models import ChangeLog
 
@@ -386,7 +386,7 @@ def history_csv(request):
             {"form": form, "page": None, "query": _query_without_page(request)},
             status=400,
         )
-    if changes[: settings.EXPORT_INLINE_ROWS + 1].count() > settings.EXPORT_INLINE_ROWS:
+    if more_than(request.user, changes, settings.EXPORT_INLINE_ROWS):
         # Too long to write inside a request: offered as a background job (a GET never
         # queues one), which reports' export worker writes (audit.exports).
         return render(

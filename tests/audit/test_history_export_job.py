@@ -5,13 +5,14 @@ lines as the download, the changes recorded until it was asked for, for its requ
 only and only while they read every region it covers; a failure says so."""
 
 import io
+from datetime import date
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from audit import exports, views
-from core.models import Notification
+from core.models import CalendarDay, Notification
 from registry import services
 from reports.models import ExportJob
 
@@ -49,6 +50,26 @@ def test_a_long_history_csv_is_offered_as_a_job_and_a_get_queues_nothing(
     assert f'action="{REQUEST}"' in body and 'method="post"' in body
     assert '<input type="hidden" name="user" value="lead">' in body
     assert not ExportJob.objects.exists()
+
+
+def test_the_limit_counts_the_changes_of_no_region_and_no_other_countys(
+    world, lead, auditor, as_user, settings
+):
+    """The county's own changes are counted first; when they are not enough, the
+    calendar's (of no region, read by every auditor) count too, another county's not."""
+    settings.EXPORT_INLINE_ROWS = 2
+    client = as_user(auditor)
+    mine = {"user": "lead"}
+    services.facility_save(facility=world["facility"], values={"beds": 131}, by=lead)
+    for beds in (31, 32, 33):
+        services.facility_save(facility=world["far_facility"], values={"beds": beds}, by=lead)
+    assert downloaded(client.get(CSV_URL, mine)).decode().count("\n") == 1 + 1  # header, one
+    for day in (date(2026, 12, 8), date(2026, 12, 9)):
+        services.calendar_set_day(day=day, kind=CalendarDay.Kind.HOLIDAY, by=lead)
+    page = client.get(CSV_URL, mine)
+    assert not page.streaming and f'action="{REQUEST}"' in page.content.decode()
+    settings.EXPORT_INLINE_ROWS = 3
+    assert downloaded(client.get(CSV_URL, mine)).decode().count("\n") == 1 + 3
 
 
 def test_the_job_writes_the_lines_the_download_would_have(
