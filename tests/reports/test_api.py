@@ -526,6 +526,24 @@ def test_page_size_is_honoured_and_capped(client, world, keys, monkeypatch, lead
     assert get(client, "/api/hazards/", keys["county"], page=99).status_code == 404
 
 
+def test_numbered_pages_keep_the_lists_order_and_show_each_row_once(client, results, keys):
+    """A numbered page reads its keys first, then its rows: the rows come back in the
+    list's order (results: the newest inspection first, not the newest result), whole,
+    each on one page."""
+    key = keys["city"]
+    public = [results[name] for name in ("corrected", "withdrawn", "far")]
+    newest_inspection_first = [
+        p.pk for p in sorted(public, key=lambda p: (p.current.inspected_on, p.pk), reverse=True)
+    ]
+    assert newest_inspection_first != sorted(newest_inspection_first, reverse=True)
+    whole = get(client, "/api/results/", key, page_size=200).json()["results"]
+    assert [row["id"] for row in whole] == newest_inspection_first
+    pages = [
+        get(client, "/api/results/", key, page=n, page_size=1).json()["results"] for n in (1, 2, 3)
+    ]
+    assert pages == [[row] for row in whole]
+
+
 def test_result_filters(client, world, results, keys):
     def ids(**params):
         return set(walk(client, keys["city"], "results", **params))

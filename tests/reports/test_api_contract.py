@@ -262,14 +262,17 @@ def test_a_deep_cursor_page_costs_what_the_first_does(client, world, county_key,
         return len(captured), response.json()
 
     first, data = queries(lambda: get(client, "/api/hazards/", county_key, cursor="", page_size=1))
+    walked = [row["register_no"] for row in data["results"]]
     for _n in range(5):
         deep, data = queries(
             lambda url=data["next"]: client.get(url, HTTP_AUTHORIZATION=f"Token {county_key}")
         )
+        walked += [row["register_no"] for row in data["results"]]
     assert data["results"] and deep == first
-    # Numbered pages add the total count.
-    numbered, _data = queries(lambda: get(client, "/api/hazards/", county_key, page=5, page_size=1))
-    assert numbered == first + 1
+    # Numbered pages add the total count, and find the page's keys before its rows.
+    numbered, data = queries(lambda: get(client, "/api/hazards/", county_key, page=5, page_size=1))
+    assert numbered == first + 2
+    assert [row["register_no"] for row in data["results"]] == [walked[4]]
 
 
 def test_a_cursor_the_api_did_not_give_out_is_404(client, county_key):
