@@ -96,6 +96,7 @@ def _setup(today):
             Hazard(
                 register_no=f"YH{facility.pk:06d}{m}",
                 facility_id=facility.pk,
+                region_id=facility.region_id,
                 severity=severity,
                 source="complaint",
                 description="消防通道堆放杂物",

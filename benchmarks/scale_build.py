@@ -943,6 +943,7 @@ def _build(size, shape, connection):
                     "id": rec.new_id(Hazard),
                     "register_no": f"{code}-{year}-{number:05d}",
                     "facility_id": facility_id,
+                    "region_id": region.pk,
                     "inspection_id": inspection_id,
                     "answer_id": answer_id,
                     "item_id": item.pk,

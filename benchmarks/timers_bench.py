@@ -151,6 +151,7 @@ def supervised_majors(count, facilities, tag=90, opened_at=None):
         Hazard(
             register_no=f"4306{tag:02d}-{today.year}-{n:05d}",
             facility=places[n % facilities],
+            region_id=places[n % facilities].region_id,
             severity=Hazard.Severity.MAJOR,
             source=Hazard.Source.COMPLAINT,
             self_reported=True,

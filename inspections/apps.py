@@ -9,4 +9,4 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Inspections")
 
     def ready(self) -> None:
-        from inspections.publication import receivers  # noqa: F401  (connects them)
+        from inspections import receivers  # noqa: F401  (connects them)

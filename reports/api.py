@@ -273,7 +273,7 @@ def api_results(token):
 
 def api_hazards(token):
     """The hazard register of the facilities in the token's regions."""
-    return Hazard.objects.filter(token_q(token, "facility__region__path"))
+    return Hazard.objects.filter(token_q(token, "region__path"))
 
 
 def api_credit_facilities(token):
@@ -440,7 +440,7 @@ class ResultFilter(StrictFilterSet):
 
 
 class HazardFilter(StrictFilterSet):
-    region = region_filter("facility__region__path")
+    region = region_filter("region__path")
     status = filters.ChoiceFilter(choices=Hazard.Status.choices, label=_("Hazard status."))
     severity = filters.ChoiceFilter(choices=Hazard.Severity.choices, label=_("Hazard class."))
     updated_since = filters.IsoDateTimeFilter(

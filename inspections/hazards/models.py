@@ -15,7 +15,7 @@ from checklists.models import Item
 from core.audited import AuditedManager
 from core.fields import user_field
 from inspections.onsite.models import Answer, Inspection
-from registry.models import Facility, User
+from registry.models import Facility, Region, User
 
 
 class Hazard(models.Model):
@@ -44,6 +44,17 @@ class Hazard(models.Model):
     register_no = models.CharField(_("register number"), max_length=30, unique=True)
     facility = models.ForeignKey(
         Facility, verbose_name=_("facility"), on_delete=models.PROTECT, related_name="hazards"
+    )
+    # The facility's region, kept on the hazard (and moved with the facility,
+    # ``inspections.receivers``) so that a region's register is one range of
+    # one index in register-number order: the API walks it without passing through
+    # every facility of the region.
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # hazard_by_region leads with it
     )
     inspection = models.ForeignKey(
         Inspection,
@@ -137,10 +148,17 @@ class Hazard(models.Model):
                 name="hazard_next_alarm_due",
                 condition=Q(next_alarm_at__isnull=False),
             ),
+            # A region's register in register-number order (the API's pages and walk).
+            models.Index(fields=["region", "register_no"], name="hazard_by_region"),
         ]
 
     def __str__(self) -> str:
         return f"{self.register_no} {self.description[:30]}"
+
+    def save(self, *args, **kwargs):
+        if self.region_id is None:
+            self.region_id = self.facility.region_id
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:hazard_detail", args=[self.pk])

@@ -61,7 +61,7 @@ class Publication(models.Model):
         related_name="+",
     )
     # The facility's region, kept on the result (and moved with the facility,
-    # ``inspections.publication.receivers``) so that a region's public results are one
+    # ``inspections.receivers``) so that a region's public results are one
     # range of one index, not found through every inspection and facility: the API's
     # and the public search's region scopes read it.
     region = models.ForeignKey(

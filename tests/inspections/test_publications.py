@@ -34,7 +34,11 @@ def test_finishing_an_official_inspection_queues_its_result_for_the_county_lead(
     assert not other_lead.notifications.filter(url=publication.get_absolute_url()).exists()
 
 
-def test_a_result_is_filed_under_its_facilitys_region_and_follows_it(publication, world):
+def test_a_result_and_its_hazards_are_filed_under_the_facilitys_region_and_follow_it(
+    publication, finished, world
+):
+    hazards = list(finished.hazards.all())
+    assert hazards and all(h.region == world["facility"].region for h in hazards)
     assert publication.region == world["facility"].region
     # Moved outside the registry's service too (the admin saves the facility itself).
     facility = world["facility"]
@@ -42,6 +46,7 @@ def test_a_result_is_filed_under_its_facilitys_region_and_follows_it(publication
     facility.save()
     publication.refresh_from_db()
     assert publication.region == world["other_county"]
+    assert set(finished.hazards.values_list("region", flat=True)) == {world["other_county"].pk}
 
 
 def test_the_twenty_working_days_skip_the_national_day_holiday(finished, inspector):

@@ -318,13 +318,19 @@ def test_results_of_a_token_over_the_whole_country_and_over_part_of_it(client, w
     assert get(client, "/api/results/", province).json()["count"] == len(public)
 
 
-def test_a_facility_moved_to_another_county_takes_its_public_results_along(
+def test_a_facility_moved_to_another_county_takes_its_results_and_hazards_along(
     client, world, results, keys, lead
 ):
-    """Each result keeps its facility's region (the index the API's pages read); a
-    facility moved by the registry takes its results to the new county's token, each
-    move recorded on the result, by whom and why."""
+    """Each result and hazard keeps its facility's region (the index the API's pages
+    read); a facility moved by the registry takes them to the new county's token, each
+    move recorded on the object, by whom and why."""
     moved = {results["corrected"].pk, results["withdrawn"].pk}
+    hazards = set(
+        Hazard.objects.filter(facility=world["other_facility"]).values_list(
+            "register_no", flat=True
+        )
+    )
+    assert hazards and hazards <= set(walk(client, keys["county"], "hazards", "register_no"))
     assert moved <= set(walk(client, keys["county"], "results"))
     registry_services.facility_save(
         facility=world["other_facility"], values={"region": world["other_county"]}, by=lead
@@ -333,15 +339,19 @@ def test_a_facility_moved_to_another_county_takes_its_public_results_along(
     assert set(walk(client, keys["other"], "results")) == moved | {results["far"].pk}
     assert get(client, "/api/results/", keys["other"]).json()["count"] == 3
     assert get(client, "/api/results/", keys["county"]).json()["count"] == 0
-    for pk in moved:
-        record = Publication.history.filter(id=pk).latest("history_id")
+    assert not hazards & set(walk(client, keys["county"], "hazards", "register_no"))
+    assert hazards <= set(walk(client, keys["other"], "hazards", "register_no"))
+    records = [Publication.history.filter(id=pk).latest("history_id") for pk in moved] + [
+        Hazard.history.filter(register_no=no).latest("history_id") for no in hazards
+    ]
+    for record in records:
         assert record.region_id == world["other_county"].pk
         assert record.history_user == lead
         assert record.history_change_reason == "moved with its facility"
-    # Saving the facility again without moving it records nothing more on its results.
-    before = Publication.history.count()
+    # Saving the facility again without moving it records nothing more on either.
+    before = Publication.history.count(), Hazard.history.count()
     registry_services.facility_save(facility=world["other_facility"], values={"beds": 77}, by=lead)
-    assert Publication.history.count() == before
+    assert (Publication.history.count(), Hazard.history.count()) == before
 
 
 def test_an_object_outside_the_token_is_404(client, results, plans, keys):
