@@ -10,8 +10,8 @@ exports are also run once under ``tracemalloc`` for their Python-side peak memor
 Deep pages are found the way a reader finds them: from the page's own "next" link.
 When that link carries a page number, the deep page is the last one (a page number past
 the end is clamped to it; the API takes ``page=last``); when it carries a cursor, the
-benchmark follows it ``deep_hops`` times (the API's lists: to their last page, see
-``_api``).
+benchmark follows it ``deep_hops`` times (the API's lists: to their last full page,
+see ``_api``).
 """
 
 import math
@@ -143,6 +143,12 @@ def html_last(_body):
     return str(10**6)  # Paginator.get_page clamps a number past the end to the last page
 
 
+def api_rows(body):
+    import json
+
+    return len(json.loads(body)["results"])
+
+
 def api_last(body):
     import json
 
@@ -150,20 +156,30 @@ def api_last(body):
     return str(math.ceil(data["count"] / max(len(data["results"]), 1)))
 
 
-def deep_url(get, url, next_of, *, last_of, hops):
+def deep_url(get, url, next_of, *, last_of, hops, rows_of=None):
     """The deep page of ``url``: its last page when the next link is numbered
-    (``last_of(body)`` gives its number), else the page ``hops`` next links on."""
+    (``last_of(body)`` gives its number), else the page ``hops`` next links on.
+
+    With ``rows_of`` (rows on a page, from its body) a cursor walk that reaches the end
+    stops at the last *full* page: a list's last page holds whatever is left over (6
+    rows at one size, 40 at another), and a page's cost follows the rows it shows, so
+    comparing two sizes' last pages would measure the remainder, not the depth."""
     body = get(url)
     nxt = next_of(url, body)
     if nxt is None:
         return url  # one page only: the first is the deepest
     if _page_number(nxt) is not None:
         return _with_query(nxt, page=last_of(body))
+    full = rows_of(body) if rows_of else None
+    before = url
     for _ in range(hops - 1):
-        after = next_of(nxt, get(nxt))
+        page = get(nxt)
+        after = next_of(nxt, page)
         if after is None:
+            if full is not None and rows_of(page) < full:
+                return before
             break
-        nxt = after
+        before, nxt = nxt, after
     return nxt
 
 
@@ -381,13 +397,13 @@ def open_null():
 
 
 # A walk through an API list by its cursor goes to the end, however long: the deep page
-# is the list's last (at L, 414 pages of the province's hazards).
+# is the list's last full page (at L, 414 pages of the province's hazards).
 CURSOR_WALK_LIMIT = 10_000
 
 
 def _api(timer, get, body, who, hops):
     """Each list's first page; its deep page the way a client walking the whole list
-    reaches it (the cursor's ``next`` links to the last page: keyset pages, whose cost
+    reaches it (the cursor's ``next`` links to the last full page: keyset pages, whose cost
     should not grow with the depth); and the last numbered page (``?page=N``, an
     offset and a count over the scope, kept for clients paging a few screens)."""
     for name in API_LISTS:
@@ -403,9 +419,9 @@ def _api(timer, get, body, who, hops):
 def _time_deep(timer, get, body, name, start, next_of, hops):
     """Find the deep page from ``start`` (``deep_url``) and time it as ``name``; a
     failure to find it is one error, not the end of the run."""
-    last_of = api_last if next_of is api_next else html_last
+    last_of, rows_of = (api_last, api_rows) if next_of is api_next else (html_last, None)
     try:
-        deep = deep_url(body, start, next_of, last_of=last_of, hops=hops)
+        deep = deep_url(body, start, next_of, last_of=last_of, hops=hops, rows_of=rows_of)
     except Exception as error:  # noqa: BLE001
         timer.errors.append(f"{name}: {error}")
         return

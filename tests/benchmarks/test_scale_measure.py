@@ -1,6 +1,8 @@
 """The scale benchmark's measure runs every page it names on a tiny data set: a page
 renamed or broken fails here, not hours into a run at size L."""
 
+import json
+
 import pytest
 
 from benchmarks import scale_build, scale_measure
@@ -50,3 +52,33 @@ def test_it_follows_numbered_and_cursor_next_links():
         pages.__getitem__, "/x/", scale_measure.html_next, last_of=lambda body: "999", hops=5
     )
     assert deep == "/x/?q=1&page=999"
+
+
+def test_a_cursor_walk_stops_at_the_last_full_page():
+    """The API's last page holds the remainder; the deep page compared between sizes is
+    the last page that is as long as the first."""
+
+    def page(rows, nxt):
+        return json.dumps({"results": [0] * rows, "next": nxt}).encode()
+
+    pages = {
+        "/api/x/?cursor=": page(3, "http://t/api/x/?cursor=a"),
+        "/api/x/?cursor=a": page(3, "http://t/api/x/?cursor=b"),
+        "/api/x/?cursor=b": page(3, "http://t/api/x/?cursor=c"),
+        "/api/x/?cursor=c": page(1, None),
+    }
+    walk = dict(next_of=scale_measure.api_next, last_of=scale_measure.api_last, hops=100)
+    rows = scale_measure.api_rows
+
+    assert scale_measure.deep_url(pages.__getitem__, "/api/x/?cursor=", **walk) == (
+        "/api/x/?cursor=c"
+    )
+    assert (
+        scale_measure.deep_url(pages.__getitem__, "/api/x/?cursor=", rows_of=rows, **walk)
+        == "/api/x/?cursor=b"
+    )
+    pages["/api/x/?cursor=c"] = page(3, None)
+    assert (
+        scale_measure.deep_url(pages.__getitem__, "/api/x/?cursor=", rows_of=rows, **walk)
+        == "/api/x/?cursor=c"
+    )
