@@ -1092,6 +1092,7 @@ def _build(size, shape, connection):
             "category": category,
             "follow_up": "",
             "current_id": None,
+            "inspected_on": None,
             "created_at": finished_at,
         }
         published_at = finished_at + timedelta(days=min(age - 1, 5), hours=2)
@@ -1099,6 +1100,7 @@ def _build(size, shape, connection):
             # The first version is written before the publication points at it; one
             # "+" row shows the publication as it stands.
             publication["current_id"] = version_id
+            publication["inspected_on"] = day
         rec.record(
             Publication,
             publication,

@@ -410,13 +410,13 @@ class ResultFilter(StrictFilterSet):
         )
     )
     date_from = filters.DateFilter(
-        field_name="current__inspected_on",
+        field_name="inspected_on",
         lookup_expr="gte",
         input_formats=ISO_DATE,
         label=_("Inspected on or after (YYYY-MM-DD)."),
     )
     date_to = filters.DateFilter(
-        field_name="current__inspected_on",
+        field_name="inspected_on",
         lookup_expr="lte",
         input_formats=ISO_DATE,
         label=_("Inspected on or before (YYYY-MM-DD)."),
@@ -926,7 +926,7 @@ class ResultViewSet(ScopedViewSet):
             api_results(token)
             .select_related("current")
             .prefetch_related("versions")
-            .order_by("-current__inspected_on", "-pk")
+            .order_by("-inspected_on", "-pk")
         )
 
     def paginate_queryset(self, queryset):

@@ -731,7 +731,7 @@ def _results_rows(plan):
         access.public_results()
         .filter(inspection__plan=plan)
         .select_related("current")
-        .order_by("current__inspected_on", "pk")
+        .order_by("inspected_on", "pk")
     )
     rows = []
     for publication in publications:

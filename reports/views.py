@@ -64,11 +64,11 @@ RESULTS_COUNTED = 1000
 REGION_OPTIONS_SECONDS = 24 * 3600
 # Rows read per round trip by the open-data downloads, which stream.
 EXPORT_BATCH = 500
-# Newest inspection first, as the open data; the tie is the publication's id, read from
-# the current version (the same number): both keys are then the version's, and the index
-# on them (PublicationVersion "version_newest_first") gives a page without sorting the
-# whole register.
-RESULT_ORDER = Keyset(key="current__inspected_on", kind="date", tie="current__publication_id")
+# Newest inspection first, as the open data, the id breaking ties: both keys are the
+# result's own (Publication.inspected_on is its current version's), so a page reads the
+# index "publication_public_newest", or a region's "publication_public_region_day",
+# instead of sorting every result.
+RESULT_ORDER = Keyset(key="inspected_on", kind="date", tie="pk")
 # Open-data columns (README "Public site"): the same keys in CSV and JSON.
 RESULT_COLUMNS = [
     "publication_id",
@@ -262,9 +262,9 @@ class ResultFilter(forms.Form):
                 | Q(inspection__facility__credit_code__iexact=text)
             )
         if data["date_from"]:
-            publications = publications.filter(current__inspected_on__gte=data["date_from"])
+            publications = publications.filter(inspected_on__gte=data["date_from"])
         if data["date_to"]:
-            publications = publications.filter(current__inspected_on__lte=data["date_to"])
+            publications = publications.filter(inspected_on__lte=data["date_to"])
         if data["category"]:
             # A withdrawn result's category is no longer public: it never matches.
             publications = publications.filter(
@@ -312,7 +312,7 @@ def _region_options(selected=""):
 
 
 def _newest_first(publications):
-    return publications.select_related("current").order_by("-current__inspected_on", "-pk")
+    return publications.select_related("current").order_by("-inspected_on", "-pk")
 
 
 def result_list(request):
@@ -494,7 +494,7 @@ def _export_order(publications):
     """The ids of ``publications``, newest inspection first, the id breaking ties: a
     narrow sort (two columns, not the whole row with its content)."""
     return (
-        publications.order_by("-current__inspected_on", "-pk")
+        publications.order_by("-inspected_on", "-pk")
         .values_list("pk", flat=True)
         .iterator(chunk_size=EXPORT_BATCH)
     )

@@ -307,6 +307,7 @@ def _new_version(
         by=by,
     )
     publication.current = version
+    publication.inspected_on = version.inspected_on
     publication.category = category
     publication.follow_up = follow_up
     return version

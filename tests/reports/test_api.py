@@ -554,6 +554,21 @@ def test_numbered_pages_keep_the_lists_order_and_show_each_row_once(client, resu
     assert pages == [[row] for row in whole]
 
 
+def test_the_public_search_keeps_the_same_order_from_each_results_own_date(client, results):
+    """The public order reads the result's copy of its current version's inspection
+    date (one index on the result): it is the version's, and the public search lists
+    the same results as the API in the same order, newest inspection first."""
+    public = [results[name] for name in ("corrected", "withdrawn", "far")]
+    assert all(p.inspected_on == p.current.inspected_on for p in public)
+    newest_inspection_first = [
+        p.pk for p in sorted(public, key=lambda p: (p.current.inspected_on, p.pk), reverse=True)
+    ]
+    response = client.get("/public/results/")
+    assert [p.pk for p in response.context["page"]] == newest_inspection_first
+    pending = Publication.objects.exclude(pk__in=[p.pk for p in public]).filter(current=None)
+    assert pending.exists() and not pending.exclude(inspected_on=None).exists()
+
+
 def test_result_filters(client, world, results, keys):
     def ids(**params):
         return set(walk(client, keys["city"], "results", **params))
