@@ -3,7 +3,6 @@ without writing back over a change made to one of them at the same moment, and w
 a deadlock with it."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -12,19 +11,7 @@ from core.audited import save_with_history
 from inspections.hazards.models import Hazard
 from registry import services as registry_services
 from tests.inspections.conftest import make_hazard
-
-
-def wait_until_blocked(thread):
-    """Until a query of this database waits for a lock, or ``thread`` has ended."""
-    for _ in range(600):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone() or not thread.is_alive():
-                return
-        time.sleep(0.05)
+from tests.locks import waiting_for_a_lock
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,7 +52,7 @@ def test_a_move_waits_for_a_change_to_a_hazard_and_keeps_it(world, lead):
     try:
         assert holding.wait(30)
         mover.start()
-        wait_until_blocked(mover)
+        waiting_for_a_lock(mover)
     finally:
         release.set()
         editor.join(30)

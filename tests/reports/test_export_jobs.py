@@ -7,7 +7,6 @@ import io
 import logging
 import os
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from openpyxl import load_workbook
 from core.models import Notification
 from reports import exports, jobs
 from reports.models import ExportJob
+from tests.locks import waiting_for_a_lock
 from tests.reports.test_hazard_export import hazards  # noqa: F401  (fixture)
 
 EXPORT = "/reports/hazards/export/"
@@ -215,22 +215,6 @@ def test_the_job_list_shows_only_ones_own_jobs(hazards, lead, other_lead, as_use
     mine = ExportJob.objects.get(requested_by=lead)
     listed = as_user(lead).get(reverse("reports_staff:export_jobs"))
     assert [j.pk for j in listed.context["page"]] == [mine.pk]
-
-
-def waiting_for_a_lock(thread):
-    """The queries of this database that wait for a lock, once one does or ``thread``
-    has ended (then none)."""
-    for _ in range(600):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT query FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            waiting = [query for (query,) in cursor.fetchall()]
-        if waiting or not thread.is_alive():
-            return waiting
-        time.sleep(0.05)
-    return []
 
 
 @pytest.mark.django_db(transaction=True)
