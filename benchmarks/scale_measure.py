@@ -78,28 +78,45 @@ def page_names():
 
 
 class _Links(HTMLParser):
-    """The hrefs of a page's pagination (``nav.pagination``) and any ``rel="next"``."""
+    """The hrefs of a page's pagination (``nav.pagination``), its first ``rel="next"``
+    and ``rel="prev"``, and the rows of each table body (``bodies``: a count per
+    ``tbody``, in page order)."""
 
     def __init__(self):
         super().__init__()
         self.depth = 0  # >0 inside a nav.pagination
         self.pagination = []
-        self.next = None
+        self.rel = {}
+        self.bodies = []
+        self.in_body = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "nav":
             if self.depth or "pagination" in (attrs.get("class") or "").split():
                 self.depth += 1
+        elif tag == "tbody":
+            self.in_body = True
+            self.bodies.append(0)
+        elif tag == "tr" and self.in_body:
+            self.bodies[-1] += 1
         elif tag in ("a", "link") and attrs.get("href"):
-            if "next" in (attrs.get("rel") or "").split() and self.next is None:
-                self.next = attrs["href"]
+            for rel in (attrs.get("rel") or "").split():
+                self.rel.setdefault(rel, attrs["href"])
             if self.depth and tag == "a":
                 self.pagination.append(attrs["href"])
 
     def handle_endtag(self, tag):
         if tag == "nav" and self.depth:
             self.depth -= 1
+        elif tag == "tbody":
+            self.in_body = False
+
+    @classmethod
+    def of(cls, body):
+        links = cls()
+        links.feed(body.decode("utf-8", "replace"))
+        return links
 
 
 def _with_query(url, **values):
@@ -116,9 +133,8 @@ def _page_number(url):
 
 def html_next(url, body):
     """The URL of the page after ``url``'s, from its body; None on the last page."""
-    links = _Links()
-    links.feed(body.decode("utf-8", "replace"))
-    href = links.next or (links.pagination[-1] if links.pagination else None)
+    links = _Links.of(body)
+    href = links.rel.get("next") or (links.pagination[-1] if links.pagination else None)
     if href is None:
         return None
     nxt = urljoin(url, href)
@@ -129,14 +145,35 @@ def html_next(url, body):
     return nxt
 
 
-def api_next(_url, body):
+def html_prev(url, body):
+    """The URL of the page before ``url``'s (its ``rel="prev"`` link), or None."""
+    href = _Links.of(body).rel.get("prev")
+    return urljoin(url, href) if href else None
+
+
+def html_rows(body):
+    """The rows of a list page: those of its last table body (the paginated list
+    follows any summary table above it)."""
+    bodies = _Links.of(body).bodies
+    return bodies[-1] if bodies else 0
+
+
+def _api_link(body, key):
     import json
 
-    nxt = json.loads(body).get("next")
-    if not nxt:
+    link = json.loads(body).get(key)
+    if not link:
         return None
-    parts = urlsplit(nxt)
+    parts = urlsplit(link)
     return urlunsplit(("", "", parts.path, parts.query, ""))
+
+
+def api_next(_url, body):
+    return _api_link(body, "next")
+
+
+def api_prev(_url, body):
+    return _api_link(body, "previous")
 
 
 def html_last(_body):
@@ -156,21 +193,28 @@ def api_last(body):
     return str(math.ceil(data["count"] / max(len(data["results"]), 1)))
 
 
-def deep_url(get, url, next_of, *, last_of, hops, rows_of=None):
+def deep_url(get, url, next_of, *, last_of, hops, rows_of=None, prev_of=None):
     """The deep page of ``url``: its last page when the next link is numbered
     (``last_of(body)`` gives its number), else the page ``hops`` next links on.
 
-    With ``rows_of`` (rows on a page, from its body) a cursor walk that reaches the end
-    stops at the last *full* page: a list's last page holds whatever is left over (6
-    rows at one size, 40 at another), and a page's cost follows the rows it shows, so
-    comparing two sizes' last pages would measure the remainder, not the depth."""
+    With ``rows_of`` (rows on a page, from its body) the deep page is the last *full*
+    one: a list's last page holds whatever is left over (6 rows at one size, 40 at
+    another), and a page's cost follows the rows it shows, so comparing two sizes'
+    last pages would measure the remainder, not the depth. A numbered last page that
+    is short gives way to the page before it (``prev_of(url, body)``); a cursor walk
+    that ends on a short page stops one page earlier."""
     body = get(url)
     nxt = next_of(url, body)
     if nxt is None:
         return url  # one page only: the first is the deepest
-    if _page_number(nxt) is not None:
-        return _with_query(nxt, page=last_of(body))
     full = rows_of(body) if rows_of else None
+    if _page_number(nxt) is not None:
+        last = _with_query(nxt, page=last_of(body))
+        if full is None or prev_of is None:
+            return last
+        page = get(last)
+        before = prev_of(last, page) if rows_of(page) < full else None
+        return before or last
     before = url
     for _ in range(hops - 1):
         page = get(nxt)
@@ -405,7 +449,8 @@ def _api(timer, get, body, who, hops):
     """Each list's first page; its deep page the way a client walking the whole list
     reaches it (the cursor's ``next`` links to the last full page: keyset pages, whose cost
     should not grow with the depth); and the last numbered page (``?page=N``, an
-    offset and a count over the scope, kept for clients paging a few screens)."""
+    offset and a count over the scope, kept for clients paging a few screens; its last
+    full page, like the cursor's)."""
     for name in API_LISTS:
         url = f"/api/{name}/"
         timer.time(f"api_{name}_{who}", lambda url=url: get(url))
@@ -419,9 +464,14 @@ def _api(timer, get, body, who, hops):
 def _time_deep(timer, get, body, name, start, next_of, hops):
     """Find the deep page from ``start`` (``deep_url``) and time it as ``name``; a
     failure to find it is one error, not the end of the run."""
-    last_of, rows_of = (api_last, api_rows) if next_of is api_next else (html_last, None)
+    api = next_of is api_next
+    walk = dict(
+        last_of=api_last if api else html_last,
+        rows_of=api_rows if api else html_rows,
+        prev_of=api_prev if api else html_prev,
+    )
     try:
-        deep = deep_url(body, start, next_of, last_of=last_of, hops=hops, rows_of=rows_of)
+        deep = deep_url(body, start, next_of, hops=hops, **walk)
     except Exception as error:  # noqa: BLE001
         timer.errors.append(f"{name}: {error}")
         return

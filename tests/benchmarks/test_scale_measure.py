@@ -82,3 +82,40 @@ def test_a_cursor_walk_stops_at_the_last_full_page():
         scale_measure.deep_url(pages.__getitem__, "/api/x/?cursor=", rows_of=rows, **walk)
         == "/api/x/?cursor=c"
     )
+
+
+def test_a_numbered_html_list_compares_its_last_full_page():
+    """An HTML list's last page holds the remainder too: the deep page is the one before
+    it when it is shorter than the first; the rows counted are the paginated table's
+    (the last table body), not a summary table above it."""
+
+    def page(rows, *, prev=None, nxt=None, summary=2):
+        links = "".join(
+            f'<a rel="{rel}" href="?q=1&amp;page={n}">{rel}</a>'
+            for rel, n in (("prev", prev), ("next", nxt))
+            if n
+        )
+        summary_rows = "<tr><td>s</td></tr>" * summary
+        rows_ = "<tr><td>r</td></tr>" * rows
+        return (
+            f"<table><tbody>{summary_rows}</tbody></table>"
+            f"<table><thead><tr><th>h</th></tr></thead><tbody>{rows_}</tbody></table>"
+            f'<nav class="pagination">{links}</nav>'
+        ).encode()
+
+    walk = dict(
+        next_of=scale_measure.html_next,
+        last_of=scale_measure.html_last,
+        rows_of=scale_measure.html_rows,
+        prev_of=scale_measure.html_prev,
+        hops=5,
+    )
+    last = "/x/?q=1&page=1000000"
+    pages = {"/x/": page(20, nxt=2), last: page(3, prev=6)}
+
+    assert scale_measure.html_rows(pages["/x/"]) == 20
+    assert scale_measure.deep_url(pages.__getitem__, "/x/", **walk) == "/x/?q=1&page=6"
+    pages[last] = page(20, prev=6)
+    assert scale_measure.deep_url(pages.__getitem__, "/x/", **walk) == last
+    pages[last] = page(3, prev=1)  # two pages, the second short: the first is the deep one
+    assert scale_measure.deep_url(pages.__getitem__, "/x/", **walk) == "/x/?q=1&page=1"
