@@ -100,11 +100,12 @@ adds L, ten provinces, which takes many minutes) and merges its figures:
   overview_xlsx, inspections, review (the results review queue), home (the inbox),
   history and history_csv (the auditor's), results and results_filtered (the public
   search), results_csv, results_json, api_plans, api_draws, api_results, api_hazards,
-  api_credit; ``<page>_deep``: the last page of a numbered list, or ten "next" links on
-  for a cursor; for the API's lists the last full page of a walk by ``?cursor=`` (keyset
-  pages, the way to read a whole list; the last page itself holds only what is left
-  over), and ``api_<list>_numbered_deep`` the last ``?page=N`` (an offset and a count
-  over the scope).
+  api_credit; ``<page>_deep``: the last full page of a numbered list, or ten "next" links
+  on for a cursor (fewer when the list ends sooner: its last full page); for the API's
+  lists the last full page of a walk by ``?cursor=`` (keyset pages, the way to read a
+  whole list), and ``api_<list>_numbered_deep`` the last full ``?page=N`` (an offset and
+  a count over the scope). A list's last page holds only what is left over, so the page
+  before it is timed when it is shorter than the first.
   ``scale_<stream>_<who>_<size>_peak_kb``: Python's peak memory (tracemalloc) while the
   stream or export is read to its end. results_csv and results_json are served from the
   kept file (reports.opendata); the first download

@@ -134,7 +134,10 @@ def _page_number(url):
 def html_next(url, body):
     """The URL of the page after ``url``'s, from its body; None on the last page."""
     links = _Links.of(body)
-    href = links.rel.get("next") or (links.pagination[-1] if links.pagination else None)
+    href = links.rel.get("next")
+    if href is None and "prev" not in links.rel and links.pagination:
+        # Pagination without rel links: its last link is the next page's.
+        href = links.pagination[-1]
     if href is None:
         return None
     nxt = urljoin(url, href)

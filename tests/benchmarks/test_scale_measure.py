@@ -47,6 +47,8 @@ def test_it_follows_numbered_and_cursor_next_links():
     assert scale_measure.html_next("/x/", numbered) == "/x/?q=1&page=2"
     assert scale_measure.html_next("/x/?after=z", cursor) == "/x/?after=abc"
     assert scale_measure.html_next("/x/?page=3", last) is None
+    newest = b'<nav class="pagination"><a rel="prev" href="?after=abc">newer</a></nav>'
+    assert scale_measure.html_next("/x/?before=z", newest) is None  # a walk's last page
     pages = {"/x/": numbered, "/x/?q=1&page=2": b""}
     deep = scale_measure.deep_url(
         pages.__getitem__, "/x/", scale_measure.html_next, last_of=lambda body: "999", hops=5
